@@ -1,0 +1,3 @@
+from mscore.cli import main
+
+raise SystemExit(main())
