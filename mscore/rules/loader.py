@@ -1,0 +1,209 @@
+"""Load and validate ``rules/*.toml`` into a :class:`RuleSet`.
+
+Every problem is reported as :class:`RuleFileError` naming the file and line, so a rule author sees at once what
+to fix. The loader reads only the rule files; it knows nothing of the rewriter beyond the set of transform names it
+is given to check ``transform =`` references against.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from mscore.rules.model import (
+    ATTRIBUTE,
+    FUNCTION,
+    MODULE_METHOD,
+    STATUSES,
+    TENSOR_METHOD,
+    Rule,
+    RuleSet,
+)
+from mscore.rules.signature import SignatureError, parse_signature
+
+KEYS = {
+    "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
+}
+KEY_PREFIXES = ("torch.", "torch_npu.", "Tensor.", "Module.")
+_HEADER = re.compile(r'^\s*\[\s*(?:"([^"]+)"|([A-Za-z0-9_.\-]+))\s*\]\s*(?:#.*)?$')
+_KEYLINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
+_TOML_LINE = re.compile(r"line (\d+)")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+class RuleFileError(ValueError):
+    """A rule file problem, with the file and line it is at."""
+
+    def __init__(self, file: str, line: int, message: str):
+        self.file, self.line, self.message = file, line, message
+        super().__init__(f"{file}:{line}: {message}")
+
+
+def default_rules_dir() -> Path:
+    """The rules shipped with mscore: ``rules/`` beside the package (source checkout or installed data)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "rules", here / "_rules"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"mscore rule directory not found next to {here}")
+
+
+def _line_index(text: str) -> dict[str, tuple[int, dict[str, int]]]:
+    """Table name -> (header line, {key: line}) by a light scan of the text (tomllib keeps no positions)."""
+    index: dict[str, tuple[int, dict[str, int]]] = {}
+    current: dict[str, int] | None = None
+    for no, line in enumerate(text.splitlines(), start=1):
+        m = _HEADER.match(line)
+        if m:
+            name = m.group(1) or m.group(2)
+            current = {}
+            index.setdefault(name, (no, current))
+            continue
+        k = _KEYLINE.match(line)
+        if k and current is not None:
+            current.setdefault(k.group(1), no)
+    return index
+
+
+def _str_table(value: Any, what: str, err) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        err(what, f"{what} must be a table of strings")
+    return dict(value)
+
+
+def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]], known_transforms) -> Rule:
+    header_line, key_lines = lines
+
+    def err(key: str | None, message: str):
+        raise RuleFileError(file, key_lines.get(key, header_line) if key else header_line, f"[{api}] {message}")
+
+    if not isinstance(body, dict):
+        err(None, "must be a table")
+    if not api.startswith(KEY_PREFIXES) or not _DOTTED.match(api):
+        err(None, f"API key must be a dotted name starting with one of {', '.join(KEY_PREFIXES)}")
+    for key in body:
+        if key not in KEYS:
+            err(key, f"unknown key {key!r} (known: {', '.join(sorted(KEYS))})")
+    status = body.get("status")
+    if status not in STATUSES:
+        err("status", f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    note = body.get("note")
+    if not isinstance(note, str) or not note.strip() or "\n" in note.strip():
+        err("note", "note must be a non-empty one-line string")
+    if api.startswith("Tensor."):
+        kind = TENSOR_METHOD
+    elif api.startswith("Module."):
+        kind = MODULE_METHOD
+    else:
+        kind = FUNCTION if "sig" in body else ATTRIBUTE
+    if kind in (TENSOR_METHOD, MODULE_METHOD) and api.count(".") != 1:
+        err(None, "a method key is Tensor.<name> or Module.<name>")
+
+    target = body.get("target")
+    if status == "unsupported":
+        if target is not None:
+            err("target", "an unsupported API has no target")
+    else:
+        if not isinstance(target, str) or not _DOTTED.match(target):
+            err("target", "target must be a dotted name")
+        if kind == FUNCTION or kind == ATTRIBUTE:
+            if not target.startswith("mindspore") and target not in ("None",):
+                err("target", "a torch API's target must be a qualified mindspore name")
+
+    def sig_of(key: str):
+        value = body.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            err(key, f"{key} must be a string")
+        try:
+            return parse_signature(value)
+        except SignatureError as exc:
+            err(key, str(exc))
+
+    sig = sig_of("sig")
+    target_sig = sig_of("target_sig")
+    if kind in (TENSOR_METHOD, MODULE_METHOD) and sig is None and status != "unsupported":
+        err("sig", "a method rule needs sig")
+    rename = _str_table(body.get("rename", {}), "rename", err)
+    drop = body.get("drop", [])
+    if not isinstance(drop, list) or not all(isinstance(d, str) for d in drop):
+        err("drop", "drop must be an array of parameter names")
+    unsupported_args = _str_table(body.get("unsupported_args", {}), "unsupported_args", err)
+    defaults = _str_table(body.get("defaults", {}), "defaults", err)
+    for key, names in (("rename", rename), ("drop", drop), ("unsupported_args", unsupported_args)):
+        for name in names:
+            if sig is None:
+                err(key, f"{key} needs sig")
+            if not sig.has(name):
+                err(key, f"{key} names {name!r}, which is not a parameter of sig {sig.text}")
+    for name, value in defaults.items():
+        if not _IDENT.match(name):
+            err("defaults", f"defaults key {name!r} is not a parameter name")
+        try:
+            compile(value, "<default>", "eval")
+        except SyntaxError:
+            err("defaults", f"defaults[{name!r}] = {value!r} is not a Python expression")
+    for name, new in rename.items():
+        if not _IDENT.match(new):
+            err("rename", f"rename target {new!r} is not an identifier")
+    transform = body.get("transform")
+    if transform is not None:
+        if not isinstance(transform, str):
+            err("transform", "transform must be a string")
+        if known_transforms is not None and transform not in known_transforms:
+            err("transform", f"unknown transform {transform!r} (known: {', '.join(sorted(known_transforms))})")
+    return Rule(
+        api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
+        rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
+        file=file, line=header_line,
+    )
+
+
+def load_rule_file(path: Path, known_transforms: Iterable[str] | None = None, display: str | None = None) -> list[Rule]:
+    file = display or str(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(file, raw[: exc.start].count(b"\n") + 1, "not UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_LINE.search(str(exc))
+        raise RuleFileError(file, int(m.group(1)) if m else 1, f"malformed TOML: {exc}") from None
+    index = _line_index(text)
+    known = set(known_transforms) if known_transforms is not None else None
+    rules = []
+    for api, body in data.items():
+        rules.append(_parse_rule(api, body, file, index.get(api, (1, {})), known))
+    return rules
+
+
+def load_rules(
+    rule_dir: Path | None = None, known_transforms: Iterable[str] | None = None, extra_files: Iterable[Path] = ()
+) -> RuleSet:
+    """Load every ``*.toml`` in ``rule_dir`` (sorted) plus ``extra_files``; a duplicate API anywhere is an error."""
+    rule_dir = rule_dir or default_rules_dir()
+    files = sorted(rule_dir.glob("*.toml")) + [Path(p) for p in extra_files]
+    digest = hashlib.sha256()
+    seen: dict[str, Rule] = {}
+    rules: list[Rule] = []
+    for path in files:
+        display = path.name if path.parent == rule_dir else str(path)
+        digest.update(display.encode() + b"\0" + path.read_bytes() + b"\0")
+        for rule in load_rule_file(path, known_transforms, display):
+            if rule.api in seen:
+                first = seen[rule.api]
+                raise RuleFileError(rule.file, rule.line, f"duplicate API {rule.api!r} (first defined at {first.where})")
+            seen[rule.api] = rule
+            rules.append(rule)
+    return RuleSet.build(rules, digest.hexdigest())

@@ -1,0 +1,104 @@
+"""The immutable rule set the rewriter reads: one :class:`Rule` per torch API."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from mscore.rules.signature import Signature
+
+STATUSES = ("consistent", "differing_args", "differing_defaults", "unsupported")
+
+# kinds of key
+FUNCTION = "function"        # torch.cat, torch.nn.Linear, torch_npu.npu_rms_norm (a call or a bare reference)
+ATTRIBUTE = "attribute"      # torch.float32, torch.Tensor (never called with a signature)
+TENSOR_METHOD = "tensor_method"
+MODULE_METHOD = "module_method"
+
+
+@dataclass(frozen=True)
+class Rule:
+    api: str                      # the key: "torch.cat", "Tensor.view", "Module.eval"
+    kind: str
+    status: str
+    note: str
+    target: str | None = None
+    sig: Signature | None = None
+    target_sig: Signature | None = None
+    rename: Mapping[str, str] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
+    unsupported_args: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    transform: str | None = None
+    file: str = ""
+    line: int = 0
+
+    @property
+    def method_name(self) -> str:
+        """For Tensor.* / Module.* rules: the torch method name."""
+        return self.api.split(".", 1)[1]
+
+    @property
+    def is_method(self) -> bool:
+        return self.kind in (TENSOR_METHOD, MODULE_METHOD)
+
+    @property
+    def unsupported(self) -> bool:
+        return self.status == "unsupported"
+
+    @property
+    def is_identity(self) -> bool:
+        """A method rule that changes nothing in the source (x.view stays x.view)."""
+        return (
+            self.is_method
+            and not self.unsupported
+            and self.target == self.method_name
+            and not self.rename
+            and not self.drop
+            and not self.unsupported_args
+            and not self.defaults
+            and self.transform is None
+            and self.target_sig is None
+        )
+
+    @property
+    def adapts_args(self) -> bool:
+        return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Rules indexed for the rewriter. ``fingerprint`` changes whenever any rule file changes."""
+
+    apis: Mapping[str, Rule]              # qualified torch name -> rule (functions and attributes)
+    tensor_methods: Mapping[str, Rule]    # method name -> rule
+    module_methods: Mapping[str, Rule]    # method name -> rule
+    fingerprint: str
+
+    @classmethod
+    def build(cls, rules: list[Rule], fingerprint: str) -> "RuleSet":
+        apis: dict[str, Rule] = {}
+        tm: dict[str, Rule] = {}
+        mm: dict[str, Rule] = {}
+        for r in rules:
+            if r.kind == TENSOR_METHOD:
+                tm[r.method_name] = r
+            elif r.kind == MODULE_METHOD:
+                mm[r.method_name] = r
+            else:
+                apis[r.api] = r
+        return cls(MappingProxyType(apis), MappingProxyType(tm), MappingProxyType(mm), fingerprint)
+
+    def __len__(self) -> int:
+        return len(self.apis) + len(self.tensor_methods) + len(self.module_methods)
+
+    def all(self) -> list[Rule]:
+        return [*self.apis.values(), *self.tensor_methods.values(), *self.module_methods.values()]
+
+    def method(self, name: str) -> Rule | None:
+        """The rule for ``<expr>.name(...)``: a Module method rule wins over a Tensor one of the same name."""
+        return self.module_methods.get(name) or self.tensor_methods.get(name)
