@@ -108,7 +108,7 @@ class UnitRewriter(cst.CSTTransformer):
         if m.rule.sig is not None and m.rule.adapts_args:
             ctx.fail(m.api, "used without a call, so its arguments cannot be adapted", root)
             return updated
-        ctx.ok(m.api)
+        ctx.ok(m.api, root)
         return ctx.target(m.rule.target + m.suffix)
 
     def _map_property(self, m: Match, updated: cst.Attribute) -> cst.BaseExpression:
@@ -143,7 +143,7 @@ class UnitRewriter(cst.CSTTransformer):
                 ctx.fail(m.api, m.rule.note, root)
                 return updated_node
             if m.suffix:   # a call on an attribute of a mapped name (torch.distributed.ReduceOp.SUM(...)?)
-                ctx.ok(m.api)
+                ctx.ok(m.api, root)
                 return updated_node.with_changes(func=ctx.target(m.rule.target + m.suffix))
             return self._apply(m, updated_node, root, method=False)
         func = original_node.func
@@ -167,7 +167,6 @@ class UnitRewriter(cst.CSTTransformer):
     def _apply(self, m: Match, call: cst.Call, root: str | None, method: bool) -> cst.BaseExpression:
         ctx = self.ctx
         rule = m.rule
-        mark = len(ctx.used)
         used_before = set(ctx.used)
         try:
             if rule.transform in CALL_TRANSFORMS:
@@ -180,8 +179,7 @@ class UnitRewriter(cst.CSTTransformer):
             ctx.used = used_before
             ctx.fail(m.api, str(exc), root)
             return call
-        del mark
-        ctx.ok(m.api)
+        ctx.ok(m.api, root)
         return out
 
 
