@@ -50,10 +50,14 @@ def decode(data: bytes) -> tuple[str, str, str]:
 
 def parse_unit(segment: str) -> tuple[cst.BaseExpression, bool]:
     """Parse an expression's source; one that spans lines outside brackets parses once parenthesised."""
-    try:
-        return cst.parse_expression(segment), False
-    except cst.ParserSyntaxError:
-        return cst.parse_expression(f"({segment})"), True
+    first = "\n" in segment or "\r" in segment   # likely to need the brackets: try that first
+    for wrapped in (first, not first):
+        try:
+            return cst.parse_expression(f"({segment})" if wrapped else segment), wrapped
+        except cst.ParserSyntaxError:
+            if wrapped != first:
+                raise
+    raise AssertionError("unreachable")
 
 
 def render(node: cst.BaseExpression, wrapped: bool) -> str:
