@@ -7,7 +7,6 @@ method calls (``x.view``, ``model.eval()``) through the ``Tensor.*`` / ``Module.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.helpers import get_full_name_for_node
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.context import Ctx, Unconvertible
@@ -69,7 +68,7 @@ class UnitRewriter(cst.CSTTransformer):
     # -- resolution -----------------------------------------------------------------------------------------
     def _resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
         """(qualified torch name, root alias) for a torch-rooted Name/Attribute chain."""
-        dotted = get_full_name_for_node(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        dotted = dotted_name(node)
         if dotted is None:
             return None
         root, _, rest = dotted.partition(".")
@@ -181,6 +180,18 @@ class UnitRewriter(cst.CSTTransformer):
             return call
         ctx.ok(m.api, root)
         return out
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of Names and Attributes only (a call or subscript in the chain gives None)."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
 
 
 def _names(target: cst.BaseExpression) -> list[str]:

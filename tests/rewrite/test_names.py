@@ -82,3 +82,16 @@ def test_keyword_named_like_torch_alias_is_not_a_reference(assert_converts):
         layer = build(nn=3, Linear=mint.nn.Linear(2, 2))
         """,
     )
+
+
+def test_method_on_a_torch_call_result(assert_converts):
+    assert_converts(
+        """\
+        import torch
+        y = torch.cat([a, b], dim=-1).unsqueeze(2)
+        """,
+        """\
+        from mindspore import mint
+        y = mint.cat([a, b], dim=-1).unsqueeze(2)
+        """,
+    )
