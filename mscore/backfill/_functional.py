@@ -43,7 +43,11 @@ def leaky_relu(input, negative_slope=0.01):
 
 
 def mish(input):
-    return ops.mish(input)
+    # tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2): exact in fp32 where tanh() of the CPU build is not
+    big = input > 20
+    e = ops.exp(ops.where(big, ops.zeros_like(input), input))
+    n = e * (e + 2)
+    return ops.where(big, input, input * n / (n + 2))
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -275,12 +279,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     stride, padding, output_padding, dilation = (tuple_n(v, 2) for v in (stride, padding, output_padding, dilation))
     kh, kw = weight.shape[2], weight.shape[3]
     out_c = weight.shape[1] * groups
-    h = (x.shape[2] - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
-    w_ = (x.shape[3] - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
-    prim = ops.Conv2DTranspose(out_c, (kh, kw), pad_mode="pad",
-                               pad=(padding[0], padding[0] + output_padding[0], padding[1], padding[1] + output_padding[1]),
-                               stride=stride, dilation=dilation, group=groups)
-    out = prim(x, weight, (x.shape[0], out_c, h, w_))
+    # full (unpadded) transposed convolution, then crop `padding` and extend by `output_padding`
+    full_h = (x.shape[2] - 1) * stride[0] + dilation[0] * (kh - 1) + 1
+    full_w = (x.shape[3] - 1) * stride[1] + dilation[1] * (kw - 1) + 1
+    prim = ops.Conv2DTranspose(weight.shape[0], (kh, kw), pad_mode="valid", stride=stride, dilation=dilation,
+                               group=groups)
+    out = prim(x, weight, (x.shape[0], out_c, full_h, full_w))
+    for d, (p, op) in zip((2, 3), zip(padding, output_padding)):
+        n = out.shape[d]
+        keep = n - 2 * p + op
+        avail = min(keep, n - p)
+        out = ops.narrow(out, d, p, avail)
+        if keep > avail:
+            pads = [0, 0, 0, 0]
+            pads[1 if d == 3 else 3] = keep - avail
+            out = ops.pad(out, tuple(pads))
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out

@@ -103,17 +103,20 @@ def assert_same(ms_out, t_out, atol=ATOL, rtol=RTOL, check_dtype=True, what="out
         np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), atol=atol, rtol=rtol, err_msg=what)
 
 
-def parity(ms_fn, torch_fn, *arrays, atol=ATOL, rtol=RTOL, grad=True, grad_atol=None, check_dtype=True, seed=1):
+def parity(ms_fn, torch_fn, *arrays, atol=ATOL, rtol=RTOL, grad=True, grad_atol=None, check_dtype=True, seed=1,
+           grad_inputs=None):
     """Run ms_fn(*ms inputs) and torch_fn(*torch inputs), compare outputs; with grad=True also compare the
-    gradients of sum(out * fixed cotangent) w.r.t. every float array input."""
+    gradients of sum(out * fixed cotangent) w.r.t. every float array input (or the positions in grad_inputs)."""
+    float_pos = [i for i, a in enumerate(arrays) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    if grad_inputs is not None:
+        float_pos = list(grad_inputs)
     ms_in = [to_ms(a) for a in arrays]
-    t_in = [to_torch(a, requires_grad=grad) for a in arrays]
+    t_in = [to_torch(a, requires_grad=grad and i in float_pos) for i, a in enumerate(arrays)]
     t_out = torch_fn(*t_in)
     ms_out = ms_fn(*ms_in)
     assert_same(ms_out, t_out, atol, rtol, check_dtype)
     if not grad:
         return ms_out
-    float_pos = [i for i, a in enumerate(arrays) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     assert float_pos, "grad=True needs a float input"
     cot = rng(seed).standard_normal(tuple(t_out.shape)).astype(np.float32)
     (t_out * torch.from_numpy(cot)).sum().backward()
