@@ -73,6 +73,12 @@ def inplace_update(target, value):
     return target
 
 
+def snapshot(x):
+    """A differentiable copy of x. In-place replacements compute from it, so the autograd graph does not hold
+    the receiver that copy_ is about to overwrite (MindSpore checks tensor versions like torch does)."""
+    return ops.deepcopy(x)
+
+
 def long(x):
     return x.astype(ms.int64) if x.dtype != ms.int64 else x
 

@@ -8,7 +8,7 @@ import mindspore as ms
 from mindspore import ops
 
 from . import _mint as M
-from ._common import inplace_update, long, tuple_n
+from ._common import inplace_update, long, snapshot, tuple_n
 
 # -------------------------------------------------------------------------------------------------- activations
 
@@ -51,7 +51,8 @@ def mish(input):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    out = ops.where(input > 0, input, alpha * ops.expm1(input))
+    x = snapshot(input) if inplace else input
+    out = ops.where(x > 0, x, alpha * ops.expm1(x))
     return inplace_update(input, out) if inplace else out
 
 
@@ -64,11 +65,12 @@ def inplace_elu(input, alpha=1.0):
 
 
 def inplace_silu(input):
-    return inplace_update(input, input * ops.sigmoid(input))
+    x = snapshot(input)
+    return inplace_update(input, x * ops.sigmoid(x))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    out = ops.clamp(input, min_val, max_val)
+    out = ops.clamp(snapshot(input) if inplace else input, min_val, max_val)
     return inplace_update(input, out) if inplace else out
 
 
@@ -81,11 +83,11 @@ def relu6(input, inplace=False):
 
 
 def relu_(input):
-    return inplace_update(input, ops.relu(input))
+    return inplace_update(input, ops.relu(snapshot(input)))
 
 
 def sigmoid_(input):
-    return inplace_update(input, ops.sigmoid(input))
+    return inplace_update(input, ops.sigmoid(snapshot(input)))
 
 
 def logsigmoid(input):
@@ -100,7 +102,8 @@ def selu(input):
 
 
 def threshold(input, threshold, value, inplace=False):
-    out = ops.where(input > threshold, input, ops.full_like(input, value))
+    x = snapshot(input) if inplace else input
+    out = ops.where(x > threshold, x, ops.full_like(x, value))
     return inplace_update(input, out) if inplace else out
 
 
@@ -194,7 +197,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    out = ops.zeros_like(input) if p == 1 else ops.dropout(input, p=p, training=True)
+    x = snapshot(input) if inplace else input
+    out = ops.zeros_like(x) if p == 1 else ops.dropout(x, p=p, training=True)
     return inplace_update(input, out) if inplace else out
 
 

@@ -12,7 +12,7 @@ import mindspore as ms
 from mindspore import ops
 
 from . import _mint as M
-from ._common import inplace_update, is_tensor, long
+from ._common import inplace_update, is_tensor, long, snapshot
 
 
 def _scalar(value):
@@ -20,39 +20,39 @@ def _scalar(value):
 
 
 def add_(self, other, *, alpha=1):
-    return inplace_update(self, ops.add(self, other * alpha if alpha != 1 else other))
+    return inplace_update(self, ops.add(snapshot(self), other * alpha if alpha != 1 else other))
 
 
 def sub_(self, other, *, alpha=1):
-    return inplace_update(self, ops.sub(self, other * alpha if alpha != 1 else other))
+    return inplace_update(self, ops.sub(snapshot(self), other * alpha if alpha != 1 else other))
 
 
 def mul_(self, other):
-    return inplace_update(self, ops.mul(self, other))
+    return inplace_update(self, ops.mul(snapshot(self), other))
 
 
 def div_(self, other, *, rounding_mode=None):
-    return inplace_update(self, ops.div(self, other, rounding_mode=rounding_mode))
+    return inplace_update(self, ops.div(snapshot(self), other, rounding_mode=rounding_mode))
 
 
 def exp_(self):
-    return inplace_update(self, ops.exp(self))
+    return inplace_update(self, ops.exp(snapshot(self)))
 
 
 def log_(self):
-    return inplace_update(self, ops.log(self))
+    return inplace_update(self, ops.log(snapshot(self)))
 
 
 def floor_(self):
-    return inplace_update(self, ops.floor(self))
+    return inplace_update(self, ops.floor(snapshot(self)))
 
 
 def sigmoid_(self):
-    return inplace_update(self, ops.sigmoid(self))
+    return inplace_update(self, ops.sigmoid(snapshot(self)))
 
 
 def erfinv_(self):
-    return inplace_update(self, ops.erfinv(self))
+    return inplace_update(self, ops.erfinv(snapshot(self)))
 
 
 def zero_(self):
@@ -67,11 +67,11 @@ def masked_fill_(self, mask, value):
     value = _scalar(value)
     if is_tensor(value):
         value = value.astype(self.dtype)
-    return inplace_update(self, ops.masked_fill(self, mask, value))
+    return inplace_update(self, ops.masked_fill(snapshot(self), mask, value))
 
 
 def clamp_(self, min=None, max=None):
-    return inplace_update(self, ops.clamp(self, min, max))
+    return inplace_update(self, ops.clamp(snapshot(self), min, max))
 
 
 def uniform_(self, from_=0, to=1, *, generator=None):
@@ -106,7 +106,7 @@ def index_fill_(self, dim, index, value):
     shape[dim] = self.shape[dim]
     hit = ops.one_hot(long(index).reshape(-1), self.shape[dim]).sum(0) > 0
     hit = ops.broadcast_to(hit.reshape(shape), self.shape)
-    return inplace_update(self, ops.masked_fill(self, hit, _scalar(value)))
+    return inplace_update(self, ops.masked_fill(snapshot(self), hit, _scalar(value)))
 
 
 def scatter_(self, dim, index, src):
@@ -115,7 +115,7 @@ def scatter_(self, dim, index, src):
             src = src[tuple(slice(0, s) for s in index.shape)]
         else:
             src = ops.fill(self.dtype, tuple(index.shape), _scalar(src))
-    return inplace_update(self, ops.tensor_scatter_elements(self, long(index), src.astype(self.dtype),
+    return inplace_update(self, ops.tensor_scatter_elements(snapshot(self), long(index), src.astype(self.dtype),
                                                             dim % max(self.ndim, 1)))
 
 
