@@ -1,8 +1,12 @@
 """The torch side of a parity case: runs in the test process (torch imported lazily)."""
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
 import traceback
-from typing import Any
+import types
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -69,7 +73,59 @@ def float_leaves(value: Any) -> list:
     return []
 
 
-def run_snippet(source: str, inputs: dict[str, Any]) -> dict:
+_MISSING = object()
+
+
+def _module(name: str, undo: list) -> types.ModuleType:
+    """Import ``name``; if it does not exist here (torch_npu on a CPU machine), create an empty stand-in for the
+    duration of the case (parents included)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        pass
+    parent_name, _, leaf = name.rpartition(".")
+    parent = _module(parent_name, undo) if parent_name else None
+    mod = types.ModuleType(name, f"mscore parity stand-in for {name} (torch-side references only)")
+    sys.modules[name] = mod
+    undo.append(lambda: sys.modules.pop(name, None))
+    if parent is not None:
+        old = getattr(parent, leaf, _MISSING)
+        setattr(parent, leaf, mod)
+        undo.append(lambda: setattr(parent, leaf, old) if old is not _MISSING else delattr(parent, leaf))
+    return mod
+
+
+@contextlib.contextmanager
+def references(refs: dict[str, Any]) -> Iterator[None]:
+    """Temporarily make each qualified name in ``refs`` (``torch_npu.npu_rms_norm``, ``torch.cuda.current_device``)
+    resolve to the given torch reference on the torch side; everything is restored afterwards."""
+    undo: list = []
+    try:
+        for qual, value in refs.items():
+            mod_name, attr = qual.rsplit(".", 1)
+            mod = _module(mod_name, undo)
+            old = getattr(mod, attr, _MISSING)
+            setattr(mod, attr, value)
+            undo.append(lambda mod=mod, attr=attr, old=old:
+                        setattr(mod, attr, old) if old is not _MISSING else delattr(mod, attr))
+        yield
+    finally:
+        for fn in reversed(undo):
+            fn()
+
+
+def run_snippet(source: str, inputs: dict[str, Any], refs: dict[str, Any] | None = None) -> dict:
+    with references(refs or {}):
+        return _run_snippet(source, inputs)
+
+
+def run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool,
+               refs: dict[str, Any] | None = None) -> dict:
+    with references(refs or {}):
+        return _run_module(source, inputs, grad=grad, train=train)
+
+
+def _run_snippet(source: str, inputs: dict[str, Any]) -> dict:
     """Run a Case's torch module; ``{"ok": True, "value", "inputs_after"}`` or ``{"ok": False, "error"}``."""
     torch = _torch()
     torch.manual_seed(0)
@@ -84,7 +140,7 @@ def run_snippet(source: str, inputs: dict[str, Any]) -> dict:
         return {"ok": False, "error": traceback.format_exc()}
 
 
-def run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool) -> dict:
+def _run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool) -> dict:
     """Run a ModuleCase's torch module: state_dict, forward, and gradients of sum(out * cotangent)."""
     torch = _torch()
     torch.manual_seed(0)

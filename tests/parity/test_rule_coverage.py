@@ -1,6 +1,8 @@
 """Every rule has a parity case, every case names a rule, every case module loads."""
 from __future__ import annotations
 
+import pytest
+
 from mscore.parity.collect import SELFTEST_PREFIX, cases_by_api, load_cases
 from mscore.parity.coverage import default_exclusions_path, load_exclusions
 from mscore.rules import load_rules
@@ -8,7 +10,8 @@ from mscore.rules import load_rules
 
 def test_case_modules_load():
     broken = [e.error for e in load_cases() if e.error]
-    assert not broken, "broken parity case modules:\n" + "\n".join(broken)
+    if broken:
+        pytest.fail("broken parity case modules:\n" + "\n".join(broken), pytrace=False)
 
 
 def test_every_rule_has_a_case():
@@ -24,7 +27,8 @@ def test_every_rule_has_a_case():
         if not any(e.case.expect == want for e in mine):
             wrong_kind.append(f"{rule.where}: {rule.api} (status {rule.status}) needs a case with expect={want!r}")
     problems = missing + wrong_kind
-    assert not problems, f"{len(problems)} rule(s) without a proving parity case:\n" + "\n".join(problems)
+    if problems:
+        pytest.fail(f"{len(problems)} rule(s) without a proving parity case:\n" + "\n".join(problems), pytrace=False)
 
 
 def test_every_case_names_a_rule():
@@ -33,7 +37,9 @@ def test_every_case_names_a_rule():
     orphans = [f"{e.case.where}: {e.case.api}" for e in load_cases()
                if e.case is not None and e.case.converted_override is None
                and not e.case.api.startswith(SELFTEST_PREFIX) and e.case.api not in known]
-    assert not orphans, "parity cases for APIs that have no rule (typo, or rule missing):\n" + "\n".join(orphans)
+    if orphans:
+        pytest.fail("parity cases for APIs that have no rule (typo, or rule missing):\n" + "\n".join(orphans),
+                    pytrace=False)
 
 
 def test_unsupported_rules_have_no_passing_case():
