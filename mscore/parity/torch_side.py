@@ -76,38 +76,55 @@ def float_leaves(value: Any) -> list:
 _MISSING = object()
 
 
-def _module(name: str, undo: list) -> types.ModuleType:
-    """Import ``name``; if it does not exist here (torch_npu on a CPU machine), create an empty stand-in for the
-    duration of the case (parents included)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        pass
-    parent_name, _, leaf = name.rpartition(".")
-    parent = _module(parent_name, undo) if parent_name else None
-    mod = types.ModuleType(name, f"mscore parity stand-in for {name} (torch-side references only)")
-    sys.modules[name] = mod
-    undo.append(lambda: sys.modules.pop(name, None))
-    if parent is not None:
-        old = getattr(parent, leaf, _MISSING)
-        setattr(parent, leaf, mod)
-        undo.append(lambda: setattr(parent, leaf, old) if old is not _MISSING else delattr(parent, leaf))
+def _standin(path: str, undo: list) -> types.ModuleType:
+    mod = types.ModuleType(path, f"mscore parity stand-in for {path} (torch-side references only)")
+    sys.modules[path] = mod
+    undo.append(lambda: sys.modules.pop(path, None))
     return mod
+
+
+def _set(owner: Any, attr: str, value: Any, undo: list) -> None:
+    """Set ``owner.attr`` and remember how to put back exactly what was there (an own attribute, an inherited one
+    on a class, or nothing)."""
+    own = getattr(owner, "__dict__", {})
+    had_own = attr in own
+    old = own[attr] if had_own else None
+    setattr(owner, attr, value)
+    undo.append(lambda: setattr(owner, attr, old) if had_own else delattr(owner, attr))
+
+
+def _owner(path: str, undo: list) -> Any:
+    """The object ``path`` names (``torch_npu``, ``torch.cuda``, ``torch.Tensor``), walking attributes first, then
+    submodule imports; what does not exist here (torch_npu on a CPU machine) becomes an empty stand-in module for
+    the duration of the case."""
+    parts = path.split(".")
+    try:
+        obj = importlib.import_module(parts[0])
+    except ImportError:
+        obj = _standin(parts[0], undo)
+    current = parts[0]
+    for part in parts[1:]:
+        current = f"{current}.{part}"
+        nxt = getattr(obj, part, _MISSING)
+        if nxt is _MISSING:
+            try:
+                nxt = importlib.import_module(current)
+            except ImportError:
+                nxt = _standin(current, undo)
+                _set(obj, part, nxt, undo)
+        obj = nxt
+    return obj
 
 
 @contextlib.contextmanager
 def references(refs: dict[str, Any]) -> Iterator[None]:
-    """Temporarily make each qualified name in ``refs`` (``torch_npu.npu_rms_norm``, ``torch.cuda.current_device``)
-    resolve to the given torch reference on the torch side; everything is restored afterwards."""
+    """Temporarily make each qualified name in ``refs`` (``torch_npu.npu_rms_norm``, ``torch.cuda.current_device``,
+    ``torch.Tensor.cuda``) resolve to the given torch reference on the torch side; everything is restored after."""
     undo: list = []
     try:
         for qual, value in refs.items():
-            mod_name, attr = qual.rsplit(".", 1)
-            mod = _module(mod_name, undo)
-            old = getattr(mod, attr, _MISSING)
-            setattr(mod, attr, value)
-            undo.append(lambda mod=mod, attr=attr, old=old:
-                        setattr(mod, attr, old) if old is not _MISSING else delattr(mod, attr))
+            owner_path, attr = qual.rsplit(".", 1)
+            _set(_owner(owner_path, undo), attr, value, undo)
         yield
     finally:
         for fn in reversed(undo):

@@ -155,12 +155,17 @@ def test_references_are_restored():
     from mscore.parity.torch_side import references
 
     original = torch.cuda.current_device
-    with references({"torch.cuda.current_device": lambda: 7, "torch_npu.npu.fake": 3}):
+    x = torch.ones(2)
+    with references({"torch.cuda.current_device": lambda: 7, "torch_npu.npu.fake": 3,
+                     "torch.Tensor.cuda": lambda self, *a, **k: self}):
         import torch_npu  # the stand-in
 
-        assert torch.cuda.current_device() == 7 and torch_npu.npu.fake == 3
+        assert torch.cuda.current_device() == 7 and torch_npu.npu.fake == 3 and x.cuda() is x
     assert torch.cuda.current_device is original
     assert "torch_npu" not in sys.modules and "torch_npu.npu" not in sys.modules
+    assert "cuda" not in vars(torch.Tensor)       # the inherited method is back, not a copy
+    with pytest.raises((AssertionError, RuntimeError)):   # CPU torch: no CUDA
+        x.cuda()
 
 
 # -- pieces ------------------------------------------------------------------------------------------------------
