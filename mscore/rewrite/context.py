@@ -36,8 +36,8 @@ class Ctx:
     events: list[Event] = field(default_factory=list)
     used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn
 
-    def ok(self, api: str) -> None:
-        self.events.append(Event(api, True))
+    def ok(self, api: str, root: str | None = None) -> None:
+        self.events.append(Event(api, True, "", root))
 
     def fail(self, api: str, reason: str, root: str | None = None) -> None:
         self.events.append(Event(api, False, reason, root))

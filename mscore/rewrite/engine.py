@@ -13,6 +13,7 @@ import tokenize
 import warnings
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import replace
 
 import libcst as cst
 
@@ -27,18 +28,36 @@ PROFILES = ("native", "msadapter")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding) honouring a BOM or a PEP 263 cookie. Raises UnicodeDecodeError / SyntaxError."""
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def decode(data: bytes) -> tuple[str, str, str]:
+    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie.
+
+    Bytes that are not valid in the file's encoding (GBK in a UTF-8 comment, say) are kept as surrogate escapes in
+    ``text`` so they are written back exactly; ``parse_text`` has a ``?`` in their place (same length) for the
+    parsers. Raises UnicodeDecodeError / SyntaxError / LookupError when even that is impossible."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding), encoding
+    try:
+        text = data.decode(encoding)
+        return text, text, encoding
+    except UnicodeDecodeError:
+        if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
+            raise
+    text = data.decode(encoding, "surrogateescape")
+    return text, _SURROGATE.sub("?", text), encoding
 
 
 def parse_unit(segment: str) -> tuple[cst.BaseExpression, bool]:
     """Parse an expression's source; one that spans lines outside brackets parses once parenthesised."""
-    try:
-        return cst.parse_expression(segment), False
-    except cst.ParserSyntaxError:
-        return cst.parse_expression(f"({segment})"), True
+    first = "\n" in segment or "\r" in segment   # likely to need the brackets: try that first
+    for wrapped in (first, not first):
+        try:
+            return cst.parse_expression(f"({segment})" if wrapped else segment), wrapped
+        except cst.ParserSyntaxError:
+            if wrapped != first:
+                raise
+    raise AssertionError("unreachable")
 
 
 def render(node: cst.BaseExpression, wrapped: bool) -> str:
@@ -79,7 +98,7 @@ def convert_source(
     """Convert one Python file's bytes. Never raises for bad input: undecodable / unparsable files come back
     unchanged with their status set. ``profile='msadapter'`` leaves what has no rule for the MSAdapter torch shim."""
     try:
-        text, encoding = decode(data)
+        text, parse_text, encoding = decode(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         return FileResult(path, UNDECODABLE, data, message=f"cannot decode: {exc}")
     if "torch" not in text and not (index and index.cells and "forward" in text):
@@ -87,17 +106,17 @@ def convert_source(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=path)
+            tree = ast.parse(parse_text, filename=path)
     except (SyntaxError, ValueError) as exc:
         return FileResult(path, UNPARSABLE, data, message=f"does not parse: {exc}")
     try:
-        return _convert(data, text, encoding, tree, path, rules, profile, index)
+        return _convert(data, text, parse_text, encoding, tree, path, rules, profile, index)
     except Exception as exc:  # a bug in mscore must not lose the file: copy it, report it
         return FileResult(path, ERROR, data, message=f"{type(exc).__name__}: {exc}")
 
 
-def _convert(data, text, encoding, tree, path, rules, profile, index) -> FileResult:
-    an: Analysis = analyze(text, tree, rules, index)
+def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index) -> FileResult:
+    an: Analysis = analyze(parse_text, tree, rules, index)
     starts = an.line_starts
     seen: Counter = Counter(an.seen)
     converted: Counter = Counter(an.converted)
@@ -107,11 +126,15 @@ def _convert(data, text, encoding, tree, path, rules, profile, index) -> FileRes
     needed_roots: set[str] = set()
     marks: dict[tuple, list[tuple[str, str]]] = {}
     for unit in an.units:
-        segment = text[unit.start:unit.end]
+        segment = parse_text[unit.start:unit.end]
         ctx = Ctx(rules, unit.scope.aliases(), profile)
         node, wrapped = parse_unit(segment)
         new = render(node.visit(UnitRewriter(ctx)), wrapped)
-        if new != segment:
+        if segment != text[unit.start:unit.end]:   # undecodable bytes inside: leave the expression whole
+            ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason="expression holds "
+                          "undecodable bytes") for ev in ctx.events]
+            ctx.used = set()
+        elif new != segment:
             edits.append((unit.start, unit.end, new))
         used |= ctx.used
         line = bisect_right(starts, unit.start)
@@ -156,4 +179,6 @@ def _convert(data, text, encoding, tree, path, rules, profile, index) -> FileRes
         out = out.replace(PLACEHOLDER.format(alias), name)
     if out == text:
         return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
-    return FileResult(path, CONVERTED, out.encode(encoding), dict(seen), dict(converted), unconverted)
+    return FileResult(
+        path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted
+    )

@@ -7,7 +7,6 @@ method calls (``x.view``, ``model.eval()``) through the ``Tensor.*`` / ``Module.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.helpers import get_full_name_for_node
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.context import Ctx, Unconvertible
@@ -69,7 +68,7 @@ class UnitRewriter(cst.CSTTransformer):
     # -- resolution -----------------------------------------------------------------------------------------
     def _resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
         """(qualified torch name, root alias) for a torch-rooted Name/Attribute chain."""
-        dotted = get_full_name_for_node(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        dotted = dotted_name(node)
         if dotted is None:
             return None
         root, _, rest = dotted.partition(".")
@@ -108,7 +107,7 @@ class UnitRewriter(cst.CSTTransformer):
         if m.rule.sig is not None and m.rule.adapts_args:
             ctx.fail(m.api, "used without a call, so its arguments cannot be adapted", root)
             return updated
-        ctx.ok(m.api)
+        ctx.ok(m.api, root)
         return ctx.target(m.rule.target + m.suffix)
 
     def _map_property(self, m: Match, updated: cst.Attribute) -> cst.BaseExpression:
@@ -143,7 +142,7 @@ class UnitRewriter(cst.CSTTransformer):
                 ctx.fail(m.api, m.rule.note, root)
                 return updated_node
             if m.suffix:   # a call on an attribute of a mapped name (torch.distributed.ReduceOp.SUM(...)?)
-                ctx.ok(m.api)
+                ctx.ok(m.api, root)
                 return updated_node.with_changes(func=ctx.target(m.rule.target + m.suffix))
             return self._apply(m, updated_node, root, method=False)
         func = original_node.func
@@ -167,7 +166,6 @@ class UnitRewriter(cst.CSTTransformer):
     def _apply(self, m: Match, call: cst.Call, root: str | None, method: bool) -> cst.BaseExpression:
         ctx = self.ctx
         rule = m.rule
-        mark = len(ctx.used)
         used_before = set(ctx.used)
         try:
             if rule.transform in CALL_TRANSFORMS:
@@ -180,9 +178,20 @@ class UnitRewriter(cst.CSTTransformer):
             ctx.used = used_before
             ctx.fail(m.api, str(exc), root)
             return call
-        del mark
-        ctx.ok(m.api)
+        ctx.ok(m.api, root)
         return out
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of Names and Attributes only (a call or subscript in the chain gives None)."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
 
 
 def _names(target: cst.BaseExpression) -> list[str]:
