@@ -339,3 +339,21 @@ def test_module_imports_no_torch():
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module.split(".")[0])
     assert not names & {"torch", "torch_npu", "einops"}, names
+
+
+def test_path_selection(monkeypatch):
+    q16 = to_ms(np.zeros((2, 1, 2, 16), np.float32), ms.float16)
+    q32 = to_ms(np.zeros((2, 1, 2, 16), np.float32), ms.float32)
+    q_odd = to_ms(np.zeros((2, 1, 2, 12), np.float32), ms.float16)
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "fallback")
+    assert dpa.use_fused_attention(q16) is False
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "fused")
+    assert dpa.use_fused_attention(q32) is True  # forcing wins over the dtype check
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "bogus")
+    with pytest.raises(ValueError, match="MSCORE_ATTENTION_IMPL"):
+        dpa.use_fused_attention(q16)
+    monkeypatch.delenv("MSCORE_ATTENTION_IMPL")
+    # automatic: the kernel only on Ascend, and only for fp16/bf16 with a head size multiple of 16
+    assert dpa.use_fused_attention(q16) is ON_ASCEND
+    assert dpa.use_fused_attention(q32) is False
+    assert dpa.use_fused_attention(q_odd) is False

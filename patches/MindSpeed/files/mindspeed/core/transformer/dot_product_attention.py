@@ -51,8 +51,12 @@ _compressed_mask_cache = {}
 # ----------------------------------------------------------------------------------------------------------------
 # path selection
 # ----------------------------------------------------------------------------------------------------------------
-def use_fused_attention():
-    """True when the fused Ascend kernel should be used (see module docstring)."""
+def use_fused_attention(query=None):
+    """True when the fused Ascend kernel should be used (see module docstring).
+
+    Without a forcing env value the fused kernel is chosen on Ascend only for inputs it accepts: float16 /
+    bfloat16 with a head size that is a multiple of 16; anything else takes the non-fused path.
+    """
     forced = os.environ.get("MSCORE_ATTENTION_IMPL", "").strip().lower()
     if forced == "fused":
         return True
@@ -61,9 +65,14 @@ def use_fused_attention():
     if forced:
         raise ValueError(f"MSCORE_ATTENTION_IMPL must be 'fused' or 'fallback', got {forced!r}")
     try:
-        return ms.get_context("device_target") == "Ascend"
+        on_ascend = ms.get_context("device_target") == "Ascend"
     except Exception:  # pragma: no cover - very old/new context API
+        on_ascend = False
+    if not on_ascend:
         return False
+    if query is not None:
+        return query.dtype in (ms.float16, ms.bfloat16) and query.shape[-1] % 16 == 0
+    return True
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -235,6 +244,8 @@ def _sbhd_fused(query, key, value, attention_mask, causal, scale, dropout_p):
         mask = _mask_4d(mask)
         if causal:
             mask = mint.logical_or(mask, causal_mask(sq, sk).reshape(1, 1, sq, sk))
+        if mask.shape[0] == 1 and mask.shape[1] == 1:
+            mask = mask.reshape(sq, sk)  # the kernel takes (B, N, S1, S2), (B, 1, S1, S2) or (S1, S2)
         atten_mask, sparse_mode = mask, 0
     else:
         atten_mask, sparse_mode = None, 0
@@ -262,7 +273,7 @@ def attention_sbhd(query, key, value, attention_mask=None, causal=False, scale=N
     if query.ndim != 4 or key.ndim != 4 or value.ndim != 4:
         raise ValueError("attention_sbhd expects 4-D [s, b, heads, head_dim] query, key and value")
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    fused = use_fused_attention() if fused is None else fused
+    fused = use_fused_attention(query) if fused is None else fused
     if fused:
         return _sbhd_fused(query, key, value, attention_mask, causal, scale, dropout_p)
     return _sbhd_fallback(query, key, value, attention_mask, causal, scale, dropout_p)
@@ -283,7 +294,7 @@ def attention_tnd(query, key, value, cu_seqlens_q, cu_seqlens_kv=None, causal=Fa
     if len(cu_q) != len(cu_kv):
         raise ValueError(f"query has {len(cu_q) - 1} segments but key/value have {len(cu_kv) - 1}")
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    fused = use_fused_attention() if fused is None else fused
+    fused = use_fused_attention(query) if fused is None else fused
     if fused:
         return _tnd_fused(query, key, value, cu_q, cu_kv, causal, scale, dropout_p)
     return _tnd_fallback(query, key, value, cu_q, cu_kv, causal, scale, dropout_p)
