@@ -287,24 +287,24 @@ def test_cell_packed_seq_params_3d_and_4d():
     run_both(ref_b2, lambda q, k, v: cell(q, k, v, None, packed_seq_params=packed2), arrays_b2, seed=27)
 
 
-def test_patch_functions_on_a_plain_cell():
-    """MindSpeed's adaptor patches __init__/forward of Megatron's class: the exported functions do the same job."""
+def test_patch_functions_on_a_converted_megatron_like_cell():
+    """MindSpeed's adaptor puts dot_product_attention_init / the forward wrapper on Megatron's class; once converted
+    that class is a Cell whose construct holds Megatron's own math: the patched init routes construct to ours."""
 
-    class Host(ms.nn.Cell):
+    class MegatronLike(ms.nn.Cell):  # stands in for converted megatron DotProductAttention
         def __init__(self, *args, **kwargs):
-            dpa.dot_product_attention_init(self, *args, **kwargs)
+            super().__init__()
 
         def construct(self, *args, **kwargs):
-            return dpa.dot_product_attention_forward(self, *args, **kwargs)
+            raise AssertionError("Megatron's own construct ran instead of the replacement")
 
-    host = Host(_config(heads=4, groups=4), 2, _MaskType("causal"), "self")
-    forward = dpa.dot_product_attention_forward_wrapper(lambda *a, **k: None)
+    MegatronLike.__init__ = dpa.dot_product_attention_init  # what the patch manager does
+    MegatronLike.forward = dpa.dot_product_attention_forward_wrapper(lambda *a, **k: None)
+    host = MegatronLike(_config(heads=4, groups=4), 2, _MaskType("causal"), "self")
+    assert host.num_attention_heads_per_partition == 4 and host.softmax_scale == pytest.approx(1 / math.sqrt(D))
     arrays = qkv_sbhd(25, n=4, g=4)
-    run_both(
-        lambda q, k, v: ref_sbhd(q, k, v, None, True),
-        lambda q, k, v: forward(host, q, k, v, None),
-        arrays, seed=25,
-    )
+    for call in (lambda q, k, v: host(q, k, v, None), lambda q, k, v: host.forward(q, k, v, None)):
+        run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), call, arrays, seed=25)
 
     def base_init(self, config, *args):
         self.config = config

@@ -420,9 +420,21 @@ class DotProductAttention(nn.Cell):
 # ----------------------------------------------------------------------------------------------------------------
 # the functions MindSpeed's adaptor patches onto Megatron's DotProductAttention
 # ----------------------------------------------------------------------------------------------------------------
+def _patched_construct(self, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
+    # looked up at call time, so a later override of dot_product_attention_forward (MindSpeed-MM's dot_patch)
+    # takes effect, as it does for MindSpeed's patched forward
+    return dot_product_attention_forward(self, query, key, value, attention_mask, attn_mask_type,
+                                         packed_seq_params)
+
+
 def dot_product_attention_init(self, config, layer_number, attn_mask_type, attention_type, attention_dropout=None,
                                softmax_scale=None, cp_comm_type=None):
-    """Replacement for Megatron DotProductAttention.__init__ (no context-parallel strategies)."""
+    """Replacement for Megatron DotProductAttention.__init__ (no context-parallel strategies).
+
+    MindSpeed installs this together with ``dot_product_attention_forward_wrapper`` on Megatron's class, i.e. on
+    ``forward``. A converted Megatron class is a Cell that runs ``construct``, so the class's ``construct`` is
+    pointed at this module's forward here as well (once per class; our own ``DotProductAttention`` is left as is).
+    """
     initialised = False
     try:
         from megatron.core.transformer.dot_product_attention import DotProductAttention as _MegatronDPA
@@ -435,6 +447,9 @@ def dot_product_attention_init(self, config, layer_number, attn_mask_type, atten
     if not initialised:
         nn.Cell.__init__(self)
     _setup(self, config, layer_number, attn_mask_type, attention_type, attention_dropout, softmax_scale)
+    cls = type(self)
+    if not issubclass(cls, DotProductAttention) and getattr(cls, "construct", None) is not _patched_construct:
+        cls.construct = _patched_construct
 
 
 def dot_product_attention_init_wrapper(fn):
