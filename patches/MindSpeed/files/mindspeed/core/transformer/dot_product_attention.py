@@ -356,8 +356,13 @@ def _setup(cell, config, layer_number, attn_mask_type, attention_type, attention
     # apply_query_key_layer_scaling divides the scores by layer_number and multiplies them back inside the fp32
     # softmax: the net scale is 1/sqrt(d) either way.
     cell.softmax_scale = float(softmax_scale) if softmax_scale else 1.0 / math.sqrt(kv_channels)
+    cell.scale = cell.softmax_scale  # MindSpeed's name for it
     cell.norm_factor = 1.0 / cell.softmax_scale
-    cell.attention_dropout_p = float(config.attention_dropout if attention_dropout is None else attention_dropout)
+    # a Dropout cell as in Megatron, so code that reads or sets core_attention.attention_dropout.p keeps working;
+    # its p is read at every call
+    cell.attention_dropout = mint.nn.Dropout(
+        p=float(config.attention_dropout if attention_dropout is None else attention_dropout))
+    cell.pse, cell.pse_type = None, 1  # MindSpeed's ALiBi fields: no position bias
 
 
 def _packed_lengths(packed_seq_params):
@@ -379,7 +384,7 @@ def _is_training(cell):
 def _core_forward(cell, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
     mask_type = cell.attn_mask_type if attn_mask_type is None else attn_mask_type
     causal = _mask_type_is_causal(mask_type)
-    dropout_p = cell.attention_dropout_p if _is_training(cell) else 0.0
+    dropout_p = float(cell.attention_dropout.p) if _is_training(cell) else 0.0
     scale = cell.softmax_scale
     cu_q, cu_kv = _packed_lengths(packed_seq_params)
     if cu_q is None:
