@@ -1,6 +1,11 @@
 """Parity cases for rules/tensor.toml (Tensor.* methods and properties)."""
 from mscore.parity.case import Case, arange, const, rand_bool, randint, randn, uniform
 
+
+def _same(self, *args, **kwargs):
+    return self
+
+
 CASES = [
     # --- shape and layout -------------------------------------------------------------------------------------
     Case("Tensor.size", "x.size(1)", x=randn(2, 3)),
@@ -58,12 +63,12 @@ CASES = [
     Case("Tensor.to", "x.to(device='cpu', dtype=torch.float64)", x=randn(3)),
     Case("Tensor.to", "x.to(y.dtype)", x=randn(3), y=randint(0, 3, (2,))),
     Case("Tensor.to", "x.to(y.device, non_blocking=True)", x=randn(3), y=randn(2)),
-    # the CPU torch build cannot run .cuda()/.npu(): torch takes the except branch, which gives the values the device
-    # copy would have; the converted side (x.cuda() -> x) must run without raising and give the same values
-    Case("Tensor.cuda", "try:\n    y = x.cuda() * 2\nexcept (AssertionError, RuntimeError):\n    y = x * 2\nout = y", x=randn(3)),
-    Case("Tensor.cuda", "try:\n    y = x.cuda(non_blocking=True)\nexcept (AssertionError, RuntimeError):\n    y = x\nout = y",
-         x=randn(3)),
-    Case("Tensor.npu", "try:\n    y = x.npu()\nexcept AttributeError:\n    y = x\nout = y + 1", x=randn(3)),
+    # CPU torch cannot run .cuda()/.npu(): the torch side uses the identity (a device copy has the same values)
+    Case("Tensor.cuda", "x.cuda() * 2", x=randn(3), reference={"torch.Tensor.cuda": _same}),
+    Case("Tensor.cuda", "x.cuda(non_blocking=True)", x=randn(3), reference={"torch.Tensor.cuda": _same}),
+    Case("Tensor.cuda", "x.cuda(0).sum()", x=randn(3), reference={"torch.Tensor.cuda": _same}),
+    Case("Tensor.npu", "x.npu()", x=randn(3), reference={"torch.Tensor.npu": _same}),
+    Case("Tensor.npu", "x.npu(non_blocking=True) + 1", x=randn(3), reference={"torch.Tensor.npu": _same}),
     Case("Tensor.cpu", "x.cpu()", x=randn(3)),
     Case("Tensor.float", "x.float()", x=randn(3, dtype="float16")),
     Case("Tensor.float", "i.float()", i=randint(0, 5, (3,))),
