@@ -25,6 +25,7 @@ CASES = [
     Case("Tensor.squeeze", "x.squeeze()", x=randn(1, 3, 1)),
     Case("Tensor.squeeze", "x.squeeze(0)", x=randn(1, 3, 1)),
     Case("Tensor.squeeze", "x.squeeze(dim=-1)", x=randn(1, 3, 1)),
+    Case("Tensor.squeeze", "x.squeeze(1)", x=randn(1, 3, 1)),
     Case("Tensor.transpose", "x.transpose(0, 1)", x=randn(2, 3)),
     Case("Tensor.transpose", "x.transpose(dim0=-1, dim1=-2)", x=randn(2, 3, 4)),
     Case("Tensor.permute", "x.permute(2, 0, 1)", x=randn(2, 3, 4)),
