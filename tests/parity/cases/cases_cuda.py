@@ -107,7 +107,7 @@ for _ns in ("torch.cuda", "torch.npu"):
         f"{_ns}.Event": _Event, f"{_ns}.memory_allocated": _zero, f"{_ns}.max_memory_allocated": _zero,
         f"{_ns}.memory_reserved": _zero, f"{_ns}.reset_max_memory_allocated": _none, f"{_ns}.memory_stats": _stats,
         f"{_ns}.get_rng_state": _rng_state, f"{_ns}.set_rng_state": _set_rng_state, f"{_ns}.manual_seed": _none,
-        f"{_ns}.manual_seed_all": _none,
+        f"{_ns}.manual_seed_all": _none, f"{_ns}.set_device": _none,
     })
 _REF.update({"torch.cuda.FloatTensor": _typed("float32"), "torch.cuda.LongTensor": _typed("int64"),
              "torch.cuda.IntTensor": _typed("int32")})
@@ -151,6 +151,10 @@ for ns in ("torch.cuda", "torch.npu"):
     ]
 
 CASES += [
+    # the worker's device is already set: setting it again to index 0 of the current target is accepted
+    case("torch.cuda.set_device", "torch.cuda.set_device(0)\nout = x * 2", x=randn(2)),
+    case("torch.npu.set_device", "torch.npu.set_device(device=0)\nout = x + 1", x=randn(2)),
+    Case("torch.cuda.cudart", "torch.cuda.cudart().cudaProfilerStart()", expect="unsupported"),
     case("torch.npu.reset_max_memory_allocated", "torch.npu.reset_max_memory_allocated()"),
     case("torch.cuda.get_rng_state", "torch.cuda.get_rng_state().dtype"),
     case("torch.cuda.get_rng_state", "torch.cuda.get_rng_state(device='cuda').dim()"),
