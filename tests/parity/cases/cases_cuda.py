@@ -109,7 +109,7 @@ for _ns in ("torch.cuda", "torch.npu"):
         f"{_ns}.get_rng_state": _rng_state, f"{_ns}.set_rng_state": _set_rng_state, f"{_ns}.manual_seed": _none,
         f"{_ns}.manual_seed_all": _none, f"{_ns}.set_device": _none,
     })
-_REF.update({"torch.cuda.FloatTensor": _typed("float32"), "torch.cuda.LongTensor": _typed("int64"),
+_REF.update({"torch.cuda.BoolTensor": _typed("bool"), "torch.cuda.FloatTensor": _typed("float32"), "torch.cuda.LongTensor": _typed("int64"),
              "torch.cuda.IntTensor": _typed("int32")})
 
 
@@ -175,4 +175,12 @@ CASES += [
     Case("torch.npu.config.allow_internal_format", "torch.npu.config.allow_internal_format = False",
          expect="unsupported"),
     Case("torch.cuda.get_device_capability", "torch.cuda.get_device_capability()", expect="unsupported"),
+]
+
+CASES += [
+    case("torch.cuda.BoolTensor", "torch.cuda.BoolTensor([True, False, True])"),
+    Case("torch.cuda.HalfTensor", "def f(a: torch.cuda.HalfTensor):\n    return a * 2\nout = f(x)", x=randn(3)),
+    Case("torch.cuda.BFloat16Tensor", "def f(a: torch.cuda.BFloat16Tensor):\n    return a + 1\nout = f(x)", x=randn(3)),
+    Case("torch.cuda.nvtx.range_push", "torch.cuda.nvtx.range_push('fwd')", expect="unsupported"),
+    Case("torch.cuda.nvtx.range_pop", "torch.cuda.nvtx.range_pop()", expect="unsupported"),
 ]

@@ -363,3 +363,25 @@ CASES += [
          expect="unsupported"),
     Case("torch.__file__", "torch.__file__", expect="unsupported"),
 ]
+
+CASES += [
+    Case("torch.empty_like", "torch.empty_like(x, pin_memory=False, device='cpu')", x=randn(2, 3), compare="shape",
+         reason=UNINIT),
+    Case("torch.frombuffer", "torch.frombuffer(bytearray(b'\\x00\\x00\\x80\\x3f\\x00\\x00\\x00\\x40'), dtype=torch.float32)"),
+    Case("torch.frombuffer", "torch.frombuffer(bytearray(range(8)), dtype=torch.uint8, count=4, offset=2)"),
+    # MindSpore accepts set_deterministic once per process: one case only (the parity worker is shared)
+    Case("torch.use_deterministic_algorithms", "torch.use_deterministic_algorithms(mode=True, warn_only=True)\n"
+         "out = x * 2", x=randn(2)),
+    Case("torch.numel", "torch.numel(x)", x=randn(2, 3, 4)),
+    Case("torch.cartesian_prod", "torch.cartesian_prod(a, b)", a=arange(3), b=arange(2)),
+    Case("torch.scatter", "torch.scatter(x, 1, idx, src)", x=randn(2, 3), idx=const([[0], [2]], dtype="int64"),
+         src=randn(2, 1)),
+    Case("torch.scatter", "torch.scatter(x, 0, idx, value=2.5)", x=randn(2, 3), idx=const([[1, 0, 1]], dtype="int64")),
+    Case("torch.scatter", "torch.scatter(x, 0, idx, src, reduce='add')", x=randn(2, 3),
+         idx=const([[1, 0, 1]], dtype="int64"), src=randn(1, 3), expect="unsupported"),
+    Case("torch.inf", "x.masked_fill(mask, -torch.inf)", x=randn(2, 3), mask=rand_bool((2, 3))),
+    Case("torch.inf", "torch.inf"),
+    Case("torch.pi", "torch.pi * 2"),
+    Case("torch.HalfTensor", "isinstance(x, torch.HalfTensor)", x=randn(2, dtype="float16")),
+    Case("torch.BFloat16Tensor", "def f(a: torch.BFloat16Tensor):\n    return a\nout = f(x)", x=randn(2)),
+]
