@@ -266,3 +266,23 @@ CASES += [
     Case("Tensor.record_stream", "x.record_stream(s)", x=randn(3), s=1, expect="unsupported"),
     Case("Tensor.stride", "x.stride()", x=randn(2, 3), expect="unsupported"),
 ]
+
+CASES += [
+    Case("Tensor.gather", "x.gather(1, idx)", x=randn(3, 4), idx=randint(0, 4, (3, 2))),
+    Case("Tensor.gather", "x.gather(dim=0, index=idx)", x=randn(3, 4), idx=randint(0, 3, (2, 4))),
+    Case("Tensor.select", "x.select(0, 1)", x=randn(3, 4)),
+    Case("Tensor.select", "x.select(dim=-1, index=2)", x=randn(3, 4)),
+    Case("Tensor.round", "(x * 4).round()", x=randn(3, 4)),
+    Case("Tensor.ceil", "(x * 3).ceil()", x=randn(3, 4)),
+    Case("Tensor.tile", "x.tile((2, 1))", x=randn(2, 3)),
+    # MindSpore's argsort indices are int32 (the rule's note says so): compared as int64
+    Case("Tensor.argsort", "x.argsort().long()", x=randn(3, 5)),
+    Case("Tensor.argsort", "x.argsort(dim=0, descending=True).long()", x=randn(4, 3)),
+    Case("Tensor.abs_", "x.abs_()\nout = x", x=randn(3)),
+    Case("Tensor.scatter_add_", "x.scatter_add_(1, idx, src)\nout = x", x=randn(2, 3),
+         idx=const([[0, 0], [2, 1]], dtype="int64"), src=randn(2, 2)),
+    Case("Tensor.addmm_", "c.addmm_(a, b)\nout = c", c=randn(2, 4), a=randn(2, 3), b=randn(3, 4)),
+    Case("Tensor.addmm_", "c.addmm_(a, b, beta=0.5, alpha=2.0)\nout = c", c=randn(2, 4), a=randn(2, 3), b=randn(3, 4),
+         atol=1e-5, reason="fused multiply-add order differs"),
+    Case("Tensor.new", "x.new(2, 3)", x=randn(2), expect="unsupported"),
+]

@@ -1,5 +1,5 @@
 """Parity cases for rules/torch.toml (torch.* functions, dtypes and attributes)."""
-from mscore.parity.case import Case, arange, const, rand_bool, randint, randn, uniform
+from mscore.parity.case import Case, arange, const, rand, rand_bool, randint, randn, uniform
 
 RANDOM = "random values: the two frameworks draw different streams; shape and dtype only"
 UNINIT = "uninitialized memory: shape and dtype only"
@@ -384,4 +384,26 @@ CASES += [
     Case("torch.pi", "torch.pi * 2"),
     Case("torch.HalfTensor", "isinstance(x, torch.HalfTensor)", x=randn(2, dtype="float16")),
     Case("torch.BFloat16Tensor", "def f(a: torch.BFloat16Tensor):\n    return a\nout = f(x)", x=randn(2)),
+]
+
+CASES += [
+    Case("torch.min", "torch.min(x)", x=randn(3, 4)),
+    Case("torch.min", "torch.min(x, 1)", x=randn(3, 4)),
+    Case("torch.min", "torch.min(x, dim=0, keepdim=True)", x=randn(3, 4)),
+    Case("torch.min", "torch.min(a, b)", a=randn(3, 4), b=randn(3, 4)),
+    Case("torch.masked_select", "torch.masked_select(x, mask)", x=randn(3, 4), mask=rand_bool((3, 4))),
+    Case("torch.lerp", "torch.lerp(a, b, 0.3)", a=randn(3, 4), b=randn(3, 4)),
+    Case("torch.lerp", "torch.lerp(a, b, w)", a=randn(3, 4), b=randn(3, 4), w=rand(3, 4)),
+    Case("torch.linalg.vector_norm", "torch.linalg.vector_norm(x)", x=randn(3, 4)),
+    Case("torch.linalg.vector_norm", "torch.linalg.vector_norm(x, ord=1, dim=-1, keepdim=True)", x=randn(3, 4)),
+    Case("torch.as_tensor", "torch.as_tensor([1, 2, 3])"),
+    Case("torch.as_tensor", "torch.as_tensor([1.5, 2.5], dtype=torch.float64, device='cpu')"),
+    Case("torch.inference_mode", "with torch.inference_mode():\n    out = x * 2", x=randn(3)),
+    Case("torch.inference_mode", "with torch.inference_mode(False):\n    out = x * 2", x=randn(3),
+         expect="unsupported"),
+    Case("torch.float8_e4m3fn", "(x.dtype == torch.float8_e4m3fn, torch.float8_e4m3fn == torch.float8_e4m3fn)", x=randn(2)),
+    Case("torch.BoolTensor", "isinstance(mask, torch.BoolTensor)", mask=rand_bool((3,))),
+    Case("torch.DoubleTensor", "def f(a: torch.DoubleTensor):\n    return a * 2\nout = f(x)", x=randn(2, dtype="float64")),
+    Case("torch.iinfo", "torch.iinfo(torch.int32).max", expect="unsupported"),
+    Case("torch.jit.is_tracing", "torch.jit.is_tracing()", expect="unsupported"),
 ]
