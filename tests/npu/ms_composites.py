@@ -83,6 +83,33 @@ def _bottom_right_causal(sq, sk):
     return mint.triu(mint.ones((sq, sk), dtype=ms.bool_), sk - sq + 1)
 
 
+def _check_documented_constraints(query, key, head_num, layout, atten_mask, sparse_mode, seq_q, seq_kv):
+    """The argument rules of mindspore.ops.speed_fusion_attention's documentation that the caller must meet."""
+    assert layout in ("BSH", "BNSD", "SBH", "BSND", "TND"), layout
+    assert isinstance(head_num, int) and not isinstance(head_num, bool), f"head_num must be an int: {head_num!r}"
+    assert query.dtype == key.dtype
+    if atten_mask is not None:
+        assert atten_mask.dtype in (ms.bool_, ms.uint8), f"atten_mask dtype {atten_mask.dtype}"
+    if sparse_mode in (2, 3, 4):
+        assert atten_mask is not None and tuple(atten_mask.shape) == (2048, 2048), "compressed mask must be 2048^2"
+    elif atten_mask is not None:
+        if layout == "TND":
+            raise AssertionError("TND takes only a compressed lower-triangular mask (sparse_mode 2 or 3)")
+        b = query.shape[1] if layout == "SBH" else query.shape[0]
+        sq = {"BSH": 1, "BSND": 1, "SBH": 0, "BNSD": 2}[layout]
+        sq, sk = query.shape[sq], key.shape[{"BSH": 1, "BSND": 1, "SBH": 0, "BNSD": 2}[layout]]
+        allowed = {(b, head_num, sq, sk), (b, 1, sq, sk), (sq, sk)}
+        assert tuple(atten_mask.shape) in allowed, f"atten_mask shape {tuple(atten_mask.shape)} not in {allowed}"
+    if layout == "TND":
+        assert seq_q is not None and seq_kv is not None, "TND needs actual_seq_qlen and actual_seq_kvlen"
+        assert all(isinstance(v, int) for v in list(seq_q) + list(seq_kv)), "actual_seq_*len must be Python ints"
+        assert list(seq_q) == sorted(seq_q) and seq_q[-1] == query.shape[0], f"actual_seq_qlen {seq_q}"
+        assert list(seq_kv) == sorted(seq_kv) and seq_kv[-1] == key.shape[0], f"actual_seq_kvlen {seq_kv}"
+        assert 0 not in list(seq_kv), "0 must not appear in the kv lengths"
+    else:
+        assert seq_q is None and seq_kv is None, "actual_seq_*len only with TND"
+
+
 def speed_fusion_attention(query, key, value, head_num, input_layout, *, pse=None, padding_mask=None,
                            atten_mask=None, scale=1.0, keep_prob=1.0, pre_tokens=2147483647,
                            next_tokens=2147483647, inner_precise=0, prefix=None, actual_seq_qlen=None,
@@ -93,6 +120,8 @@ def speed_fusion_attention(query, key, value, head_num, input_layout, *, pse=Non
         raise NotImplementedError("composite speed_fusion_attention: pse, prefix and dropout are not composed")
     if sparse_mode not in (0, 2, 3):
         raise NotImplementedError(f"composite speed_fusion_attention: sparse_mode {sparse_mode}")
+    _check_documented_constraints(query, key, head_num, input_layout, atten_mask, sparse_mode, actual_seq_qlen,
+                                  actual_seq_kvlen)
     causal = sparse_mode in (2, 3)
     if input_layout == "TND":
         out = dpa.attention_tnd(query, key, value, actual_seq_qlen, actual_seq_kvlen, causal=causal, scale=scale,

@@ -151,6 +151,18 @@ def test_sbhd(case):
     )
 
 
+def test_sbhd_key_padding_mask_broadcast_over_queries():
+    """A [b, 1, 1, sk] key-padding mask (broadcast over queries), with GQA and causality."""
+    arrays = qkv_sbhd(6, s=6, n=4, g=2)
+    m = np.zeros((2, 1, 1, 6), dtype=bool)
+    m[1, :, :, 4:] = True
+    run_both(
+        lambda q, k, v: ref_sbhd(q, k, v, torch.tensor(m), True),
+        lambda q, k, v: dpa.attention_sbhd(q, k, v, ms.Tensor(m), True, None, 0.0, fused=FUSED),
+        arrays, seed=6,
+    )
+
+
 def test_sbhd_cross_lengths_padding():
     """sq != sk (cross attention shape) with a [b, 1, sq, sk] padding mask."""
     arrays = qkv_sbhd(5, s=5, sk=9, n=2, g=2)
@@ -360,3 +372,71 @@ def test_path_selection(monkeypatch):
     assert dpa.use_fused_attention(q16) is ON_ASCEND
     assert dpa.use_fused_attention(q32) is False
     assert dpa.use_fused_attention(q_odd) is False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the fused path's argument building, on any device: ops.speed_fusion_attention is replaced by the composition in
+# ms_composites (which asserts the kernel's documented argument rules), so the layouts, sparse modes, masks and
+# sequence lengths the module hands to the kernel are checked numerically against the torch reference
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def emulated_kernel(monkeypatch):
+    from tests.npu import ms_composites
+
+    calls = []
+
+    def kernel(*args, **kwargs):
+        calls.append(kwargs)
+        return ms_composites.speed_fusion_attention(*args, **kwargs)
+
+    monkeypatch.setattr(ms.ops, "speed_fusion_attention", kernel)
+    return calls
+
+
+@pytest.mark.parametrize("case", sorted(SBHD_CASES))
+def test_fused_path_arguments_sbhd(case, emulated_kernel):
+    spec = SBHD_CASES[case]
+    s, b = 7, spec.get("b", 2)
+    arrays = qkv_sbhd(zlib.crc32(case.encode()) % 1000, s=s, b=b, n=spec["n"], g=spec["g"])
+    mask_np = padding_mask(spec["pad"], s) if "pad" in spec else (block_mask(spec["block"], s) if "block" in spec
+                                                                  else None)
+    causal, scale = spec["causal"], spec.get("scale")
+    t_mask = None if mask_np is None else torch.tensor(mask_np if mask_np.ndim == 4 else mask_np[:, None])
+    m_mask = None if mask_np is None else ms.Tensor(mask_np)
+    run_both(
+        lambda q, k, v: ref_sbhd(q, k, v, t_mask, causal, scale),
+        lambda q, k, v: dpa.attention_sbhd(q, k, v, m_mask, causal, scale, 0.0, fused=True),
+        arrays, seed=len(case),
+    )
+    assert emulated_kernel, "the fused path did not call ops.speed_fusion_attention"
+    expected_mode = 2 if causal and mask_np is None else 0
+    assert emulated_kernel[0]["sparse_mode"] == expected_mode
+
+
+@pytest.mark.parametrize("case", sorted(TND_CASES))
+def test_fused_path_arguments_tnd(case, emulated_kernel):
+    spec = TND_CASES[case]
+    cu = spec["cu"] if spec["cu"][0] == 0 else [0] + spec["cu"]
+    arrays = qkv_tnd(len(case), cu[-1], n=spec.get("n", 2), g=spec.get("g", 2))
+    run_both(
+        lambda q, k, v: ref_tnd(q, k, v, cu, spec["causal"]),
+        lambda q, k, v: dpa.attention_tnd(q, k, v, spec["cu"], None, spec["causal"], None, 0.0, fused=True),
+        arrays, seed=cu[-1],
+    )
+    assert emulated_kernel[0]["actual_seq_qlen"] == cu[1:]
+    assert emulated_kernel[0].get("sparse_mode", 0) == (3 if spec["causal"] else 0)
+
+
+def test_fused_path_key_padding_and_compressed_mask(emulated_kernel):
+    arrays = qkv_sbhd(7, s=6, n=4, g=2)
+    m = np.zeros((2, 1, 1, 6), dtype=bool)
+    m[0, :, :, 5:] = True
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, torch.tensor(m), True),
+             lambda q, k, v: dpa.attention_sbhd(q, k, v, ms.Tensor(m), True, None, 0.0, fused=True),
+             arrays, seed=7)
+    assert tuple(emulated_kernel[0]["atten_mask"].shape) == (2, 1, 6, 6)
+    compressed = ms.Tensor(np.triu(np.ones((2048, 2048), dtype=bool), 1))
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True),
+             lambda q, k, v: dpa.attention_sbhd(q, k, v, compressed, True, None, 0.0, fused=True),
+             arrays, seed=8)
+    assert emulated_kernel[-1]["sparse_mode"] == 2

@@ -148,8 +148,8 @@ def _usable_mask(mask, sq, sk):
     """The mask if its last two dims are [sq, sk]; None for a compressed causal mask of another size."""
     if mask is None:
         return None
-    if tuple(mask.shape[-2:]) == (sq, sk):
-        return mask
+    if mask.shape[-1] == sk and mask.shape[-2] in (1, sq):
+        return mask  # [.., sq, sk], or a key-padding mask [.., 1, sk] broadcast over the queries
     if tuple(mask.shape[-2:]) == (_COMPRESSED_MASK_SIZE, _COMPRESSED_MASK_SIZE):
         return None  # a fused-op compressed causal mask: causality is applied from the mask type instead
     raise ValueError(
@@ -181,11 +181,11 @@ def attention_bnsd(query, key, value, attention_mask=None, causal=False, scale=N
     mask = _as_bool_mask(attention_mask)
     if mask is not None:
         mask = _mask_4d(mask)
-        mb, mn = mask.shape[0], mask.shape[1]
+        mb, mn, mq = mask.shape[0], mask.shape[1], mask.shape[2]
         if mn == n and n != 1:
-            mask = mask.reshape(mb, g, r, sq, sk)
+            mask = mask.reshape(mb, g, r, mq, sk)
         elif mn == 1:
-            mask = mask.reshape(mb, 1, 1, sq, sk)
+            mask = mask.reshape(mb, 1, 1, mq, sk)
         else:
             raise ValueError(f"attention mask head dim {mn} matches neither 1 nor the {n} query heads")
     if causal:
@@ -242,6 +242,8 @@ def _sbhd_fused(query, key, value, attention_mask, causal, scale, dropout_p):
         atten_mask, sparse_mode = _compressed_causal_mask(), 2
     elif mask is not None:
         mask = _mask_4d(mask)
+        if mask.shape[2] != sq:  # the kernel wants the full [.., sq, sk] mask
+            mask = mint.broadcast_to(mask, (mask.shape[0], mask.shape[1], sq, sk))
         if causal:
             mask = mint.logical_or(mask, causal_mask(sq, sk).reshape(1, 1, sq, sk))
         if mask.shape[0] == 1 and mask.shape[1] == 1:
