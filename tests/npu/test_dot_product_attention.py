@@ -318,6 +318,24 @@ def test_patch_functions_on_a_converted_megatron_like_cell():
     for call in (lambda q, k, v: host(q, k, v, None), lambda q, k, v: host.forward(q, k, v, None)):
         run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), call, arrays, seed=25)
 
+    # a subclass with its own construct (MindSpeed-MM's MLA attention) keeps it; with the unaligned-heads init
+    # wrapper on top of the patched init, construct is still routed
+    class OwnConstruct(MegatronLike):
+        def construct(self, *args, **kwargs):
+            return "own"
+
+    assert OwnConstruct(_config(heads=4, groups=4), 1, _MaskType("causal"), "self")(*arrays) == "own"
+
+    class Wrapped(ms.nn.Cell):
+        def construct(self, *args, **kwargs):
+            raise AssertionError("Megatron's own construct ran instead of the replacement")
+
+    Wrapped.__init__ = dpa.dot_product_attention_init_wrapper(dpa.dot_product_attention_init)
+    wrapped_host = Wrapped(_config(heads=4, groups=2), 1, _MaskType("causal"), "self")
+    assert wrapped_host.num_attention_heads_per_partition == 4
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), lambda q, k, v: wrapped_host(q, k, v, None),
+             qkv_sbhd(26, n=4, g=2), seed=26)
+
     def base_init(self, config, *args):
         self.config = config
         self.num_query_groups_per_partition = 2

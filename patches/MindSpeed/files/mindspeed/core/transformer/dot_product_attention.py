@@ -454,9 +454,28 @@ def dot_product_attention_init(self, config, layer_number, attn_mask_type, atten
     if not initialised:
         nn.Cell.__init__(self)
     _setup(self, config, layer_number, attn_mask_type, attention_type, attention_dropout, softmax_scale)
-    cls = type(self)
-    if not issubclass(cls, DotProductAttention) and getattr(cls, "construct", None) is not _patched_construct:
-        cls.construct = _patched_construct
+    owner = _class_patched_with_our_init(type(self))
+    if owner is not None and owner.__dict__.get("construct") is not _patched_construct:
+        owner.construct = _patched_construct  # subclasses with their own construct keep it
+
+
+def _is_our_init(fn):
+    while fn is not None:
+        if fn is dot_product_attention_init:
+            return True
+        fn = getattr(fn, "__wrapped__", None)
+    return False
+
+
+def _class_patched_with_our_init(cls):
+    """The class in ``cls``'s MRO whose own __init__ is (a wrapper of) dot_product_attention_init, if any."""
+    for c in cls.__mro__:
+        if "__init__" in c.__dict__:
+            if issubclass(c, DotProductAttention):
+                return None
+            if _is_our_init(c.__dict__["__init__"]):
+                return c
+    return None
 
 
 def dot_product_attention_init_wrapper(fn):
@@ -472,6 +491,7 @@ def dot_product_attention_init_wrapper(fn):
 
     wrapper.__name__ = getattr(fn, "__name__", "wrapper")
     wrapper.__doc__ = getattr(fn, "__doc__", None)
+    wrapper.__wrapped__ = fn
     return wrapper
 
 
