@@ -203,6 +203,39 @@ def test_tnd(case):
     )
 
 
+def test_tnd_causal_cross_lengths_bottom_right():
+    """Causal packed attention with query segments shorter than key segments: aligned bottom-right per segment."""
+    _check_tnd_causal_cross(FUSED)
+
+
+def _check_tnd_causal_cross(fused):
+    cu_q, cu_k = [0, 2, 5], [0, 4, 9]
+    r = rng(44)
+    q = r.standard_normal((5, 2, D)).astype(np.float32)
+    k = r.standard_normal((9, 2, D)).astype(np.float32)
+    v = r.standard_normal((9, 2, D)).astype(np.float32)
+
+    def ref(q, k, v):
+        outs = []
+        for (a, b), (c, e) in zip(zip(cu_q[:-1], cu_q[1:]), zip(cu_k[:-1], cu_k[1:])):
+            lq, lk = b - a, e - c
+            mask = torch.triu(torch.ones(lq, lk, dtype=torch.bool), lk - lq + 1)
+            o = ref_bnsd(q[a:b].transpose(0, 1)[None], k[c:e].transpose(0, 1)[None], v[c:e].transpose(0, 1)[None],
+                         mask)
+            outs.append(o[0].transpose(0, 1))
+        return torch.cat(outs)
+
+    run_both(ref, lambda q, k, v: dpa.attention_tnd(q, k, v, cu_q, cu_k, True, None, 0.0, fused=fused),
+             (q, k, v), seed=44)
+
+
+def test_cell_no_mask_type_ignores_mask():
+    cell = dpa.DotProductAttention(_config(heads=2, groups=2), 1, _MaskType("no_mask"), "self")
+    arrays = qkv_sbhd(45, n=2, g=2)
+    junk = np.ones((2, 1, 7, 7), dtype=bool)
+    run_both(lambda q, k, v: ref_sbhd(q, k, v), lambda q, k, v: cell(q, k, v, ms.Tensor(junk)), arrays, seed=45)
+
+
 def test_tnd_matches_block_masked_sbhd():
     """Window attention two ways (packed lengths vs the [1, s, s] block mask of the non-flash path) agree."""
     cu = [0, 3, 8, 16]
@@ -458,3 +491,8 @@ def test_fused_path_key_padding_and_compressed_mask(emulated_kernel):
              lambda q, k, v: dpa.attention_sbhd(q, k, v, compressed, True, None, 0.0, fused=True),
              arrays, seed=8)
     assert emulated_kernel[-1]["sparse_mode"] == 2
+
+
+def test_fused_path_tnd_causal_cross_lengths(emulated_kernel):
+    _check_tnd_causal_cross(True)
+    assert emulated_kernel[0]["sparse_mode"] == 3 and emulated_kernel[0]["actual_seq_kvlen"] == [4, 9]

@@ -219,7 +219,11 @@ def _tnd_fallback(query, key, value, cu_q, cu_kv, causal, scale, dropout_p):
         q = query[q0:q1].swapaxes(0, 1).unsqueeze(0)  # [1, n, L, d]
         k = key[k0:k1].swapaxes(0, 1).unsqueeze(0)
         v = value[k0:k1].swapaxes(0, 1).unsqueeze(0)
-        o = attention_bnsd(q, k, v, None, causal, scale, dropout_p)  # [1, n, L, dv]
+        mask = None
+        if causal and (q1 - q0) != (k1 - k0):
+            # causal aligned at the bottom-right corner, as the fused kernel's sparse_mode 3
+            mask = mint.triu(mint.ones((q1 - q0, k1 - k0), dtype=ms.bool_), (k1 - k0) - (q1 - q0) + 1)
+        o = attention_bnsd(q, k, v, mask, causal and mask is None, scale, dropout_p)  # [1, n, L, dv]
         outs.append(o[0].swapaxes(0, 1))  # [L, n, dv]
     return mint.cat(outs, dim=0) if len(outs) > 1 else outs[0]
 
@@ -286,8 +290,9 @@ def attention_tnd(query, key, value, cu_seqlens_q, cu_seqlens_kv=None, causal=Fa
     """Packed variable-length layout: query [tq, n, d], key/value [tk, g, d] -> [tq, n, d].
 
     Tokens attend only inside their own segment; segments are given by cumulative lengths (with or without the
-    leading 0). ``causal`` is causal within each segment. Window attention is this with the window boundaries as
-    the segments.
+    leading 0). ``causal`` is causal within each segment (aligned at the segment's bottom-right corner when its
+    query and key lengths differ, as the fused kernel does). Window attention is this with the window boundaries
+    as the segments.
     """
     if query.ndim != 3 or key.ndim != 3 or value.ndim != 3:
         raise ValueError("attention_tnd expects 3-D [tokens, heads, head_dim] query, key and value")
@@ -305,9 +310,13 @@ def attention_tnd(query, key, value, cu_seqlens_q, cu_seqlens_kv=None, causal=Fa
 # ----------------------------------------------------------------------------------------------------------------
 # the Megatron-facing module
 # ----------------------------------------------------------------------------------------------------------------
-def _mask_type_is_causal(mask_type):
+def _mask_type_name(mask_type):
     name = getattr(mask_type, "name", mask_type)
-    return str(name).rsplit(".", 1)[-1] in ("causal", "padding_causal")
+    return str(name).rsplit(".", 1)[-1]
+
+
+def _mask_type_is_causal(mask_type):
+    return _mask_type_name(mask_type) in ("causal", "padding_causal")
 
 
 def _tp_world_size():
@@ -386,6 +395,8 @@ def _is_training(cell):
 def _core_forward(cell, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
     mask_type = cell.attn_mask_type if attn_mask_type is None else attn_mask_type
     causal = _mask_type_is_causal(mask_type)
+    if _mask_type_name(mask_type) == "no_mask":
+        attention_mask = None  # Megatron's no_mask: any mask handed over is ignored
     dropout_p = float(cell.attention_dropout.p) if _is_training(cell) else 0.0
     scale = cell.softmax_scale
     cu_q, cu_kv = _packed_lengths(packed_seq_params)
