@@ -121,9 +121,9 @@ def _extract(clone: Path, sha: str, trees: Path) -> Path:
         index = tmp / "index"
         env = gitutil.isolated_env(index_file=index)
         gitutil.git(["read-tree", sha], git_dir=clone, env=env)
-        gitutil.git(["checkout-index", "-a", "-f", f"--prefix={tmp / 'tree'}/"], git_dir=clone, env=env)
+        (tmp / "tree").mkdir()
+        gitutil.git(["--work-tree", str(tmp / "tree"), "checkout-index", "-a", "-f"], git_dir=clone, env=env)
         index.unlink()
-        (tmp / "tree").mkdir(exist_ok=True)
         (tmp / ".mscore-complete").write_text(sha + "\n")
         if dest.exists():
             shutil.rmtree(dest)
