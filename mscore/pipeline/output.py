@@ -81,7 +81,8 @@ def edited_files(out: Path, lock: dict) -> list[str]:
             diff = gitutil.git(["diff", "--name-only", "-z", want, "HEAD", "--"], cwd=d, check=False)
             names = [n for n in diff.stdout.decode("utf-8", "replace").split("\0") if n]
             edited += [f"{name}/{n}" for n in names] or [f"{name}/ (HEAD moved from the converted commit)"]
-        st = gitutil.git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], cwd=d, check=False)
+        st = gitutil.git(["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+                         cwd=d, check=False)
         if st.returncode != 0:
             edited.append(f"{name}/ (not a readable git repository)")
             continue
