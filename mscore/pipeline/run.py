@@ -379,7 +379,7 @@ def run_from_args(args, console=None) -> int:
 
     def say(msg: str) -> None:
         if console is not None and not quiet:
-            console.print(msg, markup=False, highlight=False)
+            console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
     res = convert_repos(
         args.repo, out=args.out or DEFAULT_OUT, sources=getattr(args, "source", None),
@@ -403,7 +403,7 @@ def run_from_args(args, console=None) -> int:
         lines.append(f"wrote {res.out} in {res.seconds:.1f} s; source {res.out / 'env.sh'} to use it")
     if console is not None:
         for ln in lines:
-            console.print(ln, markup=False, highlight=False)
+            console.print(ln, markup=False, highlight=False, soft_wrap=True)
     else:
         print("\n".join(lines))
     if getattr(args, "strict", False) and res.unconverted:

@@ -10,7 +10,7 @@ from pathlib import Path
 import git
 import pytest
 
-import pipeline_fake_engine
+from tests.pipeline import pipeline_fake_engine
 from mscore.pipeline import run
 
 LAUNCH_SH = textwrap.dedent("""\

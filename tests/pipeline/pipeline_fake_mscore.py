@@ -2,11 +2,11 @@
 import sys
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).resolve().parent)]
+sys.path[:0] = [str(Path(__file__).resolve().parents[2])]
 
 from mscore.pipeline import run  # noqa: E402
 from mscore.pipeline.__main__ import main  # noqa: E402
-import pipeline_fake_engine as fake_engine  # noqa: E402
+from tests.pipeline import pipeline_fake_engine as fake_engine  # noqa: E402
 
 fake_engine.install(run)
 argv = sys.argv[1:]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_stack
+from tests.pipeline.conftest import build_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "auto_convert_mm.sh"
