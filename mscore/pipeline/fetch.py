@@ -68,9 +68,13 @@ def _clone_dir(cache: Path, spec: RepoSpec, url: str) -> Path:
 
 
 def _resolve(clone: Path, ref: str) -> str | None:
-    proc = gitutil.git(["rev-parse", "--verify", "-q", f"{ref}^{{commit}}"], git_dir=clone, check=False)
-    sha = proc.stdout.decode().strip()
-    return sha if proc.returncode == 0 and sha else None
+    """A tag first, then a branch, then anything git understands (a commit SHA): never an ambiguous guess."""
+    for cand in (f"refs/tags/{ref}", f"refs/heads/{ref}", ref):
+        proc = gitutil.git(["rev-parse", "--verify", "-q", f"{cand}^{{commit}}"], git_dir=clone, check=False)
+        sha = proc.stdout.decode().strip()
+        if proc.returncode == 0 and sha:
+            return sha
+    return None
 
 
 def _network_env() -> dict[str, str]:
@@ -93,8 +97,10 @@ def _clone(spec: RepoSpec, url: str, dest: Path) -> None:
         (tmp / "info" / "attributes").write_bytes(gitutil.RAW_ATTRIBUTES)
         os.rename(tmp, dest)
     except git.GitCommandError as exc:
-        lines = [ln.strip() for ln in str(exc.stderr or "").splitlines() if ln.strip().strip("'")]
-        why = lines[-1].strip("'").strip() if lines else f"exit {exc.status}"
+        text = str(exc.stderr or "").strip()
+        text = text.removeprefix("stderr:").strip().strip("'").strip()
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        why = lines[-1].removeprefix("fatal: ").rstrip(".") if lines else f"git exit {exc.status}"
         raise PipelineError(f"cannot clone {spec.name} from {url}: {why}; {_hint(spec)}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -147,7 +153,11 @@ def fetch(spec: RepoSpec, url: str, cache: Path, *, allow_network: bool = True) 
     if sha is None:
         raise PipelineError(f"{spec.name}: ref {spec.ref!r} not found in {url}; {_hint(spec)}")
     date = int(gitutil.out(["show", "-s", "--format=%ct", sha], git_dir=clone))
-    tree = _extract(clone, sha, cache / spec.name / "trees")
+    try:
+        tree = _extract(clone, sha, cache / spec.name / "trees")
+    except PipelineError as exc:
+        raise PipelineError(f"{spec.name}: cannot check out {sha[:12]} from {url} (an incomplete mirror?): "
+                            f"{str(exc).split(': ', 1)[-1]}; {_hint(spec)}") from None
     return Fetched(spec, url, sha, date, tree)
 
 

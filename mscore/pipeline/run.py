@@ -45,14 +45,19 @@ def default_cache_dir() -> Path:
 
 
 # -- engine seams (tests replace these) ------------------------------------------------------------------------
-def load_rules(rules_dir: Path | None, extra: tuple[Path, ...]):
+def load_rules(rules_dir: Path | None, extra: tuple[Path, ...], validate: bool = True):
+    """The rule set (``validate=False``: skip the transform-name check, which imports the engine; the fingerprint
+    is the same, and that is all the no-op check needs)."""
+    from mscore.rules import RuleFileError
     from mscore.rules import load_rules as _load
 
+    known = None
+    if validate:
+        from mscore.rewrite.transforms import KNOWN as known
     try:
-        from mscore.rewrite.transforms import KNOWN
-    except ImportError:   # pragma: no cover - engine not present
-        KNOWN = None
-    return _load(rules_dir, known_transforms=KNOWN, extra_files=extra)
+        return _load(rules_dir, known_transforms=known, extra_files=extra)
+    except RuleFileError as exc:
+        raise PipelineError(str(exc)) from None
 
 
 def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str):
@@ -235,16 +240,17 @@ def convert_repos(
     # 2. the no-op check: same commits, rules, patches, profile and mscore version -> nothing to do
     rules_cache: dict[tuple, object] = {}
 
-    def rules_for(spec: RepoSpec):
-        key = spec.rules
+    def rules_for(spec: RepoSpec, validate: bool = True):
+        key = (spec.rules, validate)
         if key not in rules_cache:
-            rules_cache[key] = load_rules(rules_dir, spec.rules)
+            rules_cache[key] = load_rules(rules_dir, spec.rules, validate)
         return rules_cache[key]
 
     if lock and not edited and lock.get("inputs_digest"):
         commits = {s.name: resolve_cached(s, urls[s.name], repo_cache) for s in specs}
         if all(commits.values()) and [r.get("name") for r in lock.get("repo", [])] == [s.name for s in specs]:
-            digest = _digest(profile, [_input_row(s, commits[s.name], rules_for(s).fingerprint) for s in specs])
+            digest = _digest(profile, [_input_row(s, commits[s.name], rules_for(s, False).fingerprint)
+                                       for s in specs])
             if digest == lock["inputs_digest"]:
                 repos = [_outcome_from_lock(r, out) for r in lock["repo"]]
                 return PipelineResult(out, repos, noop=True, dry_run=dry_run, seconds=time.perf_counter() - t0)

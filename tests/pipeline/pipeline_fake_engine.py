@@ -25,7 +25,7 @@ class FakeTree:
     seconds: float = 0.0
 
 
-def load_rules(rules_dir, extra):
+def load_rules(rules_dir, extra, validate=True):
     h = hashlib.sha256(b"fake-rules-v1")
     for p in extra:
         h.update(Path(p).read_bytes())
