@@ -24,6 +24,7 @@ class Fetched:
     commit: str              # resolved commit SHA
     date: int                # the commit's committer time (seconds), used to date the output commits
     tree: Path               # the pristine upstream tree at ``commit`` in the cache (never modified)
+    clone: Path              # the cache clone holding ``commit``
 
 
 def parse_sources(items: list[str] | None, manifest: Manifest) -> dict[str, str]:
@@ -158,7 +159,7 @@ def fetch(spec: RepoSpec, url: str, cache: Path, *, allow_network: bool = True) 
     except PipelineError as exc:
         raise PipelineError(f"{spec.name}: cannot check out {sha[:12]} from {url} (an incomplete mirror?): "
                             f"{str(exc).split(': ', 1)[-1]}; {_hint(spec)}") from None
-    return Fetched(spec, url, sha, date, tree)
+    return Fetched(spec, url, sha, date, tree, clone)
 
 
 def resolve_cached(spec: RepoSpec, url: str, cache: Path) -> str | None:

@@ -230,6 +230,8 @@ def convert_script(text: str, path: str = "") -> LaunchResult:
             continue   # a comment
         spans = _tokens(text, m.end(), stop_at_newline=True)
         opts: list[tuple[int, int]] = []
+        variables: list[str] = []
+        rewritten_var = False
         k = 0
         while k < len(spans):
             w = text[spans[k][0]:spans[k][1]]
@@ -242,28 +244,31 @@ def convert_script(text: str, path: str = "") -> LaunchResult:
                 k += 1
                 continue
             if _VARREF.match(w):
+                var = _arith(w)[1:]
+                if var not in var_edits:
+                    for b, e, q in _assignment(text, var):
+                        value = text[b:e]
+                        new_words, notes, ok = convert_options(_words(value), complete=True)
+                        if ok:
+                            var_edits.setdefault(var, []).append((b, e, _layout(new_words, value)))
+                            res.notes += [f"{path}: ${var}: {n}" for n in notes]
+                if var in var_edits:
+                    rewritten_var = True
+                elif not opts:
+                    # the first word after the launcher: options kept elsewhere (not in this file)
+                    res.notes.append(f"{path}: ${var} passed to torchrun is not assigned torchrun options in this "
+                                     f"file: check it holds msrun options")
+                else:
+                    break   # a variable after the options: the script (and its arguments)
+                variables.append(var)
                 opts.append(spans[k])
                 k += 1
                 continue
             break
         words = [text[b:e] for b, e in opts]
-        variables = [_arith(w)[1:] for w in words if _VARREF.match(w)]
-        rewritten_var = False
-        for var in variables:
-            if var in var_edits:
-                rewritten_var = True
-                continue
-            for b, e, q in _assignment(text, var):
-                value = text[b:e]
-                new_words, notes, ok = convert_options(_words(value), complete=True)
-                if ok:
-                    var_edits.setdefault(var, []).append((b, e, _layout(new_words, value)))
-                    res.notes += [f"{path}: ${var}: {n}" for n in notes]
-                    rewritten_var = True
-            if var not in var_edits:
-                res.notes.append(f"{path}: ${var} passed to torchrun is not assigned torchrun options in this file: "
-                                 f"check it holds msrun options")
-        inline = [w for w in words if not _VARREF.match(w)]
+        var_words = {w for w in words if _VARREF.match(w) and _arith(w)[1:] in variables}
+        rewritten_var = rewritten_var or any(v not in var_edits for v in variables)
+        inline = [w for w in words if w not in var_words]
         new_words, notes, _ = convert_options(words, complete=not rewritten_var)
         if not inline and rewritten_var:
             new_words = words

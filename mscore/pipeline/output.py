@@ -109,11 +109,23 @@ def _commit(repo: Path, message: str, date: int, parent: str | None, branch: str
     return sha
 
 
-def build_upstream(repo: Path, upstream_tree: Path, message: str, date: int) -> str:
+def build_upstream(repo: Path, clone: Path, commit: str, message: str, date: int) -> str:
+    """A fresh repository whose first commit holds exactly the tree of ``commit`` (objects copied from the cache
+    clone as one pack: nothing is re-hashed), checked out with a fresh index."""
     gitutil.init_repo(repo)
     gitutil.git(["symbolic-ref", "HEAD", f"refs/heads/{CONVERTED_BRANCH}"], cwd=repo)
-    shutil.copytree(upstream_tree, repo, symlinks=True, dirs_exist_ok=True)
-    return _commit(repo, message, date, None, UPSTREAM_BRANCH)
+    tree = gitutil.out(["rev-parse", f"{commit}^{{tree}}"], git_dir=clone)
+    objects = gitutil.git(["rev-list", "--objects", tree], git_dir=clone).stdout
+    # no delta search: the objects are only copied (a clone from a server is already packed and reused as is)
+    pack = gitutil.git(["-c", "pack.compression=1", "pack-objects", "--window=0", "--stdout", "-q"], git_dir=clone,
+                       input=objects).stdout
+    gitutil.git(["index-pack", "--stdin"], cwd=repo, input=pack)
+    gitutil.git(["read-tree", tree], cwd=repo)
+    gitutil.git(["checkout-index", "-a", "-f"], cwd=repo)
+    env = gitutil.isolated_env(date=date)
+    sha = gitutil.out(["commit-tree", tree, "-m", message], cwd=repo, env=env)
+    gitutil.git(["update-ref", f"refs/heads/{UPSTREAM_BRANCH}", sha], cwd=repo, env=env)
+    return sha
 
 
 def commit_converted(repo: Path, message: str, date: int, parent: str) -> str:

@@ -31,6 +31,20 @@ from mscore.pipeline.patches import apply_all
 
 # Bump when the pipeline's own output changes for the same inputs (launch-script mapping, layout, messages).
 PIPELINE_VERSION = "1"
+_CODE_DIGEST: list[str] = []
+
+
+def code_digest() -> str:
+    """A digest of mscore's own source (engine and pipeline): a development checkout whose code changed is not
+    mistaken for an up-to-date output even when the version number did not move."""
+    if not _CODE_DIGEST:
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256()
+        for p in sorted(root.rglob("*.py")):
+            if "__pycache__" not in p.parts:
+                h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+        _CODE_DIGEST.append(h.hexdigest())
+    return _CODE_DIGEST[0]
 PROFILES = ("native", "msadapter")
 DEFAULT_OUT = Path("mscore-out")
 TOP_GAPS = 15
@@ -101,7 +115,8 @@ class PipelineResult:
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 def _digest(profile: str, rows: list[dict]) -> str:
-    blob = json.dumps({"mscore": __version__, "pipeline": PIPELINE_VERSION, "profile": profile, "repos": rows},
+    blob = json.dumps({"mscore": __version__, "pipeline": PIPELINE_VERSION, "code": code_digest(),
+                       "profile": profile, "repos": rows},
                       sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()
 
@@ -273,7 +288,7 @@ def convert_repos(
             say(f"converting {spec.name} ({f.commit[:12]})")
             tree_result = convert_tree(f.tree, rules=rules, jobs=jobs, cache_dir=convert_cache, profile=profile)
             repo_dir = staging / spec.name
-            up = outmod.build_upstream(repo_dir, f.tree, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
+            up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
                                        f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
             for fr in tree_result.files:
                 if fr.status == "converted":
@@ -316,7 +331,7 @@ def convert_repos(
         (staging / "README.md").write_bytes(_readme(list(reversed(repos)), profile))
         (staging / "report.txt").write_bytes(_report_txt(list(reversed(repos)), profile))
         (staging / "report.json").write_bytes((json.dumps(
-            {"schema": 1, "mscore_version": __version__, "profile": profile, "repos": reports}, indent=2) + "\n"
+            {"schema": 1, "mscore_version": __version__, "profile": profile, "repos": reports}, indent=1) + "\n"
         ).encode())
         lock_data = {"mscore_version": __version__, "pipeline_version": PIPELINE_VERSION, "profile": profile,
                      "inputs_digest": digest, "repo": []}

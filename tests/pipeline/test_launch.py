@@ -91,6 +91,10 @@ def test_variable_style_runs_in_bash_with_the_right_worker_counts():
     ("torchrun t.py\n", "msrun --worker_num 1 --local_worker_num 1 --log_dir msrun_log --join=True t.py\n"),
     ("    torchrun \\\n      --nproc_per_node ${GPUS} --nnodes ${NODES} t.py &\n",
      "    msrun --worker_num $(($GPUS*$NODES)) --local_worker_num ${GPUS} --log_dir msrun_log --join=True t.py &\n"),
+    ('CMD="cd x && python -m torch.distributed.run \\\n    --nproc_per_node ${NPROCS} \\\n    --nnodes 1 \\\n'
+     '    ${run_cmd} \\\n"\n',
+     'CMD="cd x && msrun --worker_num ${NPROCS} --local_worker_num ${NPROCS} --log_dir msrun_log --join=True \\\n'
+     '    ${run_cmd} \\\n"\n'),
     ("echo done\n# torchrun --nproc_per_node 8 t.py\n", "echo done\n# torchrun --nproc_per_node 8 t.py\n"),
     ("python torchrun_helper.py\nmytorchrun x\n", "python torchrun_helper.py\nmytorchrun x\n"),
 ])
