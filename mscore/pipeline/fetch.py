@@ -96,7 +96,11 @@ def _clone(spec: RepoSpec, url: str, dest: Path) -> None:
         git.Repo.clone_from(url, tmp, bare=True, env=_network_env(), multi_options=["--quiet"])
         (tmp / "info").mkdir(exist_ok=True)
         (tmp / "info" / "attributes").write_bytes(gitutil.RAW_ATTRIBUTES)
-        os.rename(tmp, dest)
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if not (dest / "HEAD").exists():   # not another mscore run finishing the same clone first
+                raise
     except git.GitCommandError as exc:
         text = str(exc.stderr or "").strip()
         text = text.removeprefix("stderr:").strip().strip("'").strip()
@@ -133,8 +137,12 @@ def _extract(clone: Path, sha: str, trees: Path) -> Path:
         index.unlink()
         (tmp / ".mscore-complete").write_text(sha + "\n")
         if dest.exists():
-            shutil.rmtree(dest)
-        os.rename(tmp, dest)
+            shutil.rmtree(dest, ignore_errors=True)
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if not (dest / ".mscore-complete").exists():   # not another mscore run finishing it first
+                raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest / "tree"

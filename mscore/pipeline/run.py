@@ -274,7 +274,11 @@ def convert_repos(
     fetched: list[Fetched] = []
     for s in specs:
         say(f"fetching {s.name} {s.ref} from {urls[s.name]}")
-        fetched.append(fetch(s, urls[s.name], repo_cache))
+        try:
+            fetched.append(fetch(s, urls[s.name], repo_cache))
+        except OSError as exc:
+            raise PipelineError(f"cannot use the repository cache {repo_cache}: {exc.strerror or exc} "
+                                f"({exc.filename}); choose another with --cache-dir") from None
     rows = [_input_row(f.spec, f.commit, rules_for(f.spec).fingerprint) for f in fetched]
     digest = _digest(profile, rows)
 
@@ -349,6 +353,10 @@ def convert_repos(
             shutil.rmtree(staging, ignore_errors=True)
         else:
             outmod.move_into_place(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PipelineError(f"writing {out} failed, nothing changed: {exc.strerror or exc}"
+                            + (f" ({exc.filename})" if exc.filename else "")) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

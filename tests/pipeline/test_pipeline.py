@@ -316,3 +316,11 @@ def test_dry_run_writes_nothing(stack):
     assert res.dry_run and not stack.out.exists()
     assert [r.totals["converted"] for r in res.repos] == [1, 1, 2]
     assert not [p for p in stack.root.iterdir() if p.name.startswith(".out.")]
+
+
+def test_unwritable_cache_is_a_clear_error(stack, tmp_path):
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("x")
+    with pytest.raises(PipelineError, match=r"cannot use the repository cache .*not_a_dir/repos.*--cache-dir"):
+        stack.convert(cache_dir=blocker)
+    assert not stack.out.exists()
