@@ -407,3 +407,10 @@ CASES += [
     Case("torch.iinfo", "torch.iinfo(torch.int32).max", expect="unsupported"),
     Case("torch.jit.is_tracing", "torch.jit.is_tracing()", expect="unsupported"),
 ]
+
+# references inside a dropped argument disappear with it (not reported, not marked)
+CASES += [
+    Case("torch.zeros_like", "torch.zeros_like(input=x, memory_format=torch.preserve_format)", x=randn(2)),
+    Case("torch.clone", "torch.clone(x, memory_format=torch.preserve_format)", x=randn(3, 4)),
+    Case("torch.empty", "torch.empty((2, 3), device=torch.device('cpu'))", compare="shape", reason=UNINIT),
+]
