@@ -149,17 +149,37 @@ CASES = [
     Case("torch.nn.Parameter", "p = nn.Parameter(data=x, requires_grad=False)\nout = (p + 1, p.requires_grad)",
          x=randn(3)),
     Case("torch.nn.parameter.Parameter", "p = torch.nn.parameter.Parameter(x)\nout = p * 3", x=randn(2, 2)),
-    # no MindSpore counterpart yet: left in place, marked, reported
-    Case("torch.nn.init.constant_", "nn.init.constant_(w, 0.5)", w=randn(3), expect="unsupported"),
-    Case("torch.nn.init.zeros_", "nn.init.zeros_(w)", w=randn(3), expect="unsupported"),
-    Case("torch.nn.init.ones_", "nn.init.ones_(w)", w=randn(3), expect="unsupported"),
-    Case("torch.nn.init.normal_", "nn.init.normal_(w, std=0.02)", w=randn(3), expect="unsupported"),
-    Case("torch.nn.init.trunc_normal_", "nn.init.trunc_normal_(w, std=0.02)", w=randn(3), expect="unsupported"),
-    Case("torch.nn.init.xavier_uniform_", "nn.init.xavier_uniform_(w)", w=randn(3, 3), expect="unsupported"),
-    Case("torch.nn.init.uniform_", "nn.init.uniform_(w, -1, 1)", w=randn(3), expect="unsupported"),
-    Case("torch.nn.init.kaiming_uniform_", "nn.init.kaiming_uniform_(w, a=5 ** 0.5)", w=randn(3, 3),
-         expect="unsupported"),
-    Case("torch.nn.init.kaiming_uniform", "nn.init.kaiming_uniform(w)", w=randn(3, 3), expect="unsupported"),
+    # init: deterministic fills compare values (through the in-place update of the input); random ones compare
+    # statistics that depend on the arguments (the random streams differ between frameworks)
+    Case("torch.nn.init.constant_", "nn.init.constant_(w, 0.5)\nout = w", w=randn(3, 4)),
+    Case("torch.nn.init.constant_", "p = nn.Parameter(w * 1)\nwith torch.no_grad():\n    nn.init.constant_(p, val=-2.0)\n"
+         "out = p * 1", w=randn(3)),
+    Case("torch.nn.init.zeros_", "nn.init.zeros_(w)\nout = w", w=randn(3, 4)),
+    Case("torch.nn.init.zeros_", "m = nn.Linear(3, 2)\nnn.init.zeros_(m.bias)\nout = m.bias * 1"),
+    Case("torch.nn.init.ones_", "nn.init.ones_(tensor=w)\nout = w", w=randn(2, 3)),
+    Case("torch.nn.init.normal_", "w = w * 1\nnn.init.normal_(w, mean=3.0, std=0.1)\n"
+         "out = (abs(float(w.mean()) - 3.0) < 0.02, abs(float(w.std()) - 0.1) < 0.01)", w=randn(100, 100)),
+    Case("torch.nn.init.normal_", "w = w * 1\nnn.init.normal_(w)\nout = (abs(float(w.mean())) < 0.05, abs(float(w.std()) - 1.0) < 0.05)",
+         w=randn(50, 50, seed=3)),
+    Case("torch.nn.init.normal_", "w = w * 1\nnn.init.normal_(w, 0.0, 0.02, generator=None)\nout = abs(float(w.std()) - 0.02) < 0.002",
+         w=randn(50, 50)),
+    Case("torch.nn.init.uniform_", "w = w * 1\nnn.init.uniform_(w, -1, 3)\n"
+         "out = (float(w.min()) >= -1, float(w.max()) < 3, float(w.min()) < -0.9, float(w.max()) > 2.9)", w=randn(50, 50)),
+    Case("torch.nn.init.uniform_", "w = w * 1\nnn.init.uniform_(w)\nout = (float(w.min()) >= 0, float(w.max()) < 1)", w=randn(20, 20)),
+    Case("torch.nn.init.trunc_normal_", "w = w * 1\nnn.init.trunc_normal_(w, std=1.0, a=-0.5, b=0.5)\n"
+         "out = (float(w.min()) >= -0.5, float(w.max()) <= 0.5, float(w.max()) > 0.45)", w=randn(50, 50)),
+    Case("torch.nn.init.trunc_normal_", "w = w * 1\nnn.init.trunc_normal_(w, mean=1.0, std=0.02)\n"
+         "out = (abs(float(w.mean()) - 1.0) < 0.005, abs(float(w.std()) - 0.02) < 0.002)", w=randn(60, 60)),
+    Case("torch.nn.init.xavier_uniform_", "w = w * 1\nnn.init.xavier_uniform_(w)\nb = (6 / (200 + 300)) ** 0.5\n"
+         "out = (float(w.abs().max()) <= b, float(w.abs().max()) > 0.95 * b)", w=randn(300, 200)),
+    Case("torch.nn.init.xavier_uniform_", "w = w * 1\nnn.init.xavier_uniform_(w, gain=2.0)\nb = 2.0 * (6 / (64 + 32)) ** 0.5\n"
+         "out = (float(w.abs().max()) <= b, float(w.abs().max()) > 0.9 * b)", w=randn(32, 64)),
+    Case("torch.nn.init.kaiming_uniform_", "w = w * 1\nnn.init.kaiming_uniform_(w, a=5 ** 0.5)\nb = (1 / 64) ** 0.5\n"
+         "out = (float(w.abs().max()) <= b, float(w.abs().max()) > 0.95 * b)", w=randn(128, 64)),
+    Case("torch.nn.init.kaiming_uniform_", "w = w * 1\nnn.init.kaiming_uniform_(w, mode='fan_out', nonlinearity='relu')\n"
+         "b = (6 / 128) ** 0.5\nout = (float(w.abs().max()) <= b, float(w.abs().max()) > 0.95 * b)", w=randn(128, 64)),
+    Case("torch.nn.init.kaiming_uniform", "w = w * 1\nnn.init.kaiming_uniform(w)\nb = (6 / 64) ** 0.5\n"
+         "out = (float(w.abs().max()) <= b, float(w.abs().max()) > 0.95 * b)", w=randn(128, 64)),
     Case("torch.nn.utils.rnn.pad_sequence", "nn.utils.rnn.pad_sequence([a, b], batch_first=True)", a=randn(2, 3),
          b=randn(4, 3), expect="unsupported"),
     Case("torch.nn.utils.clip_grad_norm_", "nn.utils.clip_grad_norm_([w], 1.0)", w=randn(3), expect="unsupported"),
