@@ -156,7 +156,12 @@ CASES = [
          "out = p * 1", w=randn(3)),
     Case("torch.nn.init.zeros_", "nn.init.zeros_(w)\nout = w", w=randn(3, 4)),
     Case("torch.nn.init.zeros_", "m = nn.Linear(3, 2)\nnn.init.zeros_(m.bias)\nout = m.bias * 1"),
+    Case("torch.nn.init.zeros_", "m = nn.ModuleList([nn.Linear(3, 2), nn.Linear(2, 2)])\nnn.init.zeros_(m[1].weight)\n"
+         "out = m[1].weight * 1"),
+    Case("torch.nn.init.constant_", "m = nn.Linear(3, 2)\nr = nn.init.constant_(m.weight, 0.25)\nout = r * 1"),
     Case("torch.nn.init.ones_", "nn.init.ones_(tensor=w)\nout = w", w=randn(2, 3)),
+    Case("torch.nn.init.ones_", "m = nn.Sequential(nn.Linear(2, 3), nn.LayerNorm(3))\nnn.init.ones_(m[1].weight)\n"
+         "out = m[1].weight * 1"),
     Case("torch.nn.init.normal_", "w = w * 1\nnn.init.normal_(w, mean=3.0, std=0.1)\n"
          "out = (abs(float(w.mean()) - 3.0) < 0.02, abs(float(w.std()) - 0.1) < 0.01)", w=randn(100, 100)),
     Case("torch.nn.init.normal_", "w = w * 1\nnn.init.normal_(w)\nout = (abs(float(w.mean())) < 0.05, abs(float(w.std()) - 1.0) < 0.05)",
