@@ -27,6 +27,11 @@ CASES = [
          RANK_OR_SINGLE.format(call="torch.distributed.get_world_size()", single=1)),
     Case("torch.distributed.get_world_size",
          RANK_OR_SINGLE.format(call="torch.distributed.get_world_size(None)", single=1)),
+    # isend/irecv are passed by reference as the op of a P2POp (a collective call itself needs a process group;
+    # MindSpore's CPU build even crashes on one without it)
+    Case("torch.distributed.isend", "op = torch.distributed.isend\nout = (callable(op), op is torch.distributed.irecv)"),
+    Case("torch.distributed.irecv", "import torch.distributed as dist\nops = [dist.irecv, dist.isend]\n"
+         "out = [callable(o) for o in ops] + [ops[0] is ops[1]]"),
     Case("torch.distributed.ReduceOp",
          "from torch.distributed import ReduceOp\n"
          "out = (ReduceOp.SUM == ReduceOp.SUM, ReduceOp.SUM == ReduceOp.MAX, ReduceOp.MIN == ReduceOp.MAX)"),

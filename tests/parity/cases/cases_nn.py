@@ -146,8 +146,9 @@ CASES = [
     ModuleCase("torch.nn.MSELoss", "nn.MSELoss()", inputs=dict(x=randn(4, 5), y=randn(4, 5))),
     ModuleCase("torch.nn.MSELoss", "nn.MSELoss(reduction='none')", inputs=dict(x=randn(4, 5), y=randn(4, 5))),
     Case("torch.nn.Parameter", "p = nn.Parameter(x)\nout = (p * 2, p.requires_grad)", x=randn(3)),
-    Case("torch.nn.Parameter", "p = nn.Parameter(data=x, requires_grad=False)\nout = (p + 1, p.requires_grad)",
-         x=randn(3)),
+    Case("torch.nn.Parameter", "p = nn.Parameter(x, requires_grad=False)\nout = (p + 1, p.requires_grad)", x=randn(3)),
+    Case("torch.nn.Parameter", "def f(ps: list[nn.Parameter]) -> int:\n    return len(ps)\n"
+         "p = nn.Parameter(x)\nout = (f([p]), isinstance(p, nn.Parameter), isinstance(x, (nn.Parameter, list)))", x=randn(3)),
     Case("torch.nn.parameter.Parameter", "p = torch.nn.parameter.Parameter(x)\nout = p * 3", x=randn(2, 2)),
     # init: deterministic fills compare values (through the in-place update of the input); random ones compare
     # statistics that depend on the arguments (the random streams differ between frameworks)
