@@ -35,6 +35,12 @@ CASES = [
     Case("torch.distributed.ReduceOp",
          "from torch.distributed import ReduceOp\n"
          "out = (ReduceOp.SUM == ReduceOp.SUM, ReduceOp.SUM == ReduceOp.MAX, ReduceOp.MIN == ReduceOp.MAX)"),
+    Case("torch.distributed.distributed_c10d.ReduceOp",
+         "from torch.distributed.distributed_c10d import ReduceOp\nout = (ReduceOp.SUM == ReduceOp.SUM, ReduceOp.MAX == ReduceOp.SUM)"),
+    # torch raises before init_process_group; MindSpore gives the world group's name: only the type is comparable
+    Case("torch.distributed.distributed_c10d._get_default_group",
+         "import torch.distributed.distributed_c10d as c10d\ntry:\n    g = c10d._get_default_group()\n"
+         "except ValueError:\n    g = 'world'\nout = isinstance(g, str)"),
     Case("torch.distributed.ProcessGroup", "from torch.distributed import ProcessGroup\nout = ProcessGroup",
          expect="unsupported"),
     Case("torch.distributed.distributed_c10d.ProcessGroup",
