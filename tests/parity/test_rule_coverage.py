@@ -57,3 +57,17 @@ def test_coverage_exclusions_are_well_formed():
     both = [f"{x.api} (exclusions line {x.line}) also has a rule at {rules[x.api].where}"
             for x in exclusions.values() if x.api in rules and not rules[x.api].unsupported]
     assert not both, "\n".join(both)
+
+
+def test_a_broken_case_module_does_not_hide_the_others(tmp_path):
+    (tmp_path / "cases_good.py").write_text(
+        "from mscore.parity.case import Case, randn\nCASES = [Case('torch.cat', 'torch.cat([a])', a=randn(2))]\n")
+    (tmp_path / "cases_bad.py").write_text("raise RuntimeError('boom')\n")
+    (tmp_path / "cases_nolist.py").write_text("CASES = None\n")
+    (tmp_path / "cases_notcase.py").write_text("CASES = ['torch.cat']\n")
+    entries = {e.id: e for e in load_cases(tmp_path)}
+    assert set(entries) == {"torch.cat:0", "cases_bad.broken:0", "cases_nolist.broken:0", "cases_notcase.broken:0"}
+    assert "boom" in entries["cases_bad.broken:0"].error
+    assert "no CASES list" in entries["cases_nolist.broken:0"].error
+    assert "not a Case" in entries["cases_notcase.broken:0"].error
+    assert entries["torch.cat:0"].error is None and entries["torch.cat:0"].counts_for_coverage
