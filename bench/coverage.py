@@ -68,6 +68,13 @@ def main(argv=None) -> int:
     con.print(f"[bold]native coverage: {cov.percent:.1f}%[/bold] of {cov.total:,} references "
               f"({cov.covered:,} covered) in the top {len(rows)} rows of {csv_path.name}"
               + (f"; {len(cov.excluded())} rows excluded" if cov.excluded() else ""))
+    counts: dict[str, list[int]] = {}
+    for r in cov.rows:
+        c = counts.setdefault(r.status, [0, 0])
+        c[0] += 1
+        c[1] += r.row.count
+    con.print("rows: " + "; ".join(f"{status} {n} ({refs:,} refs)" for status, (n, refs) in
+                                   sorted(counts.items(), key=lambda kv: -kv[1][1])))
     if broken:
         con.print(f"[red]{len(broken)} broken case module entr(ies) ignored:[/red] "
                   + ", ".join(sorted({e.module for e in broken})))
