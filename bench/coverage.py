@@ -4,7 +4,8 @@
 
 Prints the reference-weighted percentage of the top rows of torch_api_usage_mindspeed_mm_stack.csv whose API has a
 rule that is not `unsupported` and at least one parity case expected to pass, then the missing rows by weight.
-(Cases are counted, not run: the parity suite is what proves them.)
+Cases are counted, not run; with --junit (a `pytest tests/parity --junitxml=FILE` report) only cases that passed
+in that run count.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def parse_args(argv):
     p.add_argument("--rules", type=Path, default=None, help="rule directory (default: rules/)")
     p.add_argument("--cases", type=Path, default=None, help="parity case directory (default: tests/parity/cases)")
     p.add_argument("--exclusions", type=Path, default=None, help="default: rules/coverage/exclusions.toml")
+    p.add_argument("--junit", type=Path, default=None,
+                   help="count only cases that passed in this parity run (pytest tests/parity --junitxml=FILE)")
     p.add_argument("--missing", type=int, default=40, help="missing rows listed (0: all; default %(default)s)")
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of tables")
     return p.parse_args(argv)
@@ -48,15 +51,17 @@ def main(argv=None) -> int:
         exclusions = cv.load_exclusions(args.exclusions or cv.default_exclusions_path())
         rules = load_rules(args.rules)
         entries = load_cases(args.cases or default_cases_dir())
+        passed = cv.passed_case_ids(args.junit) if args.junit else None
     except (cv.CoverageInputError, RuleFileError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     broken = [e for e in entries if e.error]
-    cov = cv.compute(rows, rules, entries, exclusions)
+    cov = cv.compute(rows, rules, entries, exclusions, passed)
     if args.json:
         print(json.dumps({
             "csv": str(csv_path), "top": len(rows), "percent": round(cov.percent, 2), "covered": cov.covered,
-            "total": cov.total, "excluded": [r.row.api for r in cov.excluded()],
+            "total": cov.total, "cases": "passed in " + str(args.junit) if args.junit else "present (not run)",
+            "excluded": [r.row.api for r in cov.excluded()],
             "missing": [{"api": r.row.api, "count": r.row.count, "status": r.status} for r in cov.missing()],
             "broken_case_modules": sorted({e.module for e in broken}),
         }, indent=2))
@@ -67,7 +72,8 @@ def main(argv=None) -> int:
     con = Console()
     con.print(f"[bold]native coverage: {cov.percent:.1f}%[/bold] of {cov.total:,} references "
               f"({cov.covered:,} covered) in the top {len(rows)} rows of {csv_path.name}"
-              + (f"; {len(cov.excluded())} rows excluded" if cov.excluded() else ""))
+              + (f"; {len(cov.excluded())} rows excluded" if cov.excluded() else "")
+              + (f"; cases that passed in {args.junit}" if args.junit else "; cases counted, not run (see --junit)"))
     counts: dict[str, list[int]] = {}
     for r in cov.rows:
         c = counts.setdefault(r.status, [0, 0])

@@ -151,7 +151,30 @@ class Coverage:
         return [r for r in self.rows if r.status == EXCLUDED]
 
 
-def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: dict[str, Exclusion]) -> Coverage:
+def passed_case_ids(junit_xml: Path) -> set[str]:
+    """Case ids (``torch.cat:0``) whose ``test_parity`` test passed in a ``pytest --junitxml`` report."""
+    import xml.etree.ElementTree as ET
+
+    if not junit_xml.is_file():
+        raise CoverageInputError(f"{junit_xml}: junit report not found")
+    try:
+        root = ET.parse(junit_xml).getroot()
+    except ET.ParseError as exc:
+        raise CoverageInputError(f"{junit_xml}: not a junit XML report: {exc}") from None
+    ids: set[str] = set()
+    for tc in root.iter("testcase"):
+        name = tc.get("name", "")
+        if not (name.startswith("test_parity[") and name.endswith("]")):
+            continue
+        if any(child.tag in ("failure", "error", "skipped") for child in tc):
+            continue
+        ids.add(name[len("test_parity["):-1])
+    return ids
+
+
+def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: dict[str, Exclusion],
+            passed_ids: set[str] | None = None) -> Coverage:
+    """``passed_ids`` (from :func:`passed_case_ids`): count only cases that passed in that parity run."""
     by_api = {r.api: r for r in rules.all()}
     cases = cases_by_api(entries)
     cov = Coverage()
@@ -165,7 +188,8 @@ def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: d
         elif rule.unsupported:
             cov.rows.append(RowStatus(row, UNSUPPORTED, rule.note))
         else:
-            passing = [e for e in cases.get(row.api, []) if e.case.expect == "pass" and not e.case.problems()]
+            passing = [e for e in cases.get(row.api, []) if e.case.expect == "pass" and not e.case.problems()
+                       and (passed_ids is None or e.id in passed_ids)]
             if passing:
                 cov.rows.append(RowStatus(row, COVERED, f"{len(passing)} case(s); {rule.where}"))
             else:

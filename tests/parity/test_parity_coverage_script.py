@@ -96,3 +96,17 @@ def test_bad_exclusions_are_one_line_errors(tmp_path, text, err):
     p.write_text(text)
     with pytest.raises(cv.CoverageInputError, match=err):
         cv.load_exclusions(p)
+
+
+def test_junit_report_limits_coverage_to_passing_cases(world):
+    rows = cv.read_usage_csv(world / "usage.csv", top=5)
+    args = (load_rules(world / "rules"), load_cases(world / "cases"), cv.load_exclusions(world / "excl.toml"))
+    junit = world / "junit.xml"
+    junit.write_text('''<?xml version="1.0"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.parity.test_parity" name="test_parity[torch.cat:0]"><failure message="x"/></testcase>
+<testcase classname="tests.parity.test_parity" name="test_parity[torch.cuda.foo:0]"/>
+</testsuite></testsuites>''')
+    assert cv.passed_case_ids(junit) == {"torch.cuda.foo:0"}
+    assert cv.compute(rows, *args, cv.passed_case_ids(junit)).covered == 0
+    junit.write_text(junit.read_text().replace('<failure message="x"/>', ""))
+    assert cv.compute(rows, *args, cv.passed_case_ids(junit)).covered == 60
