@@ -92,7 +92,7 @@ def main(argv=None) -> int:
         table.add_column(col, justify=just)
     for i, r in enumerate(shown, start=1):
         share = 100.0 * r.row.count / cov.total if cov.total else 0.0
-        why = r.status + (f": {r.detail}" if r.status == cv.UNSUPPORTED and r.detail else "")
+        why = r.status + (f": {r.detail}" if r.status in (cv.UNSUPPORTED, cv.FAILING) and r.detail else "")
         table.add_row(str(i), r.row.api, f"{r.row.count:,}", f"{share:.2f}", r.row.kind, why)
     con.print(table)
     if cov.excluded():

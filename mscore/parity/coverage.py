@@ -29,6 +29,7 @@ EXCLUDED = "excluded"
 NO_RULE = "no rule"
 UNSUPPORTED = "unsupported"
 NO_CASE = "no passing case"
+FAILING = "case failed"          # with a junit report: pass cases exist but none passed in that run
 
 
 class CoverageInputError(ValueError):
@@ -188,10 +189,12 @@ def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: d
         elif rule.unsupported:
             cov.rows.append(RowStatus(row, UNSUPPORTED, rule.note))
         else:
-            passing = [e for e in cases.get(row.api, []) if e.case.expect == "pass" and not e.case.problems()
-                       and (passed_ids is None or e.id in passed_ids)]
+            candidates = [e for e in cases.get(row.api, []) if e.case.expect == "pass" and not e.case.problems()]
+            passing = [e for e in candidates if passed_ids is None or e.id in passed_ids]
             if passing:
                 cov.rows.append(RowStatus(row, COVERED, f"{len(passing)} case(s); {rule.where}"))
+            elif candidates:
+                cov.rows.append(RowStatus(row, FAILING, ", ".join(e.id for e in candidates)))
             else:
                 cov.rows.append(RowStatus(row, NO_CASE, rule.where))
     return cov

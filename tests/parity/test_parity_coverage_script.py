@@ -107,6 +107,8 @@ def test_junit_report_limits_coverage_to_passing_cases(world):
 <testcase classname="tests.parity.test_parity" name="test_parity[torch.cuda.foo:0]"/>
 </testsuite></testsuites>''')
     assert cv.passed_case_ids(junit) == {"torch.cuda.foo:0"}
-    assert cv.compute(rows, *args, cv.passed_case_ids(junit)).covered == 0
+    cov = cv.compute(rows, *args, cv.passed_case_ids(junit))
+    assert cov.covered == 0
+    assert [(r.row.api, r.status) for r in cov.missing()][0] == ("torch.cat", cv.FAILING)
     junit.write_text(junit.read_text().replace('<failure message="x"/>', ""))
     assert cv.compute(rows, *args, cv.passed_case_ids(junit)).covered == 60
