@@ -69,7 +69,7 @@ def main(argv=None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    con = Console()
+    con = Console() if sys.stdout.isatty() else Console(width=140)
     con.print(f"[bold]native coverage: {cov.percent:.1f}%[/bold] of {cov.total:,} references "
               f"({cov.covered:,} covered) in the top {len(rows)} rows of {csv_path.name}"
               + (f"; {len(cov.excluded())} rows excluded" if cov.excluded() else "")
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     table = Table(title=f"missing rows by weight ({len(shown)} of {len(missing)})")
     for col, just in (("#", "right"), ("api", "left"), ("refs", "right"), ("% of total", "right"),
                       ("kind", "left"), ("why", "left")):
-        table.add_column(col, justify=just)
+        table.add_column(col, justify=just, no_wrap=col in ("api", "refs", "kind"))
     for i, r in enumerate(shown, start=1):
         share = 100.0 * r.row.count / cov.total if cov.total else 0.0
         why = r.status + (f": {r.detail}" if r.status in (cv.UNSUPPORTED, cv.FAILING) and r.detail else "")
@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     con.print(table)
     if cov.excluded():
         ex = Table(title="excluded rows (not torch)")
-        ex.add_column("api")
+        ex.add_column("api", no_wrap=True)
         ex.add_column("refs", justify="right")
         ex.add_column("reason")
         for r in cov.excluded():
