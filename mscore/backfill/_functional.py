@@ -101,14 +101,18 @@ def selu(input):
     return scale * ops.where(input > 0, input, alpha * ops.expm1(input))
 
 
-def threshold(input, threshold, value, inplace=False):
+def _threshold(input, threshold, value, inplace):
     x = snapshot(input) if inplace else input
     out = ops.where(x > threshold, x, ops.full_like(x, value))
     return inplace_update(input, out) if inplace else out
 
 
-def threshold_(input, threshold_, value):
-    return threshold(input, threshold_, value, True)
+def threshold(input, threshold, value, inplace=False):
+    return _threshold(input, threshold, value, inplace)
+
+
+def threshold_(input, threshold, value):
+    return _threshold(input, threshold, value, True)
 
 
 # ---------------------------------------------------------------------------------------------------- norms
