@@ -102,6 +102,8 @@ def test_varargs_mint_ops_implement_documented_signature():
 # deliberate supersets of the documented Tensor signature, with the reason
 TENSOR_SIG_EXCEPTIONS = {
     "roll": "keeps torch's dims=None default (flattened roll); the MindSpore doc line lists dims without a default",
+    "index_add": "the doc's first line is the deprecated (indices, y, axis) overload; the backfill implements the "
+                 "documented successor (dim, index, source, *, alpha=1) and still accepts the old positional form",
 }
 
 
