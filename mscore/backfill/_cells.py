@@ -185,3 +185,8 @@ def dropout(self, input):
 
 def dropout2d(self, input):
     return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+def upsample(self, input):
+    return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                         self.recompute_scale_factor)

@@ -435,6 +435,31 @@ def pad(input, pad, mode="constant", value=None):
     return ops.pad(input, pad, mode)
 
 
+def _mint_original(name):
+    import mindspore.mint.nn.functional as mF
+
+    fn = getattr(mF, name)
+    return getattr(fn, "__mscore_original__", fn)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None):
+    spatial = input.ndim - 2
+    if size is None:
+        if scale_factor is None:
+            raise ValueError("interpolate(): either size or scale_factor should be defined")
+        scales = tuple_n(scale_factor, spatial)
+        size = tuple(int(math.floor(float(n) * float(s))) for n, s in zip(input.shape[2:], scales))
+    else:
+        size = tuple(int(v) for v in tuple_n(size, spatial))
+    if mode in ("nearest", "trilinear"):  # these CPU kernels exist; they only reject an int scale_factor
+        return _mint_original("interpolate")(input, size, None, mode, align_corners, None)
+    if mode in ("linear", "bilinear", "area", "nearest-exact"):
+        ac = None if mode in ("area", "nearest-exact") else bool(align_corners)
+        return ops.interpolate(input, size, None, mode, ac)
+    raise NotImplementedError(f"mscore.backfill: interpolate(mode={mode!r}) has no CPU implementation matching torch")
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return ops.unfold(input, kernel_size, dilation, padding, stride)
 

@@ -77,6 +77,8 @@ CELLS = [
     ("Threshold", lambda m: m.Threshold(0.2, -1.0), (X,), {}),
     ("Fold", lambda m: m.Fold((4, 4), 2, stride=2), (randn(2, 12, 4),), {}),
     ("Unfold", lambda m: m.Unfold(2, stride=2), (randn(2, 3, 6, 6),), {}),
+    ("Upsample_nearest_int", lambda m: m.Upsample(scale_factor=2), (IMG,), {}),
+    ("Upsample_bilinear", lambda m: m.Upsample(size=(9, 10), mode="bilinear"), (IMG,), {"atol": 2e-6}),
     ("UpsamplingBilinear2d", lambda m: m.UpsamplingBilinear2d(size=(10, 12)), (IMG,), {"atol": 2e-6, "grad_atol": 5e-6}),
 ]
 
