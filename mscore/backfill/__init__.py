@@ -57,12 +57,12 @@ def _fast_target_getter():
 # --------------------------------------------------------------------------------------------------- the table
 # mint top-level functions: name -> implementation in _mint (or _functional for the conv2d alias)
 _MINT_FUNCS = [
-    "mm", "addmm", "baddbmm", "addbmm", "addmv", "mv", "dot", "outer", "einsum", "inverse", "trace", "diag",
+    "mm", "addmm", "baddbmm", "addbmm", "addmv", "mv", "dot", "vdot", "outer", "einsum", "inverse", "trace", "diag",
     "stack", "roll", "tril", "clone", "take", "index_select", "index_add", "scatter_add", "repeat_interleave",
     "arange", "full", "full_like", "ones_like", "zeros_like", "linspace",
     "rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm", "normal", "bernoulli",
     "multinomial",
-    "cumsum", "cummin", "var", "std", "var_mean", "std_mean", "logsumexp", "argmax", "argmin", "topk", "sort",
+    "cumsum", "cummin", "var", "std", "var_mean", "std_mean", "logsumexp", "argmax", "argmin", "topk", "kthvalue", "sort",
     "argsort", "median", "count_nonzero", "histc", "bincount", "unique", "norm",
     "addcmul", "addcdiv", "acos", "arccos", "acosh", "arccosh", "asin", "arcsin", "asinh", "arcsinh", "atan",
     "arctan", "atan2", "arctan2", "log2", "log10", "exp2", "logaddexp", "logaddexp2", "frac", "isneginf", "equal",
@@ -132,6 +132,8 @@ def _plan():
     for name in _F_FUNCS:
         if hasattr(mF, name):
             plan.append((mF, name, getattr(_functional, name), "func"))
+    if hasattr(mF, "adaptive_avg_pool3d_ext"):
+        plan.append((mF, "adaptive_avg_pool3d_ext", _functional.adaptive_avg_pool3d, "func"))
     for name, impl in _LINALG.items():
         if hasattr(mint.linalg, name):
             plan.append((mint.linalg, name, getattr(_functional, impl), "func"))

@@ -432,7 +432,26 @@ def pad(input, pad, mode="constant", value=None):
                 parts.append(ops.narrow(out, d, 0, b))
             out = ops.cat(parts, d) if len(parts) > 1 else out
         return out
+    if mode in ("reflect", "replicate") and len(pad) > 4:  # the CPU PadV3 kernel stops at 4-D input
+        return _pad_by_gather(input, pad, mode)
     return ops.pad(input, pad, mode)
+
+
+def _pad_by_gather(input, pad, mode):
+    out = input
+    for i in range(len(pad) // 2):
+        d = input.ndim - 1 - i
+        a, b = pad[2 * i], pad[2 * i + 1]
+        if not a and not b:
+            continue
+        n = out.shape[d]
+        pos = list(range(-a, n + b))
+        if mode == "reflect":
+            idx = [(-p if p < 0 else (2 * (n - 1) - p if p >= n else p)) for p in pos]
+        else:
+            idx = [min(max(p, 0), n - 1) for p in pos]
+        out = ops.gather(out, ms.Tensor(idx, ms.int64), d)
+    return out
 
 
 def _mint_original(name):

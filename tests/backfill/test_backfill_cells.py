@@ -64,6 +64,7 @@ CELLS = [
     ("ZeroPad3d", lambda m: m.ZeroPad3d(1), (VOL,), {}),
     ("ReflectionPad1d", lambda m: m.ReflectionPad1d(2), (SEQ,), {}),
     ("ReflectionPad2d", lambda m: m.ReflectionPad2d((1, 2, 0, 1)), (IMG,), {}),
+    ("ReflectionPad3d", lambda m: m.ReflectionPad3d((1, 2, 0, 1, 2, 1)), (VOL,), {}),
     ("ReplicationPad1d", lambda m: m.ReplicationPad1d((2, 1)), (SEQ,), {}),
     ("ReplicationPad2d", lambda m: m.ReplicationPad2d(1), (IMG,), {}),
     ("ReplicationPad3d", lambda m: m.ReplicationPad3d(1), (VOL,), {}),

@@ -89,6 +89,7 @@ DOCUMENTED = {
     "repeat_interleave": "(input, repeats=None, dim=None, *, output_size=None)",
     "addcdiv": "(input, tensor1, tensor2, *, value=1)",
     "bitwise_not": "(input)",
+    "kthvalue": "(input, k, dim=-1, keepdim=False)",
     "randint": "(*args, generator=None, dtype=None, device=None)",
 }
 
