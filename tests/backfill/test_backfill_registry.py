@@ -208,6 +208,8 @@ def test_parity_helper_can_fail():
         parity(lambda a: a * 1.001, lambda a: a, randn(3) + 5)
     with pytest.raises(AssertionError, match="grad"):
         parity(lambda a: ms.ops.stop_gradient(a) * a, lambda a: a.detach() * a.detach() + 0 * a, randn(3) + 5)
+    with pytest.raises(AssertionError, match="needs reason"):
+        parity(lambda a: a, lambda a: a, randn(3), atol=1e-3)
     with pytest.raises(AssertionError, match="dtype"):
         parity(lambda a: a.astype(ms.int32), lambda a: a.to(torch.int64), np.arange(3, dtype=np.int64), grad=False)
 
