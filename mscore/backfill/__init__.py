@@ -3,7 +3,8 @@
 The converted code targets ``mindspore.mint.*`` (right on Ascend). The 2.10 CPU wheel lacks many mint kernels
 ("kernel unregistered", "only supports Ascend", "Create kernelmod ... failed"). ``enable()`` replaces exactly those
 callables -- functions in ``mint``, ``mint.nn.functional``, ``mint.special``, ``mint.linalg``, the ``construct`` of
-``mint.nn`` layers and a few ``Tensor`` methods (in-place ones included) -- with composites of ops that run and
+``mint.nn`` layers, a few ``Tensor`` methods (in-place ones included) and the fused ``mindspore.ops`` functions
+the torch_npu rules emit -- with composites of ops that run and
 differentiate on CPU. The converted code never changes; ``disable()`` restores every original.
 
 Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU), and every
@@ -80,6 +81,9 @@ _F_FUNCS = [
     "cross_entropy", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
 ]
 
+# Ascend-only fused mindspore.ops functions emitted by the torch_npu rules
+_OPS = ["rms_norm", "add_rms_norm", "swiglu", "rotary_position_embedding"]
+
 _LINALG = {"vector_norm": "vector_norm", "matrix_norm": "matrix_norm", "norm": "linalg_norm", "inv": "inv",
            "qr": "qr"}
 _SPECIAL = {"exp2": ("_mint", "exp2"), "log_softmax": ("_functional", "log_softmax")}
@@ -115,37 +119,43 @@ _TENSOR = [
 
 
 def _plan():
-    """[(owner, attr, impl, kind)] for everything enable() patches. kind: 'func' | 'method'."""
+    """[(owner, attr, impl, label)] for everything enable() patches; label is the public dotted name."""
     import mindspore as ms
     from mindspore import mint
     import mindspore.mint.nn.functional as mF
 
-    from . import _cells, _functional, _mint, _tensor
+    from mindspore import ops
+
+    from . import _cells, _functional, _mint, _ops, _tensor
 
     mods = {"_mint": _mint, "_functional": _functional}
     plan = []
     for name in _MINT_FUNCS:
         if hasattr(mint, name):
-            plan.append((mint, name, getattr(_mint, _MINT_ALIASES.get(name, name)), "func"))
+            plan.append((mint, name, getattr(_mint, _MINT_ALIASES.get(name, name)), f"mindspore.mint.{name}"))
     if hasattr(mint, "conv2d"):
-        plan.append((mint, "conv2d", _functional.conv2d, "func"))
+        plan.append((mint, "conv2d", _functional.conv2d, "mindspore.mint.conv2d"))
     for name in _F_FUNCS:
         if hasattr(mF, name):
-            plan.append((mF, name, getattr(_functional, name), "func"))
+            plan.append((mF, name, getattr(_functional, name), f"mindspore.mint.nn.functional.{name}"))
     if hasattr(mF, "adaptive_avg_pool3d_ext"):
-        plan.append((mF, "adaptive_avg_pool3d_ext", _functional.adaptive_avg_pool3d, "func"))
+        plan.append((mF, "adaptive_avg_pool3d_ext", _functional.adaptive_avg_pool3d,
+                     "mindspore.mint.nn.functional.adaptive_avg_pool3d_ext"))
+    for name in _OPS:
+        if hasattr(ops, name):
+            plan.append((ops, name, getattr(_ops, name), f"mindspore.ops.{name}"))
     for name, impl in _LINALG.items():
         if hasattr(mint.linalg, name):
-            plan.append((mint.linalg, name, getattr(_functional, impl), "func"))
+            plan.append((mint.linalg, name, getattr(_functional, impl), f"mindspore.mint.linalg.{name}"))
     for name, (mod, impl) in _SPECIAL.items():
         if hasattr(mint.special, name):
-            plan.append((mint.special, name, getattr(mods[mod], impl), "func"))
+            plan.append((mint.special, name, getattr(mods[mod], impl), f"mindspore.mint.special.{name}"))
     for cls_name, impl in _CELLS.items():
         cls = getattr(mint.nn, cls_name, None)
         if cls is not None:
-            plan.append((cls, "construct", getattr(_cells, impl), "method"))
+            plan.append((cls, "construct", getattr(_cells, impl), f"mindspore.mint.nn.{cls_name}.construct"))
     for name in _TENSOR:
-        plan.append((ms.Tensor, name, getattr(_tensor, name), "method"))
+        plan.append((ms.Tensor, name, getattr(_tensor, name), f"mindspore.Tensor.{name}"))
     return plan
 
 
@@ -187,7 +197,7 @@ def enable() -> bool:
     getter = _fast_target_getter()
     saved = []
     try:
-        for owner, attr, impl, _kind in _plan():
+        for owner, attr, impl, _label in _plan():
             had_own = attr in vars(owner)
             original = getattr(owner, attr)
             saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
@@ -228,14 +238,7 @@ def is_enabled() -> bool:
 def covered() -> list[str]:
     """Dotted names of everything enable() replaces (e.g. 'mindspore.mint.mm', 'mindspore.mint.nn.GELU.construct',
     'mindspore.Tensor.add_')."""
-    out = []
-    for owner, attr, _impl, _kind in _plan():
-        if isinstance(owner, type):
-            base = "mindspore.Tensor" if owner.__name__ == "Tensor" else f"mindspore.mint.nn.{owner.__name__}"
-        else:
-            base = owner.__name__
-        out.append(f"{base}.{attr}")
-    return out
+    return [label for *_rest, label in _plan()]
 
 
 def _autoload():
