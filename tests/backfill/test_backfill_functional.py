@@ -318,3 +318,22 @@ def test_functional_inplace_updates_input(ms_fn, t_fn):
     t_fn(b)
     assert out is a
     np.testing.assert_allclose(a.asnumpy(), b.numpy(), atol=1e-6)
+
+
+def test_functional_inplace_is_differentiable():
+    def f(a):
+        y = a * 2.0
+        F.relu_(y)
+        z = y - 1.0
+        F.elu_(z, 0.5)
+        return (z * a).sum()
+
+    x = randn(3, 4)
+    g = ms.grad(f)(ms.Tensor(x))
+    t = torch.from_numpy(x.copy()).requires_grad_()
+    y = t * 2.0
+    TF.relu_(y)
+    z = y - 1.0
+    TF.elu_(z, 0.5)
+    (z * t).sum().backward()
+    np.testing.assert_allclose(g.asnumpy(), t.grad.numpy(), atol=1e-6)
