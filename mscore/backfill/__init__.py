@@ -169,7 +169,7 @@ def _signature_for(impl, original):
     return sig
 
 
-def _wrap(impl, original, target):
+def _wrap(impl, original, target, attr):
     @functools.wraps(impl)
     def backfilled(*args, **kwargs):
         if target() != "CPU":
@@ -180,6 +180,7 @@ def _wrap(impl, original, target):
     backfilled.__mscore_backfill__ = impl
     backfilled.__mscore_original__ = original
     del backfilled.__wrapped__
+    backfilled.__name__ = attr
     return backfilled
 
 
@@ -201,7 +202,7 @@ def enable() -> bool:
             had_own = attr in vars(owner)
             original = getattr(owner, attr)
             saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
-            setattr(owner, attr, _wrap(impl, original, getter))
+            setattr(owner, attr, _wrap(impl, original, getter, attr))
     except Exception:
         _restore(saved)
         raise
