@@ -125,6 +125,10 @@ def _input_row(spec: RepoSpec, commit: str, rules_fp: str) -> dict:
     return {"name": spec.name, "ref": spec.ref, "commit": commit, "rules": rules_fp, "patches": patches_digest(spec)}
 
 
+def _shown(paths: list[str], n: int = 10) -> str:
+    return ", ".join(paths[:n]) + (f" and {len(paths) - n} more" if len(paths) > n else "")
+
+
 def _summarize(files) -> tuple[dict, list]:
     status = Counter(f.status for f in files)
     seen = sum(f.n_seen for f in files)
@@ -246,11 +250,10 @@ def convert_repos(
 
     # 1. the existing output: refuse a foreign directory; find user edits
     lock = outmod.check_out_dir(out)
-    edited = outmod.edited_files(out, lock) if lock else []
+    edited, ignored = outmod.edited_files(out, lock) if lock else ([], [])
     if edited and not force and not dry_run:
-        shown = ", ".join(edited[:10]) + (f" and {len(edited) - 10} more" if len(edited) > 10 else "")
-        raise PipelineError(f"{out} has edits to the converted tree ({shown}); keep them elsewhere or re-run with "
-                            f"--force to overwrite")
+        raise PipelineError(f"{out} has edits to the converted tree ({_shown(edited)}); keep them elsewhere or "
+                            f"re-run with --force to overwrite")
 
     # 2. the no-op check: same commits, rules, patches, profile and mscore version -> nothing to do
     rules_cache: dict[tuple, object] = {}
@@ -269,6 +272,11 @@ def convert_repos(
             if digest == lock["inputs_digest"]:
                 repos = [_outcome_from_lock(r, out) for r in lock["repo"]]
                 return PipelineResult(out, repos, noop=True, dry_run=dry_run, seconds=time.perf_counter() - t0)
+
+    # a rebuild replaces the output whole: files the user keeps there (ignored by git) would go with it
+    if ignored and not force and not dry_run:
+        raise PipelineError(f"{out} must be rebuilt but holds files that are not mscore's ({_shown(ignored)}); "
+                            f"move them out or re-run with --force to delete them")
 
     # 3. fetch
     fetched: list[Fetched] = []
@@ -361,7 +369,7 @@ def convert_repos(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return PipelineResult(out, repos, noop=False, dry_run=dry_run, seconds=time.perf_counter() - t0,
-                          edited=edited if dry_run else [])
+                          edited=(edited + ignored) if dry_run else [])
 
 
 def _outcome_from_lock(r: dict, out: Path) -> RepoOutcome:

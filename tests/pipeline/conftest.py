@@ -110,6 +110,7 @@ def build_stack(root: Path) -> Stack:
         "mindspeed_mm/model.py": "import torch\n\n\nclass M:\n    def f(self, x):\n        return torch.tanh(x)\n",
         "examples/qwen/finetune.sh": LAUNCH_SH,
         "train_vlm.py": "import torch\nprint(torch.ones(2))\n",
+        ".gitignore": "logs/\n__pycache__/\n",
     }, "mm first", "2024-04-01T00:00:00+00:00")
     mm.create_tag("2.1.0")
 

@@ -324,3 +324,20 @@ def test_unwritable_cache_is_a_clear_error(stack, tmp_path):
     with pytest.raises(PipelineError, match=r"cannot use the repository cache .*not_a_dir/repos.*--cache-dir"):
         stack.convert(cache_dir=blocker)
     assert not stack.out.exists()
+
+
+def test_user_files_ignored_by_git_survive_noop_and_block_rebuild(stack):
+    stack.convert()
+    mm = stack.out / "MindSpeed-MM"
+    (mm / "logs").mkdir()
+    (mm / "logs/train.log").write_text("step 1\n")
+    (mm / "mindspeed_mm/__pycache__").mkdir()
+    (mm / "mindspeed_mm/__pycache__/model.cpython-311.pyc").write_bytes(b"\0")
+    assert stack.convert().noop                                   # nothing to rebuild: nothing touched
+    assert (mm / "logs/train.log").exists()
+    with pytest.raises(PipelineError) as e:                       # a rebuild would delete the log
+        stack.convert(profile="msadapter")
+    assert "MindSpeed-MM/logs/train.log" in str(e.value) and "__pycache__" not in str(e.value)
+    assert (mm / "logs/train.log").read_text() == "step 1\n"
+    stack.convert(profile="msadapter", force=True)
+    assert not (mm / "logs").exists()
