@@ -97,6 +97,7 @@ class RepoOutcome:
     launch_scripts: list = field(default_factory=list)    # converted .sh paths
     launch_notes: list = field(default_factory=list)
     applied_patches: list = field(default_factory=list)
+    fetch_note: str = ""
 
 
 @dataclass
@@ -197,6 +198,8 @@ def _report_txt(result_repos: list[RepoOutcome], profile: str) -> bytes:
     for r in result_repos:
         t = r.totals
         lines.append(f"{r.name} {r.ref} {r.commit}")
+        if r.fetch_note:
+            lines.append(f"  note: {r.fetch_note}")
         lines.append(f"  Python files: {t.get('python_files', 0)} ({t.get('converted_files', 0)} converted), "
                      f"files changed in total: {r.changed_files}, patch {r.patch} {r.patch_bytes} bytes")
         lines.append(f"  torch references: {t.get('references', 0)}, converted {t.get('converted', 0)}, "
@@ -265,7 +268,7 @@ def convert_repos(
         return rules_cache[key]
 
     if lock and not edited and lock.get("inputs_digest"):
-        commits = {s.name: resolve_cached(s, urls[s.name], repo_cache) for s in specs}
+        commits = {s.name: resolve_cached(s, urls[s.name], repo_cache, overridden=s.name in srcs) for s in specs}
         if all(commits.values()) and [r.get("name") for r in lock.get("repo", [])] == [s.name for s in specs]:
             digest = _digest(profile, [_input_row(s, commits[s.name], rules_for(s, False).fingerprint)
                                        for s in specs])
@@ -283,7 +286,9 @@ def convert_repos(
     for s in specs:
         say(f"fetching {s.name} {s.ref} from {urls[s.name]}")
         try:
-            fetched.append(fetch(s, urls[s.name], repo_cache))
+            fetched.append(fetch(s, urls[s.name], repo_cache, overridden=s.name in srcs))
+            if fetched[-1].note:
+                say(f"note: {s.name}: {fetched[-1].note}")
         except OSError as exc:
             raise PipelineError(f"cannot use the repository cache {repo_cache}: {exc.strerror or exc} "
                                 f"({exc.filename}); choose another with --cache-dir") from None
@@ -329,10 +334,10 @@ def convert_repos(
             oc = RepoOutcome(
                 spec.name, spec.url, spec.ref, f.commit, up, conv, f"patches/{spec.name}.patch", len(patch),
                 len(outmod.changed_paths(repo_dir, up, conv)), totals, top, launch_scripts, launch_notes,
-                [f"{a.kind} {a.name}" + (f" ({a.reason})" if a.reason else "") for a in applied])
+                [f"{a.kind} {a.name}" + (f" ({a.reason})" if a.reason else "") for a in applied], f.note)
             repos.append(oc)
             reports.append({
-                "name": spec.name, "ref": spec.ref, "commit": f.commit, "fetched_from": f.url,
+                "name": spec.name, "ref": spec.ref, "commit": f.commit, "fetched_from": f.url, "fetch_note": f.note,
                 "totals": totals, "top_unconverted": top, "changed_files": oc.changed_files,
                 "launch_scripts": {"converted": launch_scripts, "notes": launch_notes},
                 "patches_applied": oc.applied_patches,

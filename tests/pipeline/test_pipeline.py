@@ -341,3 +341,40 @@ def test_user_files_ignored_by_git_survive_noop_and_block_rebuild(stack):
     assert (mm / "logs/train.log").read_text() == "step 1\n"
     stack.convert(profile="msadapter", force=True)
     assert not (mm / "logs").exists()
+
+
+def _pin(stack, name: str, commit: str) -> None:
+    text = stack.manifest.read_text()
+    stack.manifest.write_text(text.replace(f'name = "{name}"\n', f'name = "{name}"\ncommit = "{commit}"\n', 1))
+
+
+def test_pinned_commit_wins_over_a_moved_branch(stack, tmp_path):
+    _pin(stack, "MindSpeed", stack.pinned["MindSpeed"])
+    repo = git.Repo(stack.repos["MindSpeed"])
+    repo.git.checkout("-q", "2.1.0_core_r0.8.0")
+    (stack.repos["MindSpeed"] / "mindspeed/kept.py").write_text("VALUE = 7\n")
+    repo.git.commit("-qam", "branch moves", env={"GIT_AUTHOR_NAME": "u", "GIT_AUTHOR_EMAIL": "u@x",
+                                                 "GIT_COMMITTER_NAME": "u", "GIT_COMMITTER_EMAIL": "u@x"})
+    res = stack.convert()
+    ms = next(r for r in res.repos if r.name == "MindSpeed")
+    assert ms.commit == stack.pinned["MindSpeed"]
+    assert (stack.out / "MindSpeed/mindspeed/kept.py").read_text() == "VALUE = 1\n"
+    assert "now points at" in ms.fetch_note
+
+
+def test_pinned_commit_missing(stack, tmp_path):
+    _pin(stack, "MindSpeed", "1" * 40)
+    res = stack.convert()                     # an explicit --source lacking the pin: the ref, with a note
+    ms = next(r for r in res.repos if r.name == "MindSpeed")
+    assert ms.commit == stack.pinned["MindSpeed"] and "is not in this source" in ms.fetch_note
+    mirror = tmp_path / "mirror"
+    for name, src in stack.repos.items():
+        git.Repo.clone_from(src, mirror / name, bare=True)
+    with pytest.raises(PipelineError, match=r"MindSpeed: commit 1{40} \(pinned for '2.1.0_core_r0.8.0'\) not found"):
+        stack.convert(sources=None, mirror_dir=mirror, out=tmp_path / "o2")
+
+
+def test_bad_manifest_commit(stack):
+    _pin(stack, "MindSpeed", "abc")
+    with pytest.raises(PipelineError, match="'commit' must be a full 40-hex-digit commit id"):
+        stack.convert()
