@@ -126,6 +126,17 @@ def _input_row(spec: RepoSpec, commit: str, rules_fp: str) -> dict:
     return {"name": spec.name, "ref": spec.ref, "commit": commit, "rules": rules_fp, "patches": patches_digest(spec)}
 
 
+def _check_out_location(out: Path, inputs: list[Path]) -> None:
+    """mscore never writes into its inputs: the output may not be inside a source repository or the cache."""
+    o = out.resolve()
+    for p in inputs:
+        p = p.resolve()
+        if o == p or p in o.parents:
+            raise PipelineError(f"--out {out} is inside {p}, an input of this run; choose an output elsewhere")
+        if o in p.parents:
+            raise PipelineError(f"--out {out} contains {p}, an input of this run; choose an output elsewhere")
+
+
 def _shown(paths: list[str], n: int = 10) -> str:
     return ", ".join(paths[:n]) + (f" and {len(paths) - n} more" if len(paths) > n else "")
 
@@ -250,6 +261,7 @@ def convert_repos(
     repo_cache, convert_cache = cache / "repos", (cache / "convert" if use_convert_cache else None)
     out = Path(out)
     urls = {s.name: resolve_url(s, srcs, mirror) for s in specs}
+    _check_out_location(out, [Path(u) for u in urls.values() if u.startswith("/")] + [cache])
 
     # 1. the existing output: refuse a foreign directory; find user edits
     lock = outmod.check_out_dir(out)

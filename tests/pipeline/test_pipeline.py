@@ -378,3 +378,21 @@ def test_bad_manifest_commit(stack):
     _pin(stack, "MindSpeed", "abc")
     with pytest.raises(PipelineError, match="'commit' must be a full 40-hex-digit commit id"):
         stack.convert()
+
+
+def test_output_may_not_be_inside_an_input(stack):
+    for out in (stack.repos["MindSpeed"] / "converted", stack.cache / "o", stack.root):
+        with pytest.raises(PipelineError, match="an input of this run; choose an output elsewhere"):
+            stack.convert(out=out)
+    assert sh("git", "status", "--porcelain", cwd=stack.repos["MindSpeed"]) == ""
+
+
+def test_sources_and_cache_are_never_modified(stack):
+    heads = {n: sh("git", "rev-parse", "HEAD", cwd=p) for n, p in stack.repos.items()}
+    stack.convert()
+    trees = snapshot(stack.cache / "repos", with_git=True)
+    (stack.out / "MindSpeed/mindspeed/kept.py").write_text("edited\n")
+    stack.convert(force=True, profile="msadapter")
+    assert snapshot(stack.cache / "repos", with_git=True) == trees
+    for n, p in stack.repos.items():
+        assert sh("git", "rev-parse", "HEAD", cwd=p) == heads[n] and sh("git", "status", "--porcelain", cwd=p) == ""
