@@ -12,7 +12,6 @@ import pytest
 
 from mscore.pipeline import run
 from mscore.pipeline.errors import PipelineError
-from mscore.pipeline.output import read_lock
 from mscore.pipeline.patches import blob_sha
 
 if sys.version_info >= (3, 11):
