@@ -35,7 +35,8 @@ def parse_sources(items: list[str] | None, manifest: Manifest) -> dict[str, str]
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise PipelineError(f"bad --source {item!r}: expected NAME=PATH_OR_URL, e.g. --source MindSpeed=/srv/git/MindSpeed")
+            raise PipelineError(f"bad --source {item!r}: expected NAME=PATH_OR_URL, "
+                                f"e.g. --source MindSpeed=/srv/git/MindSpeed")
         if name not in manifest.repos:
             raise PipelineError(f"--source {item!r}: unknown repository {name!r}; known: {', '.join(manifest.names())}")
         if name in sources:

@@ -80,7 +80,8 @@ def load_manifest(path: Path | None = None) -> Manifest:
             raise PipelineError(f"{where}: expected a table")
         unknown = set(entry) - _KEYS
         if unknown:
-            raise PipelineError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(_KEYS))})")
+            raise PipelineError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
+                                f"(known: {', '.join(sorted(_KEYS))})")
         for key in ("name", "url", "ref"):
             if not isinstance(entry.get(key), str) or not entry[key]:
                 raise PipelineError(f"{where}: '{key}' must be a non-empty string")

@@ -24,7 +24,8 @@ from typing import Callable
 from mscore import __version__
 from mscore.pipeline import output as outmod
 from mscore.pipeline.errors import PipelineError
-from mscore.pipeline.fetch import Fetched, fetch, mirror_dir as _mirror_dir, parse_sources, resolve_cached, resolve_url
+from mscore.pipeline.fetch import Fetched, fetch, parse_sources, resolve_cached, resolve_url
+from mscore.pipeline.fetch import mirror_dir as _mirror_dir
 from mscore.pipeline.launch import convert_script
 from mscore.pipeline.manifest import RepoSpec, load_manifest, patches_digest
 from mscore.pipeline.patches import apply_all
@@ -452,7 +453,7 @@ def run_from_args(args, console=None) -> int:
     if res.dry_run:
         lines.append("dry run: nothing written")
         if res.edited:
-            lines.append(f"note: the existing output has edits that a real run would refuse: {', '.join(res.edited[:10])}")
+            lines.append(f"note: the existing output has edits that a real run would refuse: {_shown(res.edited)}")
     elif not res.noop:
         lines.append(f"wrote {res.out} in {res.seconds:.1f} s; source {res.out / 'env.sh'} to use it")
     if console is not None:

@@ -264,7 +264,8 @@ def test_replace_toml(stack):
     (d / "files").mkdir()
     new_bin = bytes(reversed(range(256))) * 3 + b"\0tail"
     (d / "files/data.bin").write_bytes(new_bin)
-    (d / "files/layer.py").write_text("import mindspore\n\n\ndef act(x):\n    return mindspore.mint.nn.functional.relu(x)\n")
+    (d / "files/layer.py").write_text("import mindspore\n\n\ndef act(x):\n"
+                                      "    return mindspore.mint.nn.functional.relu(x)\n")
     upstream = stack.repos["Megatron-LM"]
     blob_layer = sh("git", "rev-parse", f"{stack.pinned['Megatron-LM']}:megatron/core/layer.py", cwd=upstream)
     blob_bin = sh("git", "rev-parse", f"{stack.pinned['Megatron-LM']}:megatron/core/data.bin", cwd=upstream)
