@@ -90,8 +90,14 @@ def _network_env() -> dict[str, str]:
 def _clone(spec: RepoSpec, url: str, dest: Path) -> None:
     import git  # gitpython
 
-    if url.startswith("/") and not Path(url).exists():
-        raise PipelineError(f"cannot clone {spec.name} from {url}: no such path; {_hint(spec)}")
+    if url.startswith("/"):
+        local = Path(url)
+        if not local.exists():
+            raise PipelineError(f"cannot clone {spec.name} from {url}: no such path; {_hint(spec)}")
+        if not ((local / ".git").exists() or ((local / "HEAD").is_file() and (local / "objects").is_dir())):
+            raise PipelineError(f"cannot clone {spec.name} from {url}: not a git repository (mscore converts "
+                                f"commits; make it one with git init, git add -A, git commit, or convert a plain "
+                                f"directory with mscore convert SRC --out DST)")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:

@@ -442,6 +442,13 @@ def run_from_args(args, console=None) -> int:
         force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0) or 0,
         profile=getattr(args, "profile", "native"), dry_run=getattr(args, "dry_run", False),
         rules_dir=getattr(args, "rules", None), use_convert_cache=not getattr(args, "no_cache", False), log=say)
+    report = getattr(args, "report", None)
+    if report and not res.dry_run:
+        try:
+            Path(report).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(res.out / "report.json", report)
+        except OSError as exc:
+            raise PipelineError(f"cannot write --report {report}: {exc.strerror or exc}") from None
     lines = []
     if res.noop:
         lines.append(f"{res.out}: up to date (same commits, rules, patches and mscore version); nothing rewritten")

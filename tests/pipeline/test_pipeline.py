@@ -396,3 +396,10 @@ def test_sources_and_cache_are_never_modified(stack):
     assert snapshot(stack.cache / "repos", with_git=True) == trees
     for n, p in stack.repos.items():
         assert sh("git", "rev-parse", "HEAD", cwd=p) == heads[n] and sh("git", "status", "--porcelain", cwd=p) == ""
+
+
+def test_plain_directory_source_is_explained(stack, tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(PipelineError, match=r"cannot clone MindSpeed from .*plain: not a git repository"):
+        stack.convert(sources=stack.sources()[:1] + [f"MindSpeed={plain}"])
