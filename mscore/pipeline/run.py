@@ -49,6 +49,8 @@ def code_digest() -> str:
 PROFILES = ("native", "msadapter")
 DEFAULT_OUT = Path("mscore-out")
 TOP_GAPS = 15
+# C/C++/CUDA extension sources: copied as they are (mscore converts Python)
+NATIVE_SUFFIXES = (".cu", ".cuh", ".cpp", ".cc", ".cxx", ".c", ".h", ".hpp")
 
 
 def default_cache_dir() -> Path:
@@ -154,6 +156,9 @@ def _summarize(files) -> tuple[dict, list]:
         "references": seen, "converted": conv, "unconverted": sum(gaps.values()),
         "rate": round(1.0 if seen == 0 else conv / seen, 6),
     }
+    native = [f.path for f in files if f.path.endswith(NATIVE_SUFFIXES)]
+    totals["native_sources"] = len(native)
+    totals["native_examples"] = native[:5]
     top = sorted(gaps.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_GAPS]
     return totals, [list(t) for t in top]
 
@@ -195,6 +200,11 @@ def _readme(result_repos: list[RepoOutcome], profile: str) -> bytes:
             lines.append(f"{r.name}: {r.totals.get('unparsable_files', 0)} unparsable/undecodable and "
                          f"{r.totals.get('error_files', 0)} failed Python files were copied unchanged "
                          f"(see report.json).")
+            lines.append("")
+        if r.totals.get("native_sources"):
+            any_gap = True
+            lines.append(f"{r.name}: {r.totals['native_sources']} C/C++/CUDA source files were copied unchanged "
+                         f"(e.g. {', '.join(r.totals.get('native_examples', [])[:3])}).")
             lines.append("")
         for n in r.launch_notes:
             any_gap = True

@@ -87,6 +87,7 @@ def build_stack(root: Path) -> Stack:
         "megatron/__init__.py": "",
         "megatron/core/layer.py": "import torch\n\n\ndef act(x):\n    return torch.relu(x) + torch.secret(x)\n",
         "megatron/core/data.bin": bytes(range(256)) * 4,
+        "megatron/csrc/helpers.cpp": "int helper() { return 1; }\n",
         "README.md": "# fixture Megatron\n",
     }, "first", "2024-01-02T03:04:05+00:00")
     os.symlink("megatron/core/layer.py", src / "Megatron-LM" / "layer_link.py")
