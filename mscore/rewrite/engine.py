@@ -152,12 +152,16 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
 
     newline = _NEWLINE.search(text).group(0) if _NEWLINE.search(text) else "\n"
     # imports: remove torch names nothing needs; add what the rewrites use
-    for imp in an.torch_imports:
-        new_stmt = imports.rewrite_import(imp, needed_roots)
+    rewritten = [(imp, imports.rewrite_import(imp, needed_roots)) for imp in an.torch_imports]
+    # a block whose statements are all deleted imports keeps a ``pass`` in place of its last one
+    deleted = Counter(imp.block for imp, new_stmt in rewritten if new_stmt == "")
+    last_deleted = {imp.block: imp for imp, new_stmt in rewritten if new_stmt == ""}
+    for imp, new_stmt in rewritten:
         if new_stmt is None:
             continue
         if new_stmt == "":
-            edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block))
+            whole_block = deleted[imp.block] == imp.block_len and last_deleted[imp.block] is imp
+            edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block or whole_block))
         else:
             edits.append((imp.start, imp.end, new_stmt))
     existing = imports.existing_mindspore_bindings(tree)
