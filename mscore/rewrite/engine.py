@@ -48,22 +48,32 @@ def decode(data: bytes) -> tuple[str, str, str]:
     return text, _SURROGATE.sub("?", text), encoding
 
 
-def parse_unit(segment: str) -> tuple[cst.BaseExpression, bool]:
-    """Parse an expression's source; one that spans lines outside brackets parses once parenthesised."""
+def _first_newline(segment: str) -> str:
+    m = _NEWLINE.search(segment)
+    return m.group(0) if m else "\n"
+
+
+def parse_unit(segment: str, newline: str = "\n") -> tuple[cst.BaseExpression, bool]:
+    """Parse an expression's source; one that spans lines outside brackets parses once parenthesised.
+
+    ``newline`` is the segment's first line end: libcst keeps a line break that differs from the first one it met
+    as written, and writes the others as the module default, so parsing and rendering (:func:`render`) with it keeps
+    CRLF, CR and mixed line ends byte for byte (with the default ``\\n`` every CRLF in an expression became LF)."""
+    config = cst.PartialParserConfig(default_newline=newline)
     first = "\n" in segment or "\r" in segment   # likely to need the brackets: try that first
     for wrapped in (first, not first):
         try:
-            return cst.parse_expression(f"({segment})" if wrapped else segment), wrapped
+            return cst.parse_expression(f"({segment})" if wrapped else segment, config), wrapped
         except cst.ParserSyntaxError:
             if wrapped != first:
                 raise
     raise AssertionError("unreachable")
 
 
-def render(node: cst.BaseExpression, wrapped: bool) -> str:
+def render(node: cst.BaseExpression, wrapped: bool, newline: str = "\n") -> str:
     if wrapped and node.lpar and node.rpar:
         node = node.with_changes(lpar=node.lpar[1:], rpar=node.rpar[:-1])
-    return cst.Module(body=[]).code_for_node(node)
+    return cst.Module(body=[], default_newline=newline).code_for_node(node)
 
 
 def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -128,8 +138,9 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
     for unit in an.units:
         segment = parse_text[unit.start:unit.end]
         ctx = Ctx(rules, unit.scope.aliases(), profile)
-        node, wrapped = parse_unit(segment)
-        new = render(node.visit(UnitRewriter(ctx)), wrapped)
+        nl = _first_newline(segment)
+        node, wrapped = parse_unit(segment, nl)
+        new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)
         if segment != text[unit.start:unit.end]:   # undecodable bytes inside: leave the expression whole
             ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason="expression holds "
                           "undecodable bytes") for ev in ctx.events]

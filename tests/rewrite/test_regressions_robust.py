@@ -85,3 +85,17 @@ def test_keyword_dtype_that_looks_like_nothing_stays_keyword(assert_converts):
         d = torch.cuda.current_device()  # mscore: unconverted torch.cuda.current_device: no device index on MindSpore
         """,
     )
+
+
+def test_line_ends_inside_a_converted_expression_are_kept(fixture_rules):
+    # was: libcst gave every line break of a parsed expression back as LF, so a CRLF (or CR) file came out with
+    # mixed line ends inside each converted multi-line call
+    from mscore.rewrite.engine import convert_source
+
+    for nl in ("\r\n", "\r"):
+        src = f"import torch{nl}x = torch.cat([a,{nl}    b],  # c{nl}    0){nl}y = 1{nl}".encode()
+        r = convert_source(src, "t.py", fixture_rules)
+        assert r.output == f"from mindspore import mint{nl}x = mint.cat([a,{nl}    b],  # c{nl}    0){nl}y = 1{nl}".encode()
+    mixed = b"import torch\nx = torch.cat([a,\r\n b,\n c,\r d], \\\r\n 0)\n"
+    r = convert_source(mixed, "t.py", fixture_rules)
+    assert r.output == b"from mindspore import mint\nx = mint.cat([a,\r\n b,\n c,\r d], \\\r\n 0)\n"
