@@ -99,3 +99,21 @@ def test_line_ends_inside_a_converted_expression_are_kept(fixture_rules):
     mixed = b"import torch\nx = torch.cat([a,\r\n b,\n c,\r d], \\\r\n 0)\n"
     r = convert_source(mixed, "t.py", fixture_rules)
     assert r.output == b"from mindspore import mint\nx = mint.cat([a,\r\n b,\n c,\r d], \\\r\n 0)\n"
+
+
+def test_nesting_deeper_than_the_parser_is_unparsable_not_a_crash(fixture_rules):
+    # was: ast.parse raised RecursionError out of convert_source, killing the whole tree conversion
+    from mscore.rewrite.engine import convert_source
+
+    data = ("import torch\nx = " + " + ".join(["torch.cat([a])"] * 5000) + "\n").encode()
+    r = convert_source(data, "t.py", fixture_rules)
+    assert (r.status, r.output) == ("unparsable", data) and "nested too deeply" in r.message
+
+
+def test_nesting_deeper_than_python_recursion_still_converts(assert_converts):
+    # was: status "error" (RecursionError in libcst's codegen) for a 400-term sum that CPython compiles
+    n = 400
+    assert_converts(
+        "import torch\nx = " + " + ".join(["torch.cat([a])"] * n) + "\n",
+        "from mindspore import mint\nx = " + " + ".join(["mint.cat([a])"] * n) + "\n",
+    )
