@@ -15,7 +15,7 @@ import torch
 
 import mindspore as ms
 
-from tests.npu.npu_common import DPA_PATH, MS_DTYPE, ON_ASCEND, assert_close, from_ms, load_dpa, rng, to_ms
+from tests.npu.npu_common import DPA_PATH, GRAD_TOL, MS_DTYPE, ON_ASCEND, assert_close, from_ms, load_dpa, rng, to_ms
 
 dpa = load_dpa()
 FUSED = ON_ASCEND  # the path under test: fused kernel on Ascend, the math fallback on CPU
@@ -81,7 +81,7 @@ def run_both(torch_fn, ms_fn, arrays, seed):
     grads = ms.grad(loss, grad_position=(0, 1, 2))(mq, mk, mv)
     assert_close(from_ms(m_out), t_out.detach().numpy(), "forward")
     for name, g_ms, t in zip(("dq", "dk", "dv"), grads, (tq, tk, tv)):
-        assert_close(from_ms(g_ms), t.grad.numpy(), name)
+        assert_close(from_ms(g_ms), t.grad.numpy(), name, **GRAD_TOL)
 
 
 def qkv_sbhd(seed, s=7, b=2, n=4, g=4, sk=None):
@@ -151,6 +151,18 @@ def test_sbhd(case):
     )
 
 
+def test_sbhd_key_padding_mask_broadcast_over_queries():
+    """A [b, 1, 1, sk] key-padding mask (broadcast over queries), with GQA and causality."""
+    arrays = qkv_sbhd(6, s=6, n=4, g=2)
+    m = np.zeros((2, 1, 1, 6), dtype=bool)
+    m[1, :, :, 4:] = True
+    run_both(
+        lambda q, k, v: ref_sbhd(q, k, v, torch.tensor(m), True),
+        lambda q, k, v: dpa.attention_sbhd(q, k, v, ms.Tensor(m), True, None, 0.0, fused=FUSED),
+        arrays, seed=6,
+    )
+
+
 def test_sbhd_cross_lengths_padding():
     """sq != sk (cross attention shape) with a [b, 1, sq, sk] padding mask."""
     arrays = qkv_sbhd(5, s=5, sk=9, n=2, g=2)
@@ -189,6 +201,39 @@ def test_tnd(case):
         lambda q, k, v: dpa.attention_tnd(q, k, v, cu_arg, None, causal, None, 0.0, fused=FUSED),
         arrays, seed=t,
     )
+
+
+def test_tnd_causal_cross_lengths_bottom_right():
+    """Causal packed attention with query segments shorter than key segments: aligned bottom-right per segment."""
+    _check_tnd_causal_cross(FUSED)
+
+
+def _check_tnd_causal_cross(fused):
+    cu_q, cu_k = [0, 2, 5], [0, 4, 9]
+    r = rng(44)
+    q = r.standard_normal((5, 2, D)).astype(np.float32)
+    k = r.standard_normal((9, 2, D)).astype(np.float32)
+    v = r.standard_normal((9, 2, D)).astype(np.float32)
+
+    def ref(q, k, v):
+        outs = []
+        for (a, b), (c, e) in zip(zip(cu_q[:-1], cu_q[1:]), zip(cu_k[:-1], cu_k[1:])):
+            lq, lk = b - a, e - c
+            mask = torch.triu(torch.ones(lq, lk, dtype=torch.bool), lk - lq + 1)
+            o = ref_bnsd(q[a:b].transpose(0, 1)[None], k[c:e].transpose(0, 1)[None], v[c:e].transpose(0, 1)[None],
+                         mask)
+            outs.append(o[0].transpose(0, 1))
+        return torch.cat(outs)
+
+    run_both(ref, lambda q, k, v: dpa.attention_tnd(q, k, v, cu_q, cu_k, True, None, 0.0, fused=fused),
+             (q, k, v), seed=44)
+
+
+def test_cell_no_mask_type_ignores_mask():
+    cell = dpa.DotProductAttention(_config(heads=2, groups=2), 1, _MaskType("no_mask"), "self")
+    arrays = qkv_sbhd(45, n=2, g=2)
+    junk = np.ones((2, 1, 7, 7), dtype=bool)
+    run_both(lambda q, k, v: ref_sbhd(q, k, v), lambda q, k, v: cell(q, k, v, ms.Tensor(junk)), arrays, seed=45)
 
 
 def test_tnd_matches_block_masked_sbhd():
@@ -287,24 +332,42 @@ def test_cell_packed_seq_params_3d_and_4d():
     run_both(ref_b2, lambda q, k, v: cell(q, k, v, None, packed_seq_params=packed2), arrays_b2, seed=27)
 
 
-def test_patch_functions_on_a_plain_cell():
-    """MindSpeed's adaptor patches __init__/forward of Megatron's class: the exported functions do the same job."""
+def test_patch_functions_on_a_converted_megatron_like_cell():
+    """MindSpeed's adaptor puts dot_product_attention_init / the forward wrapper on Megatron's class; once converted
+    that class is a Cell whose construct holds Megatron's own math: the patched init routes construct to ours."""
 
-    class Host(ms.nn.Cell):
+    class MegatronLike(ms.nn.Cell):  # stands in for converted megatron DotProductAttention
         def __init__(self, *args, **kwargs):
-            dpa.dot_product_attention_init(self, *args, **kwargs)
+            super().__init__()
 
         def construct(self, *args, **kwargs):
-            return dpa.dot_product_attention_forward(self, *args, **kwargs)
+            raise AssertionError("Megatron's own construct ran instead of the replacement")
 
-    host = Host(_config(heads=4, groups=4), 2, _MaskType("causal"), "self")
-    forward = dpa.dot_product_attention_forward_wrapper(lambda *a, **k: None)
+    MegatronLike.__init__ = dpa.dot_product_attention_init  # what the patch manager does
+    MegatronLike.forward = dpa.dot_product_attention_forward_wrapper(lambda *a, **k: None)
+    host = MegatronLike(_config(heads=4, groups=4), 2, _MaskType("causal"), "self")
+    assert host.num_attention_heads_per_partition == 4 and host.softmax_scale == pytest.approx(1 / math.sqrt(D))
     arrays = qkv_sbhd(25, n=4, g=4)
-    run_both(
-        lambda q, k, v: ref_sbhd(q, k, v, None, True),
-        lambda q, k, v: forward(host, q, k, v, None),
-        arrays, seed=25,
-    )
+    for call in (lambda q, k, v: host(q, k, v, None), lambda q, k, v: host.forward(q, k, v, None)):
+        run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), call, arrays, seed=25)
+
+    # a subclass with its own construct (MindSpeed-MM's MLA attention) keeps it; with the unaligned-heads init
+    # wrapper on top of the patched init, construct is still routed
+    class OwnConstruct(MegatronLike):
+        def construct(self, *args, **kwargs):
+            return "own"
+
+    assert OwnConstruct(_config(heads=4, groups=4), 1, _MaskType("causal"), "self")(*arrays) == "own"
+
+    class Wrapped(ms.nn.Cell):
+        def construct(self, *args, **kwargs):
+            raise AssertionError("Megatron's own construct ran instead of the replacement")
+
+    Wrapped.__init__ = dpa.dot_product_attention_init_wrapper(dpa.dot_product_attention_init)
+    wrapped_host = Wrapped(_config(heads=4, groups=2), 1, _MaskType("causal"), "self")
+    assert wrapped_host.num_attention_heads_per_partition == 4
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), lambda q, k, v: wrapped_host(q, k, v, None),
+             qkv_sbhd(26, n=4, g=2), seed=26)
 
     def base_init(self, config, *args):
         self.config = config
@@ -328,6 +391,9 @@ def test_dropout_only_in_training():
     b = from_ms(cell(q, k, v, None))
     assert np.isfinite(b).all()
     assert not np.allclose(a, b), "training-mode dropout(p=0.5) left the output unchanged"
+    # Megatron-style access: setting attention_dropout.p to 0 turns dropout off in training mode too
+    cell.attention_dropout.p = 0.0
+    assert_close(from_ms(cell(q, k, v, None)), ref, "train forward with p=0")
 
 
 def test_module_imports_no_torch():
@@ -339,3 +405,94 @@ def test_module_imports_no_torch():
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module.split(".")[0])
     assert not names & {"torch", "torch_npu", "einops"}, names
+
+
+def test_path_selection(monkeypatch):
+    q16 = to_ms(np.zeros((2, 1, 2, 16), np.float32), ms.float16)
+    q32 = to_ms(np.zeros((2, 1, 2, 16), np.float32), ms.float32)
+    q_odd = to_ms(np.zeros((2, 1, 2, 12), np.float32), ms.float16)
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "fallback")
+    assert dpa.use_fused_attention(q16) is False
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "fused")
+    assert dpa.use_fused_attention(q32) is True  # forcing wins over the dtype check
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "bogus")
+    with pytest.raises(ValueError, match="MSCORE_ATTENTION_IMPL"):
+        dpa.use_fused_attention(q16)
+    monkeypatch.delenv("MSCORE_ATTENTION_IMPL")
+    # automatic: the kernel only on Ascend, and only for fp16/bf16 with a head size multiple of 16
+    assert dpa.use_fused_attention(q16) is ON_ASCEND
+    assert dpa.use_fused_attention(q32) is False
+    assert dpa.use_fused_attention(q_odd) is False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the fused path's argument building, on any device: ops.speed_fusion_attention is replaced by the composition in
+# ms_composites (which asserts the kernel's documented argument rules), so the layouts, sparse modes, masks and
+# sequence lengths the module hands to the kernel are checked numerically against the torch reference
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def emulated_kernel(monkeypatch):
+    from tests.npu import ms_composites
+
+    calls = []
+
+    def kernel(*args, **kwargs):
+        calls.append(kwargs)
+        return ms_composites.speed_fusion_attention(*args, **kwargs)
+
+    monkeypatch.setattr(ms.ops, "speed_fusion_attention", kernel)
+    return calls
+
+
+@pytest.mark.parametrize("case", sorted(SBHD_CASES))
+def test_fused_path_arguments_sbhd(case, emulated_kernel):
+    spec = SBHD_CASES[case]
+    s, b = 7, spec.get("b", 2)
+    arrays = qkv_sbhd(zlib.crc32(case.encode()) % 1000, s=s, b=b, n=spec["n"], g=spec["g"])
+    mask_np = padding_mask(spec["pad"], s) if "pad" in spec else (block_mask(spec["block"], s) if "block" in spec
+                                                                  else None)
+    causal, scale = spec["causal"], spec.get("scale")
+    t_mask = None if mask_np is None else torch.tensor(mask_np if mask_np.ndim == 4 else mask_np[:, None])
+    m_mask = None if mask_np is None else ms.Tensor(mask_np)
+    run_both(
+        lambda q, k, v: ref_sbhd(q, k, v, t_mask, causal, scale),
+        lambda q, k, v: dpa.attention_sbhd(q, k, v, m_mask, causal, scale, 0.0, fused=True),
+        arrays, seed=len(case),
+    )
+    assert emulated_kernel, "the fused path did not call ops.speed_fusion_attention"
+    expected_mode = 2 if causal and mask_np is None else 0
+    assert emulated_kernel[0]["sparse_mode"] == expected_mode
+
+
+@pytest.mark.parametrize("case", sorted(TND_CASES))
+def test_fused_path_arguments_tnd(case, emulated_kernel):
+    spec = TND_CASES[case]
+    cu = spec["cu"] if spec["cu"][0] == 0 else [0] + spec["cu"]
+    arrays = qkv_tnd(len(case), cu[-1], n=spec.get("n", 2), g=spec.get("g", 2))
+    run_both(
+        lambda q, k, v: ref_tnd(q, k, v, cu, spec["causal"]),
+        lambda q, k, v: dpa.attention_tnd(q, k, v, spec["cu"], None, spec["causal"], None, 0.0, fused=True),
+        arrays, seed=cu[-1],
+    )
+    assert emulated_kernel[0]["actual_seq_qlen"] == cu[1:]
+    assert emulated_kernel[0].get("sparse_mode", 0) == (3 if spec["causal"] else 0)
+
+
+def test_fused_path_key_padding_and_compressed_mask(emulated_kernel):
+    arrays = qkv_sbhd(7, s=6, n=4, g=2)
+    m = np.zeros((2, 1, 1, 6), dtype=bool)
+    m[0, :, :, 5:] = True
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, torch.tensor(m), True),
+             lambda q, k, v: dpa.attention_sbhd(q, k, v, ms.Tensor(m), True, None, 0.0, fused=True),
+             arrays, seed=7)
+    assert tuple(emulated_kernel[0]["atten_mask"].shape) == (2, 1, 6, 6)
+    compressed = ms.Tensor(np.triu(np.ones((2048, 2048), dtype=bool), 1))
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True),
+             lambda q, k, v: dpa.attention_sbhd(q, k, v, compressed, True, None, 0.0, fused=True),
+             arrays, seed=8)
+    assert emulated_kernel[-1]["sparse_mode"] == 2
+
+
+def test_fused_path_tnd_causal_cross_lengths(emulated_kernel):
+    _check_tnd_causal_cross(True)
+    assert emulated_kernel[0]["sparse_mode"] == 3 and emulated_kernel[0]["actual_seq_kvlen"] == [4, 9]
