@@ -1,11 +1,184 @@
-"""Per-file conversion: bytes in, :class:`FileResult` out. STUB until the engine lands: returns input unchanged."""
+"""Per-file conversion: bytes in, :class:`FileResult` out.
+
+decode → (no torch? done) → ast parse → locate units → libcst rewrite of each unit → imports fix-up → markers →
+splice the edits into the original text → encode as the file was encoded. Text outside the edited units is never
+touched, so comments, formatting, encodings and line endings survive byte for byte.
+"""
 from __future__ import annotations
 
-from mscore.rewrite.result import UNCHANGED, FileResult
+import ast
+import io
+import re
+import tokenize
+import warnings
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import replace
+
+import libcst as cst
+
+from mscore.rewrite.context import PLACEHOLDER, Ctx
+from mscore.rewrite.locate import Analysis, TreeIndex, analyze
+from mscore.rewrite.result import CONVERTED, ERROR, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult, Unconverted
+from mscore.rewrite.rewriter import UnitRewriter
+from mscore.rewrite.transforms import imports, markers
 from mscore.rules import RuleSet
 
+PROFILES = ("native", "msadapter")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
-def convert_source(data: bytes, path: str, rules: RuleSet, *, profile: str = "native") -> FileResult:
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def decode(data: bytes) -> tuple[str, str, str]:
+    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie.
+
+    Bytes that are not valid in the file's encoding (GBK in a UTF-8 comment, say) are kept as surrogate escapes in
+    ``text`` so they are written back exactly; ``parse_text`` has a ``?`` in their place (same length) for the
+    parsers. Raises UnicodeDecodeError / SyntaxError / LookupError when even that is impossible."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    try:
+        text = data.decode(encoding)
+        return text, text, encoding
+    except UnicodeDecodeError:
+        if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
+            raise
+    text = data.decode(encoding, "surrogateescape")
+    return text, _SURROGATE.sub("?", text), encoding
+
+
+def parse_unit(segment: str) -> tuple[cst.BaseExpression, bool]:
+    """Parse an expression's source; one that spans lines outside brackets parses once parenthesised."""
+    first = "\n" in segment or "\r" in segment   # likely to need the brackets: try that first
+    for wrapped in (first, not first):
+        try:
+            return cst.parse_expression(f"({segment})" if wrapped else segment), wrapped
+        except cst.ParserSyntaxError:
+            if wrapped != first:
+                raise
+    raise AssertionError("unreachable")
+
+
+def render(node: cst.BaseExpression, wrapped: bool) -> str:
+    if wrapped and node.lpar and node.rpar:
+        node = node.with_changes(lpar=node.lpar[1:], rpar=node.rpar[:-1])
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    out = []
+    pos = 0
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1])):
+        if start < pos:
+            raise AssertionError(f"overlapping edits at offset {start}")
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _delete_statement(text: str, starts: list[int], start: int, end: int, only_in_block: bool) -> tuple[int, int, str]:
+    """An edit removing a statement: its whole lines when it stands alone on them, else ``pass`` in its place."""
+    line = bisect_right(starts, start)
+    lstart = starts[line - 1]
+    end_line = bisect_right(starts, max(start, end - 1))
+    lend = starts[end_line] if end_line < len(starts) else len(text)
+    before = text[lstart:start]
+    after = text[end:lend].rstrip("\r\n")
+    if only_in_block or before.strip() or (after.strip() and not after.strip().startswith("#")):
+        return (start, end, "pass")
+    return (lstart, lend, "")
+
+
+def convert_source(
+    data: bytes, path: str, rules: RuleSet, *, profile: str = "native", index: TreeIndex | None = None
+) -> FileResult:
     """Convert one Python file's bytes. Never raises for bad input: undecodable / unparsable files come back
     unchanged with their status set. ``profile='msadapter'`` leaves what has no rule for the MSAdapter torch shim."""
-    return FileResult(path=path, status=UNCHANGED, output=data)
+    try:
+        text, parse_text, encoding = decode(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        return FileResult(path, UNDECODABLE, data, message=f"cannot decode: {exc}")
+    if "torch" not in text and not (index and index.cells and "forward" in text):
+        return FileResult(path, UNCHANGED, data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(parse_text, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        return FileResult(path, UNPARSABLE, data, message=f"does not parse: {exc}")
+    try:
+        return _convert(data, text, parse_text, encoding, tree, path, rules, profile, index)
+    except Exception as exc:  # a bug in mscore must not lose the file: copy it, report it
+        return FileResult(path, ERROR, data, message=f"{type(exc).__name__}: {exc}")
+
+
+def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index) -> FileResult:
+    an: Analysis = analyze(parse_text, tree, rules, index)
+    starts = an.line_starts
+    seen: Counter = Counter(an.seen)
+    converted: Counter = Counter(an.converted)
+    unconverted: list[Unconverted] = []
+    edits: list[tuple[int, int, str]] = list(an.text_edits)
+    used: set[str] = set()
+    needed_roots: set[str] = set()
+    marks: dict[tuple, list[tuple[str, str]]] = {}
+    for unit in an.units:
+        segment = parse_text[unit.start:unit.end]
+        ctx = Ctx(rules, unit.scope.aliases(), profile)
+        node, wrapped = parse_unit(segment)
+        new = render(node.visit(UnitRewriter(ctx)), wrapped)
+        if segment != text[unit.start:unit.end]:   # undecodable bytes inside: leave the expression whole
+            ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason="expression holds "
+                          "undecodable bytes") for ev in ctx.events]
+            ctx.used = set()
+        elif new != segment:
+            edits.append((unit.start, unit.end, new))
+        used |= ctx.used
+        line = bisect_right(starts, unit.start)
+        for ev in ctx.events:
+            seen[ev.api] += 1
+            if ev.converted:
+                converted[ev.api] += 1
+                continue
+            reason = ev.reason + (" (left for MSAdapter)" if profile == "msadapter" else "")
+            unconverted.append(Unconverted(ev.api, line, reason))
+            if ev.root:
+                needed_roots.add(ev.root)
+            key = (unit.stmt_end, unit.marker_line, unit.marker_above, unit.header)
+            marks.setdefault(key, []).append((ev.api, reason))
+
+    newline = _NEWLINE.search(text).group(0) if _NEWLINE.search(text) else "\n"
+    # imports: remove torch names nothing needs; add what the rewrites use
+    for imp in an.torch_imports:
+        new_stmt = imports.rewrite_import(imp, needed_roots)
+        if new_stmt is None:
+            continue
+        if new_stmt == "":
+            edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block))
+        else:
+            edits.append((imp.start, imp.end, new_stmt))
+    existing = imports.existing_mindspore_bindings(tree)
+    chosen = imports.choose_aliases(used, an, needed_roots, existing)
+    lines = imports.import_lines(chosen, existing)
+    if lines:
+        at = starts[an.import_insert_line - 1] if an.import_insert_line - 1 < len(starts) else len(text)
+        prefix = "" if at == 0 or text[at - 1] in "\r\n" else newline
+        edits.append((at, at, prefix + newline.join(lines) + newline))
+    for (stmt_end, end_line, above, header), items in sorted(marks.items()):
+        edit = markers.place(text, starts, stmt_end, end_line, above, header, markers.marker_text(items), newline)
+        if edit is not None:
+            edits.append(edit)
+
+    if not edits:
+        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
+    out = _apply_edits(text, edits)
+    for alias, name in chosen.items():
+        out = out.replace(PLACEHOLDER.format(alias), name)
+    if out == text:
+        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
+    return FileResult(
+        path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted
+    )

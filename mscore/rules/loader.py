@@ -131,8 +131,6 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
 
     sig = sig_of("sig")
     target_sig = sig_of("target_sig")
-    if kind in (TENSOR_METHOD, MODULE_METHOD) and sig is None and status != "unsupported":
-        err("sig", "a method rule needs sig")
     rename = _str_table(body.get("rename", {}), "rename", err)
     drop = body.get("drop", [])
     if not isinstance(drop, list) or not all(isinstance(d, str) for d in drop):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Mapping
 
 from mscore.rules.signature import Signature
@@ -72,7 +71,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Rules indexed for the rewriter. ``fingerprint`` changes whenever any rule file changes."""
+    """Rules indexed for the rewriter (treat as read-only; plain dicts so it pickles to worker processes).
+    ``fingerprint`` changes whenever any rule file changes."""
 
     apis: Mapping[str, Rule]              # qualified torch name -> rule (functions and attributes)
     tensor_methods: Mapping[str, Rule]    # method name -> rule
@@ -91,7 +91,7 @@ class RuleSet:
                 mm[r.method_name] = r
             else:
                 apis[r.api] = r
-        return cls(MappingProxyType(apis), MappingProxyType(tm), MappingProxyType(mm), fingerprint)
+        return cls(apis, tm, mm, fingerprint)
 
     def __len__(self) -> int:
         return len(self.apis) + len(self.tensor_methods) + len(self.module_methods)

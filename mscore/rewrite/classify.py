@@ -1,0 +1,45 @@
+"""One answer, shared by the ast locator and the libcst rewriter, to "which rule covers this reference?"."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mscore.rules import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Match:
+    api: str              # what the report counts: "torch.cat", "Tensor.view", "torch.nn.Module"
+    rule: Rule | None     # None: a torch name with no rule (unconverted)
+    suffix: str = ""      # attribute path after a prefix rule: torch.distributed.ReduceOp + ".SUM"
+
+    @property
+    def active(self) -> bool:
+        """True when the source text must change (or be marked)."""
+        return self.rule is None or not self.rule.is_identity
+
+
+def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
+    """A dotted torch name (aliases resolved). An exact rule wins; a bare reference (or a call of a deeper
+    attribute) falls back to the longest prefix that has a rule, keeping the rest of the path."""
+    rule = rules.apis.get(qualified)
+    if rule is not None:
+        return Match(qualified, rule)
+    parts = qualified.split(".")
+    for cut in range(len(parts) - 1, 1, -1):
+        prefix = ".".join(parts[:cut])
+        rule = rules.apis.get(prefix)
+        if rule is not None and rule.sig is None:
+            return Match(prefix, rule, "." + ".".join(parts[cut:]))
+    return Match(qualified, None)
+
+
+def match_method(rules: RuleSet, name: str, *, called: bool) -> Match | None:
+    """``<expr>.name(...)`` (called) or ``<expr>.name`` (a property rule: no sig). None when no rule names it."""
+    rule = rules.method(name)
+    if rule is None:
+        return None
+    if called != (rule.sig is not None) and not rule.unsupported:
+        return None
+    if rule.unsupported and not called and rule.sig is not None:
+        return None
+    return Match(rule.api, rule)

@@ -1,0 +1,56 @@
+"""What a transform works with: the rule set, the torch aliases in scope, and where it records what it did."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from mscore.rules import RuleSet
+
+# Emitted MindSpore names use these aliases; the engine turns the placeholders into the final alias names once it
+# knows which names are free in the file (``nn`` may be taken by something that is not torch).
+TARGET_PREFIXES = (
+    ("mindspore.mint", "mint"),
+    ("mindspore.ops", "ops"),
+    ("mindspore.nn", "nn"),
+    ("mindspore", "ms"),
+)
+PLACEHOLDER = "__mscore_{}__"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One torch reference handled in a unit."""
+
+    api: str
+    converted: bool
+    reason: str = ""
+    root: str | None = None     # the import alias it was reached through (keeps that import alive if unconverted)
+
+
+@dataclass
+class Ctx:
+    rules: RuleSet
+    aliases: dict[str, str]                 # torch import aliases visible in the unit's scope
+    profile: str = "native"
+    events: list[Event] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn
+
+    def ok(self, api: str, root: str | None = None) -> None:
+        self.events.append(Event(api, True, "", root))
+
+    def fail(self, api: str, reason: str, root: str | None = None) -> None:
+        self.events.append(Event(api, False, reason, root))
+
+    def target(self, qualified: str) -> cst.BaseExpression:
+        """``mindspore.mint.nn.functional.gelu`` → ``mint.nn.functional.gelu`` (through a placeholder alias)."""
+        for prefix, alias in TARGET_PREFIXES:
+            if qualified == prefix or qualified.startswith(prefix + "."):
+                self.used.add(alias)
+                rest = qualified[len(prefix):]
+                return cst.parse_expression(PLACEHOLDER.format(alias) + rest)
+        raise ValueError(f"target {qualified!r} is not a mindspore name")
+
+
+class Unconvertible(Exception):
+    """Raised by a transform: leave the call as it is, for this reason."""

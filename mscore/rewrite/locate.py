@@ -1,0 +1,365 @@
+"""Find what must change in a file, with :mod:`ast` (about ten times faster than a libcst pass).
+
+The result is a list of *units*: the outermost expressions of a statement (an assignment's value, a call
+statement, a ``with`` item, a class's bases, …) that hold at least one torch reference needing a rewrite or a marker.
+Only those units are handed to libcst; every other byte of the file is left exactly as it was.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from mscore.rewrite.classify import Match, match_method, match_qualified
+from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings
+from mscore.rules import RuleSet
+
+# Base classes that say "not an nn.Module" when a class's other bases are unknown.
+NOT_CELL_BASES = {
+    "object", "Exception", "ABC", "Enum", "IntEnum", "NamedTuple", "Protocol", "TypedDict", "Generic", "dict",
+    "list", "tuple", "str", "int", "float", "Function", "Dataset", "IterableDataset", "Sampler", "type",
+}
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class TreeIndex:
+    """What a whole-tree pre-scan knows: class names defined in the tree, and those that derive from nn.Module."""
+
+    classes: frozenset[str] = frozenset()
+    cells: frozenset[str] = frozenset()
+
+
+@dataclass
+class Unit:
+    start: int                  # char offsets of the expression in the file text
+    end: int
+    scope: Scope
+    stmt_end: int               # char offset where the enclosing statement ends
+    marker_line: int            # 1-based line a marker goes on (end of line) ...
+    marker_above: int           # ... or the line a marker goes above (a compound statement's first line)
+    header: bool                # a compound statement header: markers go above
+
+
+@dataclass
+class TorchImport:
+    node: ast.Import | ast.ImportFrom
+    start: int
+    end: int
+    bindings: list[tuple[str, str | None]]   # (bound name, torch qualified name or None)
+    module_level: bool
+    only_stmt_in_block: bool
+
+
+@dataclass
+class Analysis:
+    units: list[Unit] = field(default_factory=list)
+    seen: Counter = field(default_factory=Counter)        # from units that need no rewrite (identity rules)
+    converted: Counter = field(default_factory=Counter)
+    text_edits: list[tuple[int, int, str]] = field(default_factory=list)   # forward -> construct
+    construct_renames: int = 0
+    torch_imports: list[TorchImport] = field(default_factory=list)
+    other_names: set[str] = field(default_factory=set)   # every non-torch name bound anywhere (alias clashes)
+    import_insert_line: int = 1                           # 1-based line before which new imports go
+    line_starts: list[int] = field(default_factory=list)
+
+
+class _Offsets:
+    """(line, utf-8 byte column) as ast reports them -> char offset into the text."""
+
+    def __init__(self, text: str):
+        self.text = text
+        starts = [0]
+        starts.extend(m.end() for m in _NEWLINE.finditer(text))
+        self.starts = starts
+        self._ascii = text.isascii()
+
+    def __call__(self, line: int, col: int) -> int:
+        base = self.starts[line - 1]
+        if self._ascii:
+            return base + col
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        raw = self.text[base:end]
+        if raw.isascii():
+            return base + col
+        return base + len(raw.encode("utf-8")[:col].decode("utf-8", "replace"))
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _comp_targets(gens: list[ast.comprehension]) -> set[str]:
+    names: set[str] = set()
+    for g in gens:
+        for n in ast.walk(g.target):
+            if isinstance(n, ast.Name):
+                names.add(n.id)
+    return names
+
+
+class _Scanner:
+    """Collect the :class:`Match` of every torch reference in an expression (same logic as the libcst rewriter)."""
+
+    def __init__(self, rules: RuleSet, scope: Scope):
+        self.rules = rules
+        self.scope = scope
+        self.found: list[Match] = []
+
+    def resolve(self, root: str, shadow: frozenset[str]) -> str | None:
+        return None if root in shadow else self.scope.resolve(root)
+
+    def scan(self, n: ast.AST, shadow: frozenset[str] = frozenset(), called: bool = False) -> None:
+        if isinstance(n, ast.Attribute):
+            dotted = dotted_name(n)
+            if dotted is not None:
+                root, _, rest = dotted.partition(".")
+                q = self.resolve(root, shadow)
+                if q is not None:
+                    self.found.append(match_qualified(self.rules, f"{q}.{rest}", called=called))
+                    return
+            m = match_method(self.rules, n.attr, called=called)
+            if m is not None:
+                self.found.append(m)
+            self.scan(n.value, shadow)
+        elif isinstance(n, ast.Name):
+            if isinstance(n.ctx, ast.Load):
+                q = self.resolve(n.id, shadow)
+                if q is not None:
+                    self.found.append(match_qualified(self.rules, q, called=called))
+        elif isinstance(n, ast.Call):
+            self.scan(n.func, shadow, called=True)
+            for a in n.args:
+                self.scan(a, shadow)
+            for k in n.keywords:
+                self.scan(k.value, shadow)
+        elif isinstance(n, ast.Lambda):
+            for d in (*n.args.defaults, *[d for d in n.args.kw_defaults if d is not None]):
+                self.scan(d, shadow)
+            inner = function_scope(Scope(), n).local
+            self.scan(n.body, shadow | inner)
+        elif isinstance(n, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            inner = shadow | _comp_targets(n.generators)
+            for child in ast.iter_child_nodes(n):
+                self.scan(child, inner)
+        else:
+            for child in ast.iter_child_nodes(n):
+                self.scan(child, shadow)
+
+
+def _header_exprs(st: ast.stmt) -> list[ast.expr]:
+    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = st.args
+        out: list[ast.expr] = list(st.decorator_list)
+        for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
+            if arg is not None and arg.annotation is not None:
+                out.append(arg.annotation)
+        out.extend(a.defaults)
+        out.extend(d for d in a.kw_defaults if d is not None)
+        if st.returns is not None:
+            out.append(st.returns)
+        return out
+    if isinstance(st, ast.ClassDef):
+        return [*st.decorator_list, *st.bases, *[k.value for k in st.keywords]]
+    if isinstance(st, (ast.If, ast.While)):
+        return [st.test]
+    if isinstance(st, (ast.For, ast.AsyncFor)):
+        return [st.target, st.iter]
+    if isinstance(st, (ast.With, ast.AsyncWith)):
+        return [e for item in st.items for e in (item.context_expr, item.optional_vars) if e is not None]
+    if isinstance(st, ast.Match):
+        return [st.subject, *[c.guard for c in st.cases if c.guard is not None]]
+    return []
+
+
+def _simple_exprs(st: ast.stmt) -> list[ast.expr]:
+    if isinstance(st, ast.Expr):
+        return [st.value]
+    if isinstance(st, ast.Assign):
+        return [*st.targets, st.value]
+    if isinstance(st, ast.AugAssign):
+        return [st.target, st.value]
+    if isinstance(st, ast.AnnAssign):
+        return [e for e in (st.target, st.annotation, st.value) if e is not None]
+    if isinstance(st, ast.Return):
+        return [st.value] if st.value is not None else []
+    if isinstance(st, ast.Delete):
+        return list(st.targets)
+    if isinstance(st, ast.Assert):
+        return [e for e in (st.test, st.msg) if e is not None]
+    if isinstance(st, ast.Raise):
+        return [e for e in (st.exc, st.cause) if e is not None]
+    return []
+
+
+def _blocks(st: ast.stmt) -> list[list[ast.stmt]]:
+    out = []
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(st, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            out.append(block)
+    for h in getattr(st, "handlers", ()) or ():
+        out.append(h.body)
+    for c in getattr(st, "cases", ()) or ():
+        out.append(c.body)
+    return out
+
+
+class Locator:
+    def __init__(self, text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None):
+        self.text = text
+        self.tree = tree
+        self.rules = rules
+        self.index = index or TreeIndex()
+        self.offset = _Offsets(text)
+        self.scopes: dict[int, Scope] = {}
+        self.result = Analysis(line_starts=self.offset.starts)
+        self.file_imports_torch = False
+
+    # -- pass 1: bindings ---------------------------------------------------------------------------------
+    def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
+        for st in stmts:
+            bind_statement(scope, st)
+            if isinstance(st, (ast.Import, ast.ImportFrom)):
+                if any(q is not None for _, q in import_bindings(st)):
+                    self.file_imports_torch = True
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                child = function_scope(scope, st)
+                self.scopes[id(st)] = child
+                self._bind_block(st.body, child)
+                self.result.other_names |= child.local
+            elif isinstance(st, ast.ClassDef):
+                child = Scope(parent=scope, is_class=True)
+                self.scopes[id(st)] = child
+                self._bind_block(st.body, child)
+                self.result.other_names |= child.local
+            else:
+                for block in _blocks(st):
+                    self._bind_block(block, scope)
+
+    # -- pass 2: references -----------------------------------------------------------------------------
+    def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool) -> None:
+        scanner = _Scanner(self.rules, scope)
+        scanner.scan(e)
+        if not scanner.found:
+            return
+        if any(m.active for m in scanner.found):
+            first = st.decorator_list[0].lineno if getattr(st, "decorator_list", None) else st.lineno
+            self.result.units.append(
+                Unit(
+                    start=self.offset(e.lineno, e.col_offset),
+                    end=self.offset(e.end_lineno, e.end_col_offset),
+                    scope=scope,
+                    stmt_end=self.offset(st.end_lineno, st.end_col_offset),
+                    marker_line=st.end_lineno if not header else first,
+                    marker_above=first,
+                    header=header,
+                )
+            )
+        else:
+            for m in scanner.found:
+                self.result.seen[m.api] += 1
+                self.result.converted[m.api] += 1
+
+    def _is_cell_class(self, st: ast.ClassDef, scope: Scope) -> bool:
+        if not st.bases:
+            return False
+        unknown = False
+        for b in st.bases:
+            dotted = dotted_name(b)
+            if dotted is None:
+                continue
+            root, _, rest = dotted.partition(".")
+            q = scope.resolve(root)
+            if q is not None:
+                m = match_qualified(self.rules, f"{q}.{rest}" if rest else q, called=False)
+                if m.rule is not None and m.rule.target and (
+                    m.rule.transform == "module_to_cell" or m.rule.target.startswith(("mindspore.nn.", "mindspore.mint.nn."))
+                ):
+                    return True
+                continue
+            last = dotted.rsplit(".", 1)[-1]
+            if last in self.index.cells:
+                return True
+            if last not in NOT_CELL_BASES and last not in self.index.classes:
+                unknown = True
+        # A class with a base defined outside the converted tree, in a file that imports torch, is taken for a
+        # Module (a forward() on it is then renamed): autograd.Function and friends resolve to torch and never get here.
+        return unknown and self.file_imports_torch
+
+    def _rename_forward(self, st: ast.ClassDef) -> None:
+        for item in st.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward":
+                start = self.offset(item.lineno, item.col_offset)
+                line_end = self.offset.starts[item.lineno] if item.lineno < len(self.offset.starts) else len(self.text)
+                m = re.compile(r"def\s+(forward)\b").search(self.text, start, line_end)
+                if m:
+                    self.result.text_edits.append((m.start(1), m.end(1), "construct"))
+                    self.result.construct_renames += 1
+
+    def _walk(self, stmts: list[ast.stmt], scope: Scope) -> None:
+        for st in stmts:
+            if isinstance(st, (ast.Import, ast.ImportFrom)):
+                binds = import_bindings(st)
+                if any(q is not None for _, q in binds):
+                    self.result.torch_imports.append(
+                        TorchImport(
+                            node=st,
+                            start=self.offset(st.lineno, st.col_offset),
+                            end=self.offset(st.end_lineno, st.end_col_offset),
+                            bindings=binds,
+                            module_level=scope.parent is None,
+                            only_stmt_in_block=len(stmts) == 1,
+                        )
+                    )
+                continue
+            for e in _header_exprs(st):
+                self._unit(e, scope, st, header=True)
+            for e in _simple_exprs(st):
+                self._unit(e, scope, st, header=False)
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if isinstance(st, ast.ClassDef) and self._is_cell_class(st, scope):
+                    self._rename_forward(st)
+                self._walk(st.body, self.scopes[id(st)])
+            else:
+                for block in _blocks(st):
+                    self._walk(block, scope)
+
+    def _insert_line(self) -> int:
+        """After the module docstring and ``from __future__`` imports; before the first torch import if earlier."""
+        line = 1
+        body = self.tree.body
+        i = 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+            body[0].value.value, str
+        ):
+            line = body[0].end_lineno + 1
+            i = 1
+        while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
+            line = body[i].end_lineno + 1
+            i += 1
+        for imp in self.result.torch_imports:
+            if imp.module_level and imp.node.lineno >= line:
+                return imp.node.lineno
+        # otherwise before the first statement after the preamble (keeps comments/shebang at the top in place)
+        return body[i].lineno if i < len(body) else line
+
+    def run(self) -> Analysis:
+        module = Scope()
+        self._bind_block(self.tree.body, module)
+        self.result.other_names |= module.local
+        self._walk(self.tree.body, module)
+        self.result.import_insert_line = self._insert_line()
+        return self.result
+
+
+def analyze(text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None) -> Analysis:
+    return Locator(text, tree, rules, index).run()

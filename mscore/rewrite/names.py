@@ -1,0 +1,126 @@
+"""Import aliases → qualified torch names, scope by scope, computed once per file with :mod:`ast`.
+
+Every transform asks the same question — "does this name mean a torch module or API here?" — and gets its answer
+from the :class:`Scope` of the statement it works on. Resolution is flow-insensitive within a scope (an import
+anywhere in a function counts for the whole function), which matches how real code imports.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+TORCH_ROOTS = ("torch", "torch_npu")
+
+
+def is_torch_module(name: str) -> bool:
+    return name.split(".", 1)[0] in TORCH_ROOTS
+
+
+@dataclass
+class Scope:
+    """Names bound in one scope: ``torch`` maps an import alias to its qualified name; ``local`` are other bindings
+    (assignments, parameters, defs, non-torch imports) that shadow outer torch aliases."""
+
+    parent: "Scope | None" = None
+    torch: dict[str, str] = field(default_factory=dict)
+    local: set[str] = field(default_factory=set)
+    is_class: bool = False
+
+    def resolve(self, name: str) -> str | None:
+        scope: Scope | None = self
+        first = True
+        while scope is not None:
+            # a class body's names are not visible from the functions nested in it
+            if first or not scope.is_class:
+                if name in scope.torch:
+                    return scope.torch[name]
+                if name in scope.local:
+                    return None
+            first = False
+            scope = scope.parent
+        return None
+
+    def aliases(self) -> dict[str, str]:
+        """Every torch alias visible here (innermost wins; shadowed ones removed)."""
+        chain = []
+        scope: Scope | None = self
+        first = True
+        while scope is not None:
+            if first or not scope.is_class:
+                chain.append(scope)
+            first = False
+            scope = scope.parent
+        out: dict[str, str] = {}
+        hidden: set[str] = set()
+        for s in chain:
+            for name, q in s.torch.items():
+                if name not in out and name not in hidden:
+                    out[name] = q
+            hidden |= s.local - s.torch.keys()
+        return out
+
+
+def import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str | None]]:
+    """``(bound name, qualified torch name or None)`` for each name an import statement binds."""
+    out: list[tuple[str, str | None]] = []
+    if isinstance(node, ast.Import):
+        for a in node.names:
+            if a.asname:
+                out.append((a.asname, a.name if is_torch_module(a.name) else None))
+            else:
+                root = a.name.split(".", 1)[0]
+                out.append((root, root if is_torch_module(a.name) else None))
+    else:
+        mod = node.module or ""
+        torchy = node.level == 0 and is_torch_module(mod)
+        for a in node.names:
+            if a.name == "*":
+                continue
+            out.append((a.asname or a.name, f"{mod}.{a.name}" if torchy else None))
+    return out
+
+
+def _target_names(target: ast.AST, into: set[str]) -> None:
+    for n in ast.walk(target):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            into.add(n.id)
+
+
+def _param_names(args: ast.arguments) -> set[str]:
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    if args.vararg:
+        names.add(args.vararg.arg)
+    if args.kwarg:
+        names.add(args.kwarg.arg)
+    return names
+
+
+def bind_statement(scope: Scope, stmt: ast.stmt) -> None:
+    """Record what ``stmt`` binds in ``scope`` (not what nested scopes bind)."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        for name, q in import_bindings(stmt):
+            if q is not None:
+                scope.torch[name] = q
+            else:
+                scope.local.add(name)
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        scope.local.add(stmt.name)
+    elif isinstance(stmt, ast.Assign):
+        for t in stmt.targets:
+            _target_names(t, scope.local)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        _target_names(stmt.target, scope.local)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        _target_names(stmt.target, scope.local)
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                _target_names(item.optional_vars, scope.local)
+    elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        for h in stmt.handlers:  # type: ignore[attr-defined]
+            if h.name:
+                scope.local.add(h.name)
+
+
+def function_scope(parent: Scope, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> Scope:
+    return Scope(parent=parent, local=_param_names(fn.args))

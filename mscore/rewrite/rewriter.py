@@ -1,0 +1,204 @@
+"""The libcst transformer run on each unit the locator found: dispatches every torch reference to its rule.
+
+Torch-rooted names (``torch.cat``, ``F.gelu``, ``nn.Linear``) are resolved through the scope's import aliases;
+method calls (``x.view``, ``model.eval()``) through the ``Tensor.*`` / ``Module.*`` rules. Calls are rewritten in
+``leave_Call``; bare references (dtypes, base classes, annotations) in ``leave_Attribute`` / ``leave_Name``.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from mscore.rewrite.classify import Match, match_method, match_qualified
+from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.transforms import CALL_TRANSFORMS, calls
+
+
+class UnitRewriter(cst.CSTTransformer):
+    def __init__(self, ctx: Ctx):
+        super().__init__()
+        self.ctx = ctx
+        self.not_refs: set[int] = set()     # Name nodes that are not references (attr names, keywords, params)
+        self.inner: set[int] = set()        # chain parts below the top of an attribute chain
+        self.call_funcs: set[int] = set()
+        self.shadow: list[set[str]] = []
+
+    # -- bookkeeping ----------------------------------------------------------------------------------------
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_refs.add(id(node.attr))
+        if isinstance(node.value, (cst.Name, cst.Attribute)):
+            self.inner.add(id(node.value))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_refs.add(id(node.keyword))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.call_funcs.add(id(node.func))
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        names = {p.name.value for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params)}
+        for p in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(p, cst.Param):
+                names.add(p.name.value)
+        for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
+            self.not_refs.add(id(p.name))
+        self.shadow.append(names)
+
+    def leave_Lambda(self, original_node, updated_node):
+        self.shadow.pop()
+        return updated_node
+
+    def _comp(self, node) -> None:
+        names: set[str] = set()
+        f = node.for_in
+        while f is not None:
+            for n in _names(f.target):
+                names.add(n)
+            f = f.inner_for_in
+        self.shadow.append(names)
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comp
+
+    def _pop(self, original_node, updated_node):
+        self.shadow.pop()
+        return updated_node
+
+    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _pop
+
+    # -- resolution -----------------------------------------------------------------------------------------
+    def _resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
+        """(qualified torch name, root alias) for a torch-rooted Name/Attribute chain."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        root, _, rest = dotted.partition(".")
+        if any(root in s for s in self.shadow):
+            return None
+        q = self.ctx.aliases.get(root)
+        if q is None:
+            return None
+        return (f"{q}.{rest}" if rest else q), root
+
+    # -- bare references ------------------------------------------------------------------------------------
+    def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        if id(original) in self.inner or id(original) in self.not_refs:
+            return updated
+        called = id(original) in self.call_funcs
+        resolved = self._resolve(original)
+        if resolved is not None:
+            if called:
+                return updated        # leave_Call handles it
+            q, root = resolved
+            return self._map_reference(match_qualified(self.ctx.rules, q, called=False), updated, root)
+        if isinstance(original, cst.Attribute) and not called:
+            m = match_method(self.ctx.rules, original.attr.value, called=False)
+            if m is not None:
+                return self._map_property(m, updated)
+        return updated
+
+    def _map_reference(self, m: Match, updated, root: str) -> cst.BaseExpression:
+        ctx = self.ctx
+        if m.rule is None:
+            ctx.fail(m.api, "no MindSpore mapping known", root)
+            return updated
+        if m.rule.unsupported:
+            ctx.fail(m.api, m.rule.note, root)
+            return updated
+        if m.rule.sig is not None and m.rule.adapts_args:
+            ctx.fail(m.api, "used without a call, so its arguments cannot be adapted", root)
+            return updated
+        ctx.ok(m.api, root)
+        return ctx.target(m.rule.target + m.suffix)
+
+    def _map_property(self, m: Match, updated: cst.Attribute) -> cst.BaseExpression:
+        rule = m.rule
+        if rule.unsupported:
+            self.ctx.fail(m.api, rule.note)
+            return updated
+        self.ctx.ok(m.api)
+        if rule.target == rule.method_name:
+            return updated
+        if rule.target.startswith("mindspore."):
+            return cst.Call(func=self.ctx.target(rule.target), args=[cst.Arg(updated.value)])
+        return updated.with_changes(attr=cst.Name(rule.target))
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._reference(original_node, updated_node)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        return self._reference(original_node, updated_node)
+
+    # -- calls ----------------------------------------------------------------------------------------------
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        ctx = self.ctx
+        resolved = self._resolve(original_node.func)
+        if resolved is not None:
+            q, root = resolved
+            m = match_qualified(ctx.rules, q, called=True)
+            if m.rule is None:
+                ctx.fail(m.api, "no MindSpore mapping known", root)
+                return updated_node
+            if m.rule.unsupported:
+                ctx.fail(m.api, m.rule.note, root)
+                return updated_node
+            if m.suffix:   # a call on an attribute of a mapped name (torch.distributed.ReduceOp.SUM(...)?)
+                ctx.ok(m.api, root)
+                return updated_node.with_changes(func=ctx.target(m.rule.target + m.suffix))
+            return self._apply(m, updated_node, root, method=False)
+        func = original_node.func
+        if isinstance(func, cst.Attribute):
+            m = match_method(ctx.rules, func.attr.value, called=True)
+            if m is None:
+                return updated_node
+            if m.rule.unsupported:
+                ctx.fail(m.api, m.rule.note)
+                return updated_node
+            if m.rule.is_identity:
+                try:
+                    calls.adapt_args(ctx, m.rule, updated_node.args)
+                except Unconvertible:
+                    return updated_node   # not the torch method (does not fit its signature): not a torch reference
+                ctx.ok(m.api)
+                return updated_node
+            return self._apply(m, updated_node, None, method=True)
+        return updated_node
+
+    def _apply(self, m: Match, call: cst.Call, root: str | None, method: bool) -> cst.BaseExpression:
+        ctx = self.ctx
+        rule = m.rule
+        used_before = set(ctx.used)
+        try:
+            if rule.transform in CALL_TRANSFORMS:
+                out = CALL_TRANSFORMS[rule.transform](ctx, rule, call, m.suffix)
+            elif method:
+                out = calls.emit_method(ctx, rule, call)
+            else:
+                out = calls.emit_function(ctx, rule, call, m.suffix)
+        except Unconvertible as exc:
+            ctx.used = used_before
+            ctx.fail(m.api, str(exc), root)
+            return call
+        ctx.ok(m.api, root)
+        return out
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of Names and Attributes only (a call or subscript in the chain gives None)."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names(target.value)
+    return []

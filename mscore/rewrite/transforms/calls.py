@@ -1,0 +1,178 @@
+"""The data-driven call rewrite: bind a call against the rule's torch signature, then emit the target call.
+
+Applies, in order: ``unsupported_args`` (a passed one makes the call unconvertible), ``drop``, ``rename``, the
+target's parameter order (``target_sig``) and ``defaults``. Every transform that emits a call goes through here.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import libcst as cst
+
+from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rules import BindError, Rule, bind
+from mscore.rules.signature import KEYWORD_ONLY, POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_POSITIONAL
+
+_EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+
+def code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def keyword(arg: cst.Arg, name: str) -> cst.Arg:
+    if arg.keyword is not None and arg.keyword.value == name:
+        return arg
+    return arg.with_changes(keyword=cst.Name(name), equal=arg.equal if arg.keyword is not None else _EQ)
+
+
+def positional(arg: cst.Arg) -> cst.Arg:
+    return arg.with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)
+
+
+def fix_commas(args: list[cst.Arg], original: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """Keep each argument's own comma (and so its line breaks); the last one takes the original trailing comma."""
+    if not args:
+        return []
+    trailing = original[-1].comma if original else cst.MaybeSentinel.DEFAULT
+    out = []
+    for i, a in enumerate(args):
+        if i == len(args) - 1:
+            out.append(a.with_changes(comma=trailing))
+        elif not isinstance(a.comma, cst.Comma):
+            out.append(a.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        else:
+            out.append(a)
+    return out
+
+
+def bind_call(rule: Rule, args: Sequence[cst.Arg]):
+    """Bind cst args to ``rule.sig``. Raises :class:`Unconvertible` when the call does not fit."""
+    assert rule.sig is not None
+    pos: list[cst.Arg] = []
+    kws: list[tuple[str, cst.Arg]] = []
+    n_fixed = sum(1 for p in rule.sig.params if p.kind in (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD))
+    for a in args:
+        if a.star == "**":
+            raise Unconvertible("**kwargs cannot be checked against the torch signature")
+        if a.star == "*":
+            if rule.sig.var_positional is None or len(pos) < n_fixed:
+                raise Unconvertible("a starred argument cannot be bound to the torch signature")
+        if a.keyword is not None:
+            kws.append((a.keyword.value, a))
+        else:
+            pos.append(a)
+    try:
+        return bind(rule.sig, pos, kws)
+    except BindError as exc:
+        raise Unconvertible(f"call does not match torch signature {rule.sig.text}: {exc}") from None
+
+
+def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """The target call's arguments, or :class:`Unconvertible`."""
+    if rule.sig is None or (not rule.adapts_args and any(a.star for a in args)):
+        return list(args)   # nothing to adapt, and starred arguments cannot be checked
+    bound = bind_call(rule, args)   # a call that does not fit the torch signature is not rewritten
+    if not rule.adapts_args:
+        return list(args)
+    for name, reason in rule.unsupported_args.items():
+        arg = bound.values.get(name)
+        if arg is not None and code(arg.value).strip() != (rule.sig[name].default or "<required>"):
+            raise Unconvertible(f"{name}= is not supported: {reason}")
+    drop = set(rule.drop)
+    if rule.target_sig is not None:
+        return _emit_by_target(rule, bound, drop, args)
+    out: list[cst.Arg] = []
+    gap = False
+    var_name = rule.sig.var_positional.name if rule.sig.var_positional else None
+    names = {id(a): n for n, a in bound.values.items()}
+    for a in args:
+        if a.keyword is None:
+            name = names.get(id(a), var_name)
+            if name in drop:
+                gap = True
+                continue
+            if gap:
+                if name == var_name:
+                    raise Unconvertible(f"dropping an argument before *{var_name} would shift it")
+                out.append(keyword(a, rule.rename.get(name, name)))
+            else:
+                out.append(a)
+        else:
+            name = a.keyword.value
+            if name in drop:
+                continue
+            out.append(keyword(a, rule.rename.get(name, name)) if name in rule.rename else a)
+    _add_defaults(rule, out)
+    return fix_commas(out, args)
+
+
+def _emit_by_target(rule: Rule, bound, drop: set[str], original: Sequence[cst.Arg]) -> list[cst.Arg]:
+    tsig = rule.target_sig
+    values = {rule.rename.get(n, n): a for n, a in bound.values.items() if n not in drop}
+    for name in values:
+        if not tsig.has(name) and tsig.var_keyword is None:
+            raise Unconvertible(f"the target has no parameter {name!r}")
+    out: list[cst.Arg] = []
+    positional_ok = True
+    for p in tsig.params:
+        if p.kind == VAR_POSITIONAL:
+            if bound.var_positional:
+                if not positional_ok:
+                    raise Unconvertible("variadic arguments cannot follow keywords in the target call")
+                out.extend(bound.var_positional)
+            continue
+        a = values.pop(p.name, None)
+        if a is None:
+            if p.kind in (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD):
+                positional_ok = False
+            continue
+        if positional_ok and p.kind in (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD):
+            out.append(positional(a))
+        elif p.kind == POSITIONAL_ONLY:
+            raise Unconvertible(f"target parameter {p.name!r} is positional-only but an earlier one is missing")
+        else:
+            out.append(keyword(a, p.name))
+            if p.kind != KEYWORD_ONLY:
+                positional_ok = False
+    for name, a in values.items():   # swallowed by the target's **kwargs
+        out.append(keyword(a, name))
+    for name, a in bound.extra_keywords.items():
+        out.append(keyword(a, rule.rename.get(name, name)))
+    _add_defaults(rule, out)
+    return fix_commas(out, original)
+
+
+def _add_defaults(rule: Rule, out: list[cst.Arg]) -> None:
+    present = {a.keyword.value for a in out if a.keyword is not None}
+    n_pos = sum(1 for a in out if a.keyword is None and not a.star)
+    sig = rule.target_sig
+    for name, expr in rule.defaults.items():
+        if name in present:
+            continue
+        if sig is not None and sig.has(name):
+            idx = sig.names().index(name)
+            if idx < n_pos and sig[name].kind != KEYWORD_ONLY:
+                continue   # passed positionally
+        elif sig is None and rule.sig is not None:
+            torch_name = next((t for t, n in rule.rename.items() if n == name), name)
+            pos_params = [q.name for q in rule.sig.params if q.kind in (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD)]
+            if torch_name in pos_params and pos_params.index(torch_name) < n_pos:
+                continue
+        out.append(cst.Arg(value=cst.parse_expression(expr), keyword=cst.Name(name), equal=_EQ))
+
+
+def emit_function(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
+    args = adapt_args(ctx, rule, call.args)
+    return call.with_changes(func=ctx.target(rule.target + suffix), args=args)
+
+
+def emit_method(ctx: Ctx, rule: Rule, call: cst.Call) -> cst.BaseExpression:
+    """``x.m(args)`` → ``x.target(args)``, or ``target(x, args)`` when the target is a qualified mindspore name."""
+    args = adapt_args(ctx, rule, call.args)
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    if rule.target.startswith("mindspore."):
+        receiver = cst.Arg(value=func.value)
+        return call.with_changes(func=ctx.target(rule.target), args=fix_commas([receiver, *args], call.args or [receiver]))
+    return call.with_changes(func=func.with_changes(attr=cst.Name(rule.target)), args=args)

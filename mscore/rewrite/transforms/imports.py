@@ -1,0 +1,78 @@
+"""Imports fix-up: drop torch imports nothing needs any more, add the MindSpore imports the rewrites use.
+
+A torch import stays only while an unconverted reference still goes through it. New imports go after the module
+docstring and ``from __future__`` imports (before the first torch import), under alias names that are free in the
+file: ``ms``, ``mint``, ``ops``, ``nn`` — or ``ms_<name>`` when the file binds that name to something else.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from mscore.rewrite.locate import Analysis, TorchImport
+
+MODULES = {"ms": "mindspore", "mint": "mindspore.mint", "ops": "mindspore.ops", "nn": "mindspore.nn"}
+
+
+def existing_mindspore_bindings(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``name -> mindspore module`` bindings already in the file (a converted file's own imports)."""
+    out: dict[str, str] = {}
+    for st in tree.body:
+        if isinstance(st, ast.Import):
+            for a in st.names:
+                if a.name.startswith("mindspore") and (a.asname or "." not in a.name):
+                    out[a.asname or a.name] = a.name
+        elif isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").startswith("mindspore"):
+            for a in st.names:
+                out[a.asname or a.name] = f"{st.module}.{a.name}"
+    return out
+
+
+def choose_aliases(used: set[str], analysis: Analysis, kept_torch: set[str], existing: dict[str, str]) -> dict[str, str]:
+    """placeholder alias -> the name the converted file uses for it."""
+    chosen = {}
+    taken = (analysis.other_names | kept_torch) - set(existing)
+    for alias in sorted(used):
+        module = MODULES[alias]
+        for name in (alias, "mindspore" if alias == "ms" else f"ms_{alias}", f"mscore_{alias}"):
+            bound = existing.get(name)
+            if bound == module or (bound is None and name not in taken):
+                chosen[alias] = name
+                break
+        else:  # pragma: no cover - three distinct names all taken
+            chosen[alias] = f"mscore_{alias}_"
+    return chosen
+
+
+def import_lines(chosen: dict[str, str], existing: dict[str, str]) -> list[str]:
+    lines = []
+    if "ms" in chosen and existing.get(chosen["ms"]) != "mindspore":
+        name = chosen["ms"]
+        lines.append("import mindspore" if name == "mindspore" else f"import mindspore as {name}")
+    parts = []
+    for alias in ("mint", "nn", "ops"):
+        if alias in chosen and existing.get(chosen[alias]) != MODULES[alias]:
+            name = chosen[alias]
+            parts.append(alias if name == alias else f"{alias} as {name}")
+    if parts:
+        lines.append(f"from mindspore import {', '.join(parts)}")
+    return lines
+
+
+def rewrite_import(imp: TorchImport, keep: set[str]) -> str | None:
+    """The statement's new text with unneeded torch names removed; '' to delete it; None to leave it unchanged."""
+    torch_names = {name for name, q in imp.bindings if q is not None}
+    drop = torch_names - keep
+    if not drop:
+        return None
+    node = copy.deepcopy(imp.node)
+    kept = []
+    for a in node.names:
+        bound = a.asname or (a.name.split(".", 1)[0] if isinstance(node, ast.Import) else a.name)
+        if bound in drop:
+            continue
+        kept.append(a)
+    if not kept:
+        return ""
+    node.names = kept
+    return ast.unparse(node)

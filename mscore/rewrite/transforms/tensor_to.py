@@ -1,0 +1,68 @@
+"""``x.to(...)`` keeps only the dtype: devices, ``non_blocking``, ``copy`` and ``memory_format`` go.
+
+``x.to(device)`` → ``x``; ``x.to(device, torch.float16)`` / ``x.to(dtype=...)`` → ``x.to(ms.float16)``.
+A positional argument is classified conservatively: a torch dtype, a ``.dtype`` attribute or a name containing
+"dtype" is a dtype; a string, a number, ``torch.device(...)``, a ``.device`` attribute or a name containing
+"device" is a device. Anything else (``x.to(other_tensor)``?) is left unconverted and reported.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.transforms.calls import code, fix_commas, positional
+
+DTYPE_WORDS = ("dtype",)
+DEVICE_WORDS = ("device", "dev", "cuda", "cpu", "npu", "rank", "gpu")
+_DTYPES = {
+    "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int", "int64",
+    "long", "uint8", "bool", "complex64", "complex128", "short",
+}
+
+
+def _kind(ctx: Ctx, value: cst.BaseExpression) -> str:
+    text = code(value).strip()
+    if isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer)):
+        return "device"
+    last = text.rsplit(".", 1)[-1].lower()
+    if text.startswith("__mscore_ms__.") and last in _DTYPES:
+        return "dtype"
+    if isinstance(value, cst.Call):
+        inner = code(value.func)
+        if "device" in inner.lower() or "current_device" in inner:
+            return "device"
+        return "unknown"
+    if any(w in last for w in DTYPE_WORDS):
+        return "dtype"
+    if any(w in last for w in DEVICE_WORDS):
+        return "device"
+    return "unknown"
+
+
+def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        raise Unconvertible("tensor_to needs a method call")
+    dtype: cst.Arg | None = None
+    for a in call.args:
+        if a.star:
+            raise Unconvertible("starred arguments to .to() cannot be classified")
+        if a.keyword is not None:
+            name = a.keyword.value
+            if name == "dtype":
+                dtype = a
+            elif name in ("device", "non_blocking", "copy", "memory_format"):
+                continue
+            else:
+                raise Unconvertible(f".to() keyword {name!r} is not known")
+            continue
+        kind = _kind(ctx, a.value)
+        if kind == "dtype":
+            dtype = a
+        elif kind == "unknown":
+            raise Unconvertible(
+                f".to({code(a.value).strip()}): cannot tell a device from a dtype or a tensor; write .to(dtype=...)"
+            )
+    if dtype is None:
+        return func.value
+    return call.with_changes(args=fix_commas([positional(dtype)], [dtype.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))

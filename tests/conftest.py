@@ -1,0 +1,39 @@
+"""Shared fixtures: a small fixed rule set for engine tests, so they do not move when the shipped rules grow."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mscore.rewrite.engine import convert_source
+from mscore.rewrite.transforms import KNOWN
+from mscore.rules import load_rule_file
+from mscore.rules.model import RuleSet
+
+FIXTURE_RULES = Path(__file__).parent / "rewrite" / "fixture_rules.toml"
+
+
+@pytest.fixture(scope="session")
+def fixture_rules() -> RuleSet:
+    return RuleSet.build(load_rule_file(FIXTURE_RULES, KNOWN), "fixture")
+
+
+def convert_text(source: str, rules: RuleSet, **kw):
+    return convert_source(textwrap.dedent(source).encode(), "t.py", rules, **kw)
+
+
+@pytest.fixture
+def assert_converts(fixture_rules):
+    """Golden check in the style of libcst's assertCodemod: before → after, and after is a fixed point."""
+
+    def check(before: str, after: str, rules: RuleSet | None = None, **kw):
+        rules = rules or fixture_rules
+        result = convert_text(before, rules, **kw)
+        got = result.output.decode()
+        assert got == textwrap.dedent(after), f"--- got ---\n{got}"
+        again = convert_source(result.output, "t.py", rules, **kw)
+        assert again.output == result.output, "converting the output again changed it"
+        return result
+
+    return check

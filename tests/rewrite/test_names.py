@@ -1,0 +1,97 @@
+"""Import aliases, function-local imports and shadowing decide what is torch."""
+
+
+def test_aliases(assert_converts):
+    assert_converts(
+        """\
+        import torch as th
+        from torch.nn import functional as F
+        from torch import cat as concat
+        y = F.gelu(th.cat([a, b]))
+        z = concat([a])
+        """,
+        """\
+        from mindspore import mint
+        y = mint.nn.functional.gelu(mint.cat([a, b]))
+        z = mint.cat([a])
+        """,
+    )
+
+
+def test_function_local_import(assert_converts):
+    assert_converts(
+        """\
+        def f(a):
+            import torch
+            return torch.cat([a, a])
+
+
+        def g(torch):
+            return torch.cat([1])
+        """,
+        """\
+        from mindspore import mint
+        def f(a):
+            return mint.cat([a, a])
+
+
+        def g(torch):
+            return torch.cat([1])
+        """,
+    )
+
+
+def test_local_binding_shadows_import(assert_converts):
+    assert_converts(
+        """\
+        import torch
+        import torch.nn.functional as F
+
+
+        def f(x, F=None):
+            return F.gelu(x)
+
+
+        g = lambda torch: torch.cat(x)
+        h = [torch.cat(t) for torch in groups]
+        k = torch.cat(x)
+        """,
+        """\
+        from mindspore import mint
+
+
+        def f(x, F=None):
+            return F.gelu(x)
+
+
+        g = lambda torch: torch.cat(x)
+        h = [torch.cat(t) for torch in groups]
+        k = mint.cat(x)
+        """,
+    )
+
+
+def test_keyword_named_like_torch_alias_is_not_a_reference(assert_converts):
+    assert_converts(
+        """\
+        import torch.nn as nn
+        layer = build(nn=3, Linear=nn.Linear(2, 2))
+        """,
+        """\
+        from mindspore import mint
+        layer = build(nn=3, Linear=mint.nn.Linear(2, 2))
+        """,
+    )
+
+
+def test_method_on_a_torch_call_result(assert_converts):
+    assert_converts(
+        """\
+        import torch
+        y = torch.cat([a, b], dim=-1).unsqueeze(2)
+        """,
+        """\
+        from mindspore import mint
+        y = mint.cat([a, b], dim=-1).unsqueeze(2)
+        """,
+    )

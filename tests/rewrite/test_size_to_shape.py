@@ -1,0 +1,34 @@
+"""x.size(d) → x.shape[d]: MindSpore's Tensor.size is an int property."""
+
+
+
+def test_size_calls(assert_converts):
+    assert_converts(
+        """\
+        import torch
+        a = x.size(0)
+        b = x.size()
+        c = x.size(dim=-1)
+        d = x.size()[1:]
+        """,
+        """\
+        a = x.shape[0]
+        b = x.shape
+        c = x.shape[-1]
+        d = x.shape[1:]
+        """,
+    )
+
+
+def test_size_with_extra_args_is_not_torch(assert_converts):
+    # two arguments cannot be Tensor.size: left alone (numpy/other receivers keep working)
+    result = assert_converts(
+        """\
+        import torch
+        a = thing.size(1, 2)
+        """,
+        """\
+        a = thing.size(1, 2)  # mscore: unconverted Tensor.size: call does not match torch signature (dim=None): takes at most 1 positional arguments, got 2
+        """,
+    )
+    assert result.unconverted[0].api == "Tensor.size"
