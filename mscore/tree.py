@@ -27,6 +27,7 @@ from mscore.rules import RuleSet, load_rules
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__"}
 REPORT_NAME = "mscore-report.json"
+STAMP_NAME = ".mscore-stamp"   # digest of the written result + each file's size and mtime: lets a re-run skip writing
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:", re.M)
 _NN_BASE = re.compile(r"(?:^|\W)(?:nn|torch\.nn)\.(\w+)")
 
@@ -226,11 +227,14 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         if report_json is not None:
             _write_file_atomic(dst.with_name(dst.name + ".mscore.json"), report_json, None)
         return
+    digest = result_digest(result)
     if dst.exists():
         if not dst.is_dir():
             raise TreeError(f"--out {dst} exists and is not a directory")
         if any(dst.iterdir()) and not (dst / REPORT_NAME).exists():
             raise TreeError(f"--out {dst} is a non-empty directory that is not an mscore output; choose another")
+        if _stamp_matches(dst, digest, result):
+            return   # same result already there, untouched since: nothing to write
     parent = dst.parent if str(dst.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +252,7 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
             _copy_mode(result.root / f.path, target)
         if report_json is not None:
             (tmp / REPORT_NAME).write_bytes(report_json)
+        _write_stamp(tmp, digest, result)
         old = None
         if dst.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dst.name}.old-", dir=parent))
@@ -262,6 +267,38 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def result_digest(result: TreeResult) -> str:
+    h = hashlib.sha256()
+    for f in result.files:
+        h.update(f.path.encode() + b"\0" + hashlib.sha256(f.output).digest())
+    return h.hexdigest()
+
+
+def _stamp_lines(root: Path, digest: str, result: TreeResult) -> str | None:
+    lines = [digest]
+    for f in result.files:
+        try:
+            st = (root / f.path).stat()
+        except OSError:
+            return None
+        lines.append(f"{st.st_size} {st.st_mtime_ns} {f.path}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_stamp(root: Path, digest: str, result: TreeResult) -> None:
+    text = _stamp_lines(root, digest, result)
+    if text is not None:
+        (root / STAMP_NAME).write_text(text)
+
+
+def _stamp_matches(root: Path, digest: str, result: TreeResult) -> bool:
+    try:
+        old = (root / STAMP_NAME).read_text()
+    except OSError:
+        return False
+    return old == _stamp_lines(root, digest, result)
 
 
 def _copy_mode(src: Path, dst: Path) -> None:

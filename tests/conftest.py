@@ -1,4 +1,5 @@
-"""Shared fixtures: a small fixed rule set for engine tests, so they do not move when the shipped rules grow."""
+"""Shared fixtures: a small fixed rule set for engine tests, so they do not move when the shipped rules grow;
+and the parity options (see mscore.parity), which pytest only takes from an initial conftest."""
 from __future__ import annotations
 
 import textwrap
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mscore.parity.pytest_plugin import pytest_addoption, pytest_report_header  # noqa: F401 - pytest hooks
 from mscore.rewrite.engine import convert_source
 from mscore.rewrite.transforms import KNOWN
 from mscore.rules import load_rule_file

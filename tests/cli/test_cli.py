@@ -134,3 +134,16 @@ def test_rules_check_and_show(project):
     assert out.returncode == 0 and "rules OK" in out.stdout
     out = run("rules", "show", "torch.cat", "--rules", project / "rules", cwd=project)
     assert "mindspore.mint.cat" in out.stdout
+
+
+def test_rerun_skips_identical_output_but_repairs_edits(project):
+    args = ("convert", project / "src", "--out", project / "o", "--rules", project / "rules")
+    run(*args, cwd=project)
+    target = project / "o" / "pkg" / "model.py"
+    first = target.stat().st_mtime_ns
+    run(*args, cwd=project)
+    assert target.stat().st_mtime_ns == first          # nothing rewritten
+    good = target.read_bytes()
+    target.write_text("edited\n")
+    run(*args, cwd=project)
+    assert target.read_bytes() == good                  # an edited output is rewritten whole

@@ -1,0 +1,128 @@
+"""The torch side of a parity case: runs in the test process (torch imported lazily)."""
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import numpy as np
+
+from mscore.parity.values import Arr, DType, Mapping, Opaque, Seq, dtype_name, from_numpy, to_seed
+
+COTANGENT_SEED = "parity-cotangent"
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def to_torch(value: Any) -> Any:
+    """Exchanged inputs (:class:`Arr`, nested in lists/tuples/dicts) -> torch tensors, fresh copies."""
+    torch = _torch()
+    if isinstance(value, Arr):
+        t = torch.from_numpy(np.array(value.data, copy=True))
+        return t.to(getattr(torch, value.dtype)) if value.dtype == "bfloat16" else t
+    if isinstance(value, list):
+        return [to_torch(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_torch(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_torch(v) for k, v in value.items()}
+    return value
+
+
+def normalize(value: Any) -> Any:
+    """A torch-side result -> framework-neutral value (see :mod:`mscore.parity.values`)."""
+    torch = _torch()
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu()
+        if t.is_conj():
+            t = t.resolve_conj()
+        name = dtype_name(t.dtype)
+        data = t.float().numpy() if name == "bfloat16" else t.numpy()
+        return Arr(name, tuple(t.shape), np.array(data, copy=True))
+    if isinstance(value, torch.dtype):
+        return DType(dtype_name(value))
+    if isinstance(value, np.ndarray):
+        return from_numpy(value.copy())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
+        return value
+    if isinstance(value, (tuple, list)):  # torch.Size, named tuples (torch.return_types.*) included
+        return Seq([normalize(v) for v in value], "list" if isinstance(value, list) else "tuple")
+    if isinstance(value, dict):
+        return Mapping({k: normalize(v) for k, v in value.items()})
+    return Opaque(type(value).__qualname__, repr(value)[:200])
+
+
+def float_leaves(value: Any) -> list:
+    """Floating-point tensors in ``value`` in a fixed order (the order cotangents are applied in, on both sides)."""
+    torch = _torch()
+    if isinstance(value, torch.Tensor):
+        return [value] if value.is_floating_point() else []
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in float_leaves(v)]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in float_leaves(v)]
+    return []
+
+
+def run_snippet(source: str, inputs: dict[str, Any]) -> dict:
+    """Run a Case's torch module; ``{"ok": True, "value", "inputs_after"}`` or ``{"ok": False, "error"}``."""
+    torch = _torch()
+    torch.manual_seed(0)
+    ns: dict[str, Any] = {"__name__": "mscore_parity_torch_case"}
+    tin = {k: to_torch(v) for k, v in inputs.items()}
+    ns.update(tin)
+    try:
+        exec(compile(source, "<torch case>", "exec"), ns)
+        value = ns["out"]
+        return {"ok": True, "value": normalize(value), "inputs_after": {k: normalize(v) for k, v in tin.items()}}
+    except Exception:  # noqa: BLE001 - reported to the case
+        return {"ok": False, "error": traceback.format_exc()}
+
+
+def run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool) -> dict:
+    """Run a ModuleCase's torch module: state_dict, forward, and gradients of sum(out * cotangent)."""
+    torch = _torch()
+    torch.manual_seed(0)
+    ns: dict[str, Any] = {"__name__": "mscore_parity_torch_case"}
+    try:
+        exec(compile(source, "<torch case>", "exec"), ns)
+        m = ns["m"]
+        if not isinstance(m, torch.nn.Module):
+            return {"ok": False, "error": f"`m` is a {type(m).__qualname__}, not a torch.nn.Module"}
+        m.train(train)
+        state = {k: normalize(v) for k, v in m.state_dict().items()}
+        names = list(inputs)
+        tin = {k: to_torch(v) for k, v in inputs.items()}
+        grad_inputs = [k for k, v in tin.items()
+                       if grad and isinstance(v, torch.Tensor) and v.is_floating_point()]
+        for k in grad_inputs:
+            tin[k].requires_grad_(True)
+        out = ns["_parity_forward"](m, *[tin[k] for k in names])
+        result = {"ok": True, "state": state, "value": normalize(out), "grad_inputs": grad_inputs,
+                  "cotangents": [], "input_grads": {}, "param_grads": {}}
+        if not grad:
+            return result
+        leaves = float_leaves(out)
+        rng = np.random.default_rng(to_seed(COTANGENT_SEED))
+        cots = [rng.standard_normal(tuple(leaf.shape)).astype(np.float32) for leaf in leaves]
+        result["cotangents"] = [from_numpy(c) for c in cots]
+        if not leaves:
+            return result
+        loss = sum((leaf * torch.from_numpy(c).to(leaf.dtype)).sum() for leaf, c in zip(leaves, cots))
+        params = [(n, p) for n, p in m.named_parameters() if p.requires_grad]
+        if not grad_inputs and not params:
+            return result
+        loss.backward()
+        for k in grad_inputs:
+            g = tin[k].grad
+            result["input_grads"][k] = normalize(g if g is not None else torch.zeros_like(tin[k]))
+        for n, p in params:
+            result["param_grads"][n] = normalize(p.grad if p.grad is not None else torch.zeros_like(p))
+        return result
+    except Exception:  # noqa: BLE001
+        return {"ok": False, "error": traceback.format_exc()}

@@ -1,0 +1,18 @@
+"""One test per parity case in tests/parity/cases/cases_*.py (ids: api:index)."""
+from __future__ import annotations
+
+import pytest
+
+from mscore.parity.collect import load_cases
+from mscore.parity.harness import run_case
+
+ENTRIES = load_cases()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_parity(entry, ms_worker, parity_rules):
+    if entry.error:
+        pytest.fail(entry.error, pytrace=False)
+    outcome = run_case(entry.case, ms_worker, parity_rules)
+    if not outcome.passed:
+        pytest.fail(outcome.report(), pytrace=False)
