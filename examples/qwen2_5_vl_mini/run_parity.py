@@ -42,10 +42,7 @@ if os.environ.get("MSCORE_E2E_BACKFILL", "1") == "1":
     except ImportError as e:
         print(f"note: CPU backfill not available ({e})", file=sys.stderr)
     else:
-        for _name in ("install", "enable", "activate"):
-            if hasattr(_backfill, _name):
-                getattr(_backfill, _name)()
-                break
+        _backfill.enable()
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
 sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
