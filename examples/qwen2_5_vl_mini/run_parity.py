@@ -36,6 +36,8 @@ sys.meta_path.insert(0, _TorchBlocker())
 os.environ.setdefault("GLOG_v", "4")
 import mindspore
 mindspore.set_device("CPU")
+if os.environ.get("MSCORE_E2E_LAUNCH_BLOCKING") == "1":
+    mindspore.runtime.launch_blocking()  # op errors surface at the op that failed
 if os.environ.get("MSCORE_E2E_BACKFILL", "1") == "1":
     try:
         import mscore.backfill as _backfill
