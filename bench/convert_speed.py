@@ -103,7 +103,7 @@ def main() -> None:
         table.add_row("total", str(total["files"]), f"{total['lines']:,}", f"{total['floor']:.2f}",
                       f"{total['cold']:.2f}", f"{total['lines'] / total['cold']:,.0f}",
                       f"{total['cold'] / total['floor']:.2f}", f"{total['warm']:.2f}", f"{total['rss'] / 1024:.0f}")
-    Console().print(table)
+    Console(width=140).print(table)
 
 
 if __name__ == "__main__":

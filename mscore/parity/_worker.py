@@ -28,6 +28,7 @@ for _name in list(sys.modules):
     if _name.split(".", 1)[0] in BLOCKED:  # cannot happen in a fresh interpreter; be sure anyway
         del sys.modules[_name]
 
+import faulthandler  # noqa: E402
 import os  # noqa: E402
 import pickle  # noqa: E402
 import struct  # noqa: E402
@@ -86,6 +87,7 @@ def _startup(device: str) -> dict:
 
 def main() -> int:
     rfd, wfd = int(sys.argv[1]), int(sys.argv[2])
+    faulthandler.enable()   # a segfault / abort leaves the Python traceback in the log the client reports
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if root not in sys.path:
         sys.path.insert(0, root)

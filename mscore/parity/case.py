@@ -21,6 +21,7 @@ DEFAULT_RTOL = 1e-5
 EXPECTS = ("pass", "unsupported")
 COMPARES = ("values", "shape")
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+NPU_HEADER = "import torch_npu\n"          # added when the snippet mentions torch_npu
 RESERVED = {"torch", "nn", "F", "out", "m", "_parity_forward"}
 FORWARD = "_parity_forward"
 DTYPES = ("float32", "float16", "bfloat16", "float64", "int64", "int32", "int16", "int8", "uint8", "bool",
@@ -172,6 +173,10 @@ def _caller() -> str:
     return f"{f.f_code.co_filename}:{f.f_lineno}"
 
 
+def _header(text: str) -> str:
+    return HEADER + (NPU_HEADER if "torch_npu" in text else "")
+
+
 class _Base:
     api: str
     expect: str
@@ -188,6 +193,11 @@ class _Base:
         tol_changed = self.atol != DEFAULT_ATOL or self.rtol != DEFAULT_RTOL
         if (tol_changed or getattr(self, "compare", "values") != "values") and not (self.reason or "").strip():
             p.append("a tolerance override or compare='shape' needs reason='...'")
+        for qual, fn in self.reference.items():
+            if not isinstance(qual, str) or "." not in qual or not all(x.isidentifier() for x in qual.split(".")):
+                p.append(f"reference key {qual!r} must be a qualified name such as 'torch_npu.npu_rms_norm'")
+            elif not callable(fn) and not isinstance(fn, (int, float, str, bool, type(None))):
+                p.append(f"reference[{qual!r}] must be a callable or a plain value")
         for name in self.input_names():
             if not name.isidentifier() or keyword.iskeyword(name):
                 p.append(f"input name {name!r} is not an identifier")
@@ -209,8 +219,9 @@ class Case(_Base):
 
     def __init__(self, api: str, snippet: str, /, *, expect: str = "pass", atol: float = DEFAULT_ATOL,
                  rtol: float = DEFAULT_RTOL, reason: str | None = None, compare: str = "values",
-                 converted_override: str | None = None, **inputs: Any):
+                 converted_override: str | None = None, reference: dict[str, Any] | None = None, **inputs: Any):
         self.api, self.snippet, self.expect = api, snippet, expect
+        self.reference = dict(reference or {})
         self.atol, self.rtol, self.reason, self.compare = float(atol), float(rtol), reason, compare
         self.converted_override = converted_override
         self.inputs = inputs
@@ -241,7 +252,7 @@ class Case(_Base):
     def torch_source(self) -> str:
         text = textwrap.dedent(self.snippet).strip()
         body = f"out = (\n{textwrap.indent(text, '    ')}\n)" if _is_expression(text) else text
-        return f"{HEADER}\n{body}\n"
+        return f"{_header(text)}\n{body}\n"
 
     def make_inputs(self) -> dict[str, Any]:
         return {name: materialize(v, name) for name, v in self.inputs.items()}
@@ -255,8 +266,10 @@ class ModuleCase(_Base):
 
     def __init__(self, api: str, ctor: str, /, *, inputs: dict[str, Any] | None = None, call: str | None = None,
                  grad: bool = True, train: bool = False, expect: str = "pass", atol: float = DEFAULT_ATOL,
-                 rtol: float = DEFAULT_RTOL, reason: str | None = None, converted_override: str | None = None):
+                 rtol: float = DEFAULT_RTOL, reason: str | None = None, converted_override: str | None = None,
+                 reference: dict[str, Any] | None = None):
         self.api, self.ctor, self.expect = api, ctor, expect
+        self.reference = dict(reference or {})
         self.inputs = dict(inputs or {})
         self.call, self.grad, self.train = call, bool(grad), bool(train)
         self.atol, self.rtol, self.reason = float(atol), float(rtol), reason
@@ -292,7 +305,7 @@ class ModuleCase(_Base):
         names = self.input_names()
         call = textwrap.dedent(self.call).strip() if self.call else f"m({', '.join(names)})"
         params = ", ".join(["m", *names])
-        return f"{HEADER}\n{body}\n\n\ndef {FORWARD}({params}):\n    return (\n{textwrap.indent(call, '        ')}\n    )\n"
+        return f"{_header(text + call)}\n{body}\n\n\ndef {FORWARD}({params}):\n    return (\n{textwrap.indent(call, '        ')}\n    )\n"
 
     def make_inputs(self) -> dict[str, Any]:
         return {name: materialize(v, name) for name, v in self.inputs.items()}

@@ -147,7 +147,7 @@ def _run_snippet(case: Case, outcome: Outcome, converted: str, worker: Worker) -
     from mscore.parity import torch_side
 
     inputs = case.make_inputs()
-    expected = torch_side.run_snippet(outcome.torch_source, inputs)
+    expected = torch_side.run_snippet(outcome.torch_source, inputs, case.reference)
     if not expected["ok"]:
         return outcome.fail("torch", "the torch snippet itself raised (a bad case):\n" + _indent(expected["error"]))
     got = _ask(worker, outcome, {"op": "case", "source": converted, "inputs": inputs})
@@ -165,7 +165,8 @@ def _run_module(case: ModuleCase, outcome: Outcome, converted: str, worker: Work
     from mscore.parity import torch_side
 
     inputs = case.make_inputs()
-    expected = torch_side.run_module(outcome.torch_source, inputs, grad=case.grad, train=case.train)
+    expected = torch_side.run_module(outcome.torch_source, inputs, grad=case.grad, train=case.train,
+                                     refs=case.reference)
     if not expected["ok"]:
         return outcome.fail("torch", "the torch module itself failed (a bad case):\n" + _indent(expected["error"]))
     got = _ask(worker, outcome, {

@@ -1,8 +1,12 @@
 """The torch side of a parity case: runs in the test process (torch imported lazily)."""
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
 import traceback
-from typing import Any
+import types
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -69,7 +73,76 @@ def float_leaves(value: Any) -> list:
     return []
 
 
-def run_snippet(source: str, inputs: dict[str, Any]) -> dict:
+_MISSING = object()
+
+
+def _standin(path: str, undo: list) -> types.ModuleType:
+    mod = types.ModuleType(path, f"mscore parity stand-in for {path} (torch-side references only)")
+    sys.modules[path] = mod
+    undo.append(lambda: sys.modules.pop(path, None))
+    return mod
+
+
+def _set(owner: Any, attr: str, value: Any, undo: list) -> None:
+    """Set ``owner.attr`` and remember how to put back exactly what was there (an own attribute, an inherited one
+    on a class, or nothing)."""
+    own = getattr(owner, "__dict__", {})
+    had_own = attr in own
+    old = own[attr] if had_own else None
+    setattr(owner, attr, value)
+    undo.append(lambda: setattr(owner, attr, old) if had_own else delattr(owner, attr))
+
+
+def _owner(path: str, undo: list) -> Any:
+    """The object ``path`` names (``torch_npu``, ``torch.cuda``, ``torch.Tensor``), walking attributes first, then
+    submodule imports; what does not exist here (torch_npu on a CPU machine) becomes an empty stand-in module for
+    the duration of the case."""
+    parts = path.split(".")
+    try:
+        obj = importlib.import_module(parts[0])
+    except ImportError:
+        obj = _standin(parts[0], undo)
+    current = parts[0]
+    for part in parts[1:]:
+        current = f"{current}.{part}"
+        nxt = getattr(obj, part, _MISSING)
+        if nxt is _MISSING:
+            try:
+                nxt = importlib.import_module(current)
+            except ImportError:
+                nxt = _standin(current, undo)
+                _set(obj, part, nxt, undo)
+        obj = nxt
+    return obj
+
+
+@contextlib.contextmanager
+def references(refs: dict[str, Any]) -> Iterator[None]:
+    """Temporarily make each qualified name in ``refs`` (``torch_npu.npu_rms_norm``, ``torch.cuda.current_device``,
+    ``torch.Tensor.cuda``) resolve to the given torch reference on the torch side; everything is restored after."""
+    undo: list = []
+    try:
+        for qual, value in refs.items():
+            owner_path, attr = qual.rsplit(".", 1)
+            _set(_owner(owner_path, undo), attr, value, undo)
+        yield
+    finally:
+        for fn in reversed(undo):
+            fn()
+
+
+def run_snippet(source: str, inputs: dict[str, Any], refs: dict[str, Any] | None = None) -> dict:
+    with references(refs or {}):
+        return _run_snippet(source, inputs)
+
+
+def run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool,
+               refs: dict[str, Any] | None = None) -> dict:
+    with references(refs or {}):
+        return _run_module(source, inputs, grad=grad, train=train)
+
+
+def _run_snippet(source: str, inputs: dict[str, Any]) -> dict:
     """Run a Case's torch module; ``{"ok": True, "value", "inputs_after"}`` or ``{"ok": False, "error"}``."""
     torch = _torch()
     torch.manual_seed(0)
@@ -84,7 +157,7 @@ def run_snippet(source: str, inputs: dict[str, Any]) -> dict:
         return {"ok": False, "error": traceback.format_exc()}
 
 
-def run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool) -> dict:
+def _run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool) -> dict:
     """Run a ModuleCase's torch module: state_dict, forward, and gradients of sum(out * cotangent)."""
     torch = _torch()
     torch.manual_seed(0)

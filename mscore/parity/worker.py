@@ -54,6 +54,7 @@ class Worker:
         self._rfd = self._wfd = -1
         self._log = None
         self._start_error: WorkerStartError | None = None
+        self._request_log_start = 0
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     @property
@@ -81,6 +82,7 @@ class Worker:
             os.close(c_read)
             os.close(c_write)
         self._rfd, self._wfd = p_read, p_write
+        self._request_log_start = 0
         self.starts += 1
         hello = self._recv("starting")
         if not hello.get("ready"):
@@ -122,13 +124,18 @@ class Worker:
             self._log = None
         self.proc = None
 
-    def log_tail(self, limit: int = 6000) -> str:
+    def _log_size(self) -> int:
+        if self._log is None:
+            return 0
+        self._log.seek(0, os.SEEK_END)
+        return self._log.tell()
+
+    def log_tail(self, since: int = 0, limit: int = 6000) -> str:
+        """The worker's output since offset ``since`` (the current request), at most ``limit`` bytes from the end."""
         if self._log is None:
             return ""
-        self._log.flush()
-        self._log.seek(0, os.SEEK_END)
-        size = self._log.tell()
-        self._log.seek(max(0, size - limit))
+        size = self._log_size()
+        self._log.seek(max(since, size - limit))
         return self._log.read().decode("utf-8", "replace")
 
     # -- protocol --------------------------------------------------------------------------------------------------
@@ -136,6 +143,7 @@ class Worker:
         """Send one request and return the reply; a dead worker raises :class:`WorkerCrash` (and is restarted by
         the next request)."""
         self.start()
+        self._request_log_start = self._log_size()
         try:
             self._send(msg)
         except (BrokenPipeError, OSError):
@@ -176,7 +184,8 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self._kill()
                 code = self.proc.returncode
-        log = self.log_tail()
+        log = self.log_tail(self._request_log_start)
+        self._request_log_start = 0
         self._cleanup()
         if code is None:
             how = "unknown status"

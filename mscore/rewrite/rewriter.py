@@ -21,6 +21,7 @@ class UnitRewriter(cst.CSTTransformer):
         self.inner: set[int] = set()        # chain parts below the top of an attribute chain
         self.call_funcs: set[int] = set()
         self.shadow: list[set[str]] = []
+        self.type_refs: set[int] = set()    # class references checked by isinstance/issubclass
 
     # -- bookkeeping ----------------------------------------------------------------------------------------
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -34,6 +35,11 @@ class UnitRewriter(cst.CSTTransformer):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
+        if isinstance(node.func, cst.Name) and node.func.value in ("isinstance", "issubclass") and len(node.args) >= 2:
+            types = node.args[1].value
+            elements = types.elements if isinstance(types, (cst.Tuple, cst.List)) else []
+            self.type_refs.update(id(e.value) for e in elements)
+            self.type_refs.add(id(types))
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         names = {p.name.value for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params)}
@@ -89,14 +95,15 @@ class UnitRewriter(cst.CSTTransformer):
             if called:
                 return updated        # leave_Call handles it
             q, root = resolved
-            return self._map_reference(match_qualified(self.ctx.rules, q, called=False), updated, root)
+            m = match_qualified(self.ctx.rules, q, called=False)
+            return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs)
         if isinstance(original, cst.Attribute) and not called:
             m = match_method(self.ctx.rules, original.attr.value, called=False)
             if m is not None:
                 return self._map_property(m, updated)
         return updated
 
-    def _map_reference(self, m: Match, updated, root: str) -> cst.BaseExpression:
+    def _map_reference(self, m: Match, updated, root: str, type_check: bool = False) -> cst.BaseExpression:
         ctx = self.ctx
         if m.rule is None:
             ctx.fail(m.api, "no MindSpore mapping known", root)
@@ -104,7 +111,7 @@ class UnitRewriter(cst.CSTTransformer):
         if m.rule.unsupported:
             ctx.fail(m.api, m.rule.note, root)
             return updated
-        if m.rule.sig is not None and m.rule.adapts_args:
+        if m.rule.sig is not None and m.rule.adapts_args and not type_check:
             ctx.fail(m.api, "used without a call, so its arguments cannot be adapted", root)
             return updated
         ctx.ok(m.api, root)

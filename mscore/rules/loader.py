@@ -30,7 +30,9 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
+    "pack", "template",
 }
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 KEY_PREFIXES = ("torch.", "torch_npu.", "Tensor.", "Module.")
 _HEADER = re.compile(r'^\s*\[\s*(?:"([^"]+)"|([A-Za-z0-9_.\-]+))\s*\]\s*(?:#.*)?$')
 _KEYLINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
@@ -111,6 +113,8 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     if status == "unsupported":
         if target is not None:
             err("target", "an unsupported API has no target")
+    elif target is None and "template" in body:
+        pass   # the template is the target
     else:
         if not isinstance(target, str) or not _DOTTED.match(target):
             err("target", "target must be a dotted name")
@@ -153,7 +157,25 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     for name, new in rename.items():
         if not _IDENT.match(new):
             err("rename", f"rename target {new!r} is not an identifier")
-    transform = body.get("transform")
+    pack = body.get("pack")
+    if pack is not None:
+        if not isinstance(pack, str) or sig is None or sig.var_positional is None or sig.var_positional.name != pack:
+            err("pack", "pack must name the *varargs parameter of sig (e.g. pack = \"size\" for \"(*size, ...)\")")
+    template = body.get("template")
+    if template is not None:
+        if not isinstance(template, str) or sig is None:
+            err("template", "template must be a string and needs sig")
+        allowed = set(sig.names()) | ({"self"} if kind in (TENSOR_METHOD, MODULE_METHOD) else set())
+        for name in _FIELD.findall(template):
+            if name not in allowed:
+                err("template", f"template field {{{name}}} is not a parameter of sig {sig.text}")
+        try:
+            compile(_FIELD.sub("_x", template), "<template>", "eval")
+        except SyntaxError:
+            err("template", f"template {template!r} is not a Python expression")
+        if body.get("transform", "template") != "template":
+            err("template", "a rule with a template has transform = \"template\" (or none)")
+    transform = body.get("transform", "template" if template is not None else None)
     if transform is not None:
         if not isinstance(transform, str):
             err("transform", "transform must be a string")
@@ -162,7 +184,7 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     return Rule(
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
-        file=file, line=header_line,
+        pack=pack, template=template, file=file, line=header_line,
     )
 
 

@@ -29,6 +29,8 @@ class Rule:
     unsupported_args: Mapping[str, str] = field(default_factory=dict)
     defaults: Mapping[str, str] = field(default_factory=dict)
     transform: str | None = None
+    pack: str | None = None           # torch *varargs packed into one tuple argument for the target
+    template: str | None = None       # the whole emitted expression, for the "template" transform
     file: str = ""
     line: int = 0
 
@@ -58,11 +60,12 @@ class Rule:
             and not self.defaults
             and self.transform is None
             and self.target_sig is None
+            and self.pack is None
         )
 
     @property
     def adapts_args(self) -> bool:
-        return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args)
+        return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args or self.pack)
 
     @property
     def where(self) -> str:

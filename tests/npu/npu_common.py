@@ -32,8 +32,10 @@ except Exception:  # pragma: no cover
 
 MS_DTYPE = ms.float16 if ON_ASCEND else ms.float32
 # CPU: both sides compute in float32 (different summation order only). Ascend: fp16 inputs and outputs.
-ATOL = 2e-3 if ON_ASCEND else 2e-5
-RTOL = 2e-3 if ON_ASCEND else 1e-5
+ATOL = 5e-3 if ON_ASCEND else 2e-5
+RTOL = 5e-3 if ON_ASCEND else 1e-5
+# gradients go through more fp16 roundings than the forward on Ascend (these two are unmeasured estimates)
+GRAD_TOL = dict(atol=1e-2, rtol=1e-2) if ON_ASCEND else dict(atol=ATOL, rtol=RTOL)
 
 DPA_PATH = ROOT / "patches" / "MindSpeed" / "files" / "mindspeed" / "core" / "transformer" / "dot_product_attention.py"
 

@@ -15,7 +15,7 @@ import torch
 
 import mindspore as ms
 
-from tests.npu.npu_common import DPA_PATH, MS_DTYPE, ON_ASCEND, assert_close, from_ms, load_dpa, rng, to_ms
+from tests.npu.npu_common import DPA_PATH, GRAD_TOL, MS_DTYPE, ON_ASCEND, assert_close, from_ms, load_dpa, rng, to_ms
 
 dpa = load_dpa()
 FUSED = ON_ASCEND  # the path under test: fused kernel on Ascend, the math fallback on CPU
@@ -81,7 +81,7 @@ def run_both(torch_fn, ms_fn, arrays, seed):
     grads = ms.grad(loss, grad_position=(0, 1, 2))(mq, mk, mv)
     assert_close(from_ms(m_out), t_out.detach().numpy(), "forward")
     for name, g_ms, t in zip(("dq", "dk", "dv"), grads, (tq, tk, tv)):
-        assert_close(from_ms(g_ms), t.grad.numpy(), name)
+        assert_close(from_ms(g_ms), t.grad.numpy(), name, **GRAD_TOL)
 
 
 def qkv_sbhd(seed, s=7, b=2, n=4, g=4, sk=None):
@@ -287,24 +287,24 @@ def test_cell_packed_seq_params_3d_and_4d():
     run_both(ref_b2, lambda q, k, v: cell(q, k, v, None, packed_seq_params=packed2), arrays_b2, seed=27)
 
 
-def test_patch_functions_on_a_plain_cell():
-    """MindSpeed's adaptor patches __init__/forward of Megatron's class: the exported functions do the same job."""
+def test_patch_functions_on_a_converted_megatron_like_cell():
+    """MindSpeed's adaptor puts dot_product_attention_init / the forward wrapper on Megatron's class; once converted
+    that class is a Cell whose construct holds Megatron's own math: the patched init routes construct to ours."""
 
-    class Host(ms.nn.Cell):
+    class MegatronLike(ms.nn.Cell):  # stands in for converted megatron DotProductAttention
         def __init__(self, *args, **kwargs):
-            dpa.dot_product_attention_init(self, *args, **kwargs)
+            super().__init__()
 
         def construct(self, *args, **kwargs):
-            return dpa.dot_product_attention_forward(self, *args, **kwargs)
+            raise AssertionError("Megatron's own construct ran instead of the replacement")
 
-    host = Host(_config(heads=4, groups=4), 2, _MaskType("causal"), "self")
-    forward = dpa.dot_product_attention_forward_wrapper(lambda *a, **k: None)
+    MegatronLike.__init__ = dpa.dot_product_attention_init  # what the patch manager does
+    MegatronLike.forward = dpa.dot_product_attention_forward_wrapper(lambda *a, **k: None)
+    host = MegatronLike(_config(heads=4, groups=4), 2, _MaskType("causal"), "self")
+    assert host.num_attention_heads_per_partition == 4 and host.softmax_scale == pytest.approx(1 / math.sqrt(D))
     arrays = qkv_sbhd(25, n=4, g=4)
-    run_both(
-        lambda q, k, v: ref_sbhd(q, k, v, None, True),
-        lambda q, k, v: forward(host, q, k, v, None),
-        arrays, seed=25,
-    )
+    for call in (lambda q, k, v: host(q, k, v, None), lambda q, k, v: host.forward(q, k, v, None)):
+        run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), call, arrays, seed=25)
 
     def base_init(self, config, *args):
         self.config = config
@@ -328,6 +328,9 @@ def test_dropout_only_in_training():
     b = from_ms(cell(q, k, v, None))
     assert np.isfinite(b).all()
     assert not np.allclose(a, b), "training-mode dropout(p=0.5) left the output unchanged"
+    # Megatron-style access: setting attention_dropout.p to 0 turns dropout off in training mode too
+    cell.attention_dropout.p = 0.0
+    assert_close(from_ms(cell(q, k, v, None)), ref, "train forward with p=0")
 
 
 def test_module_imports_no_torch():
@@ -339,3 +342,21 @@ def test_module_imports_no_torch():
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module.split(".")[0])
     assert not names & {"torch", "torch_npu", "einops"}, names
+
+
+def test_path_selection(monkeypatch):
+    q16 = to_ms(np.zeros((2, 1, 2, 16), np.float32), ms.float16)
+    q32 = to_ms(np.zeros((2, 1, 2, 16), np.float32), ms.float32)
+    q_odd = to_ms(np.zeros((2, 1, 2, 12), np.float32), ms.float16)
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "fallback")
+    assert dpa.use_fused_attention(q16) is False
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "fused")
+    assert dpa.use_fused_attention(q32) is True  # forcing wins over the dtype check
+    monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "bogus")
+    with pytest.raises(ValueError, match="MSCORE_ATTENTION_IMPL"):
+        dpa.use_fused_attention(q16)
+    monkeypatch.delenv("MSCORE_ATTENTION_IMPL")
+    # automatic: the kernel only on Ascend, and only for fp16/bf16 with a head size multiple of 16
+    assert dpa.use_fused_attention(q16) is ON_ASCEND
+    assert dpa.use_fused_attention(q32) is False
+    assert dpa.use_fused_attention(q_odd) is False

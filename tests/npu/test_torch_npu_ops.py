@@ -19,11 +19,9 @@ import mindspore as ms
 from mscore.rewrite.engine import convert_source
 from mscore.rules import load_rules
 from tests.npu.ms_composites import ops_for_device
-from tests.npu.npu_common import ON_ASCEND, assert_close, from_ms, rng, to_ms
+from tests.npu.npu_common import GRAD_TOL, assert_close, from_ms, rng, to_ms
 
 RULES = load_rules()
-# fused kernels run in fp16 on Ascend; gradients accumulate more rounding than the forward
-GRAD_TOL = dict(atol=1e-2, rtol=1e-2) if ON_ASCEND else {}
 
 
 def convert(snippet, expect):

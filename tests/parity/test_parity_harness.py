@@ -43,12 +43,14 @@ def test_worker_has_no_torch(ms_worker):
 
 
 @pytest.mark.parametrize("body,how", [("import os\nos._exit(7)", "exit code 7"),
-                                      ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)", "SIGSEGV")])
+                                      ("import ctypes\nctypes.string_at(0)", "SIGSEGV")])
 def test_worker_crash_fails_case_and_worker_restarts(body, how, ms_worker, parity_rules):
     crash = Case("selftest.crash", "x + 1", x=randn(2), converted_override=f"{body}\nout = x\n")
     outcome = run_case(crash, ms_worker, parity_rules)
     assert not outcome.passed and outcome.stage == "worker"
     assert "worker died" in outcome.report() and how in outcome.report()
+    if how == "SIGSEGV":   # the worker's Python traceback, down to the converted line that crashed
+        assert "Fatal Python error" in outcome.report() and "<converted case>" in outcome.report(), outcome.report()
     starts = ms_worker.starts
     ok = Case("selftest.after_crash", "x + 1", x=randn(2),
               converted_override="from mindspore import mint\nout = mint.add(x, 1)\n")
@@ -80,6 +82,19 @@ note = "deliberately wrong, for the harness self-test"
 ["torch.cuda.foo"]
 status = "unsupported"
 note = "no equivalent, for the harness self-test"
+
+["torch.cat"]
+target = "mindspore.mint.cat"
+sig = "(tensors, dim=0, *, out=None)"
+unsupported_args = { out = "no out=" }
+status = "consistent"
+note = "right, for the harness self-test"
+
+["torch_npu.npu_scaled_add"]
+target = "mindspore.mint.add"
+sig = "(input, other, *, alpha=1)"
+status = "consistent"
+note = "a made-up torch_npu op, for the harness self-test of torch-side references"
 """
 
 
@@ -110,6 +125,47 @@ def test_unsupported_rule_is_marked_through_the_engine(wrong_rules, ms_worker):
         pytest.xfail("the rewrite engine is still the stub (returns input unchanged)")
     outcome = run_case(Case("torch.cuda.foo", "torch.cuda.foo()", expect="unsupported"), ms_worker, wrong_rules)
     assert outcome.passed, outcome.report()
+
+
+def test_correct_rules_pass_through_the_engine(wrong_rules, ms_worker):
+    for case in (Case("torch.cat", "torch.cat([a, b], 1)", a=randn(2, 3), b=randn(2, 3)),
+                 Case("torch.cat", "torch.cat(dim=0, tensors=(a, b))", a=randn(2, 3), b=randn(2, 3)),
+                 Case("torch_npu.npu_scaled_add", "torch_npu.npu_scaled_add(a, b, alpha=2)", a=randn(3), b=randn(3),
+                      reference={"torch_npu.npu_scaled_add": lambda a, b, alpha=1: a + alpha * b})):
+        outcome = run_case(case, ms_worker, wrong_rules)
+        assert outcome.passed, outcome.report()
+        assert "torch" not in outcome.converted_source.replace("torch_npu", "").replace("import", ""), \
+            outcome.converted_source
+
+
+def test_an_out_argument_is_reported_unconverted(wrong_rules, ms_worker):
+    outcome = run_case(Case("torch.cat", "torch.cat([a, b], out=c)", a=randn(2), b=randn(2), c=randn(4)),
+                       ms_worker, wrong_rules)
+    assert not outcome.passed and outcome.stage == "convert" and "left unconverted: torch.cat" in outcome.report()
+    ok = Case("torch.cat", "torch.cat([a, b], out=c)", a=randn(2), b=randn(2), c=randn(4), expect="unsupported")
+    outcome = run_case(ok, ms_worker, wrong_rules)
+    assert outcome.passed, outcome.report()
+
+
+def test_references_are_restored():
+    import sys
+
+    import torch
+
+    from mscore.parity.torch_side import references
+
+    original = torch.cuda.current_device
+    x = torch.ones(2)
+    with references({"torch.cuda.current_device": lambda: 7, "torch_npu.npu.fake": 3,
+                     "torch.Tensor.cuda": lambda self, *a, **k: self}):
+        import torch_npu  # the stand-in
+
+        assert torch.cuda.current_device() == 7 and torch_npu.npu.fake == 3 and x.cuda() is x
+    assert torch.cuda.current_device is original
+    assert "torch_npu" not in sys.modules and "torch_npu.npu" not in sys.modules
+    assert "cuda" not in vars(torch.Tensor)       # the inherited method is back, not a copy
+    with pytest.raises((AssertionError, RuntimeError)):   # CPU torch: no CUDA
+        x.cuda()
 
 
 # -- pieces ------------------------------------------------------------------------------------------------------

@@ -6,13 +6,14 @@ the locator (class bases, ``forward`` → ``construct``); as a reference it is a
 """
 from __future__ import annotations
 
-from mscore.rewrite.transforms import inplace, receiver_only, size_to_shape, tensor_to
+from mscore.rewrite.transforms import inplace, receiver_only, size_to_shape, template, tensor_to
 
 CALL_TRANSFORMS = {
     "size_to_shape": size_to_shape.apply,
     "receiver_only": receiver_only.apply,
     "tensor_to": tensor_to.apply,
     "inplace": inplace.apply,
+    "template": template.apply,
 }
 STRUCTURAL = {"module_to_cell"}
 KNOWN = frozenset(CALL_TRANSFORMS) | STRUCTURAL

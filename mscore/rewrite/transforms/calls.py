@@ -58,7 +58,9 @@ def bind_call(rule: Rule, args: Sequence[cst.Arg]):
         if a.star == "*":
             if rule.sig.var_positional is None or len(pos) < n_fixed:
                 raise Unconvertible("a starred argument cannot be bound to the torch signature")
-        if a.keyword is not None:
+        if a.keyword is not None and rule.pack is not None and a.keyword.value == rule.pack and not pos:
+            pos.append(positional(a))   # torch.zeros(size=(2, 3)): torch also takes the sizes by keyword
+        elif a.keyword is not None:
             kws.append((a.keyword.value, a))
         else:
             pos.append(a)
@@ -80,6 +82,9 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
         if arg is not None and code(arg.value).strip() != (rule.sig[name].default or "<required>"):
             raise Unconvertible(f"{name}= is not supported: {reason}")
     drop = set(rule.drop)
+    if rule.pack is not None:
+        args = _pack(rule, bound, args)
+        bound = bind_call(rule, args)
     if rule.target_sig is not None:
         return _emit_by_target(rule, bound, drop, args)
     out: list[cst.Arg] = []
@@ -105,6 +110,27 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
             out.append(keyword(a, rule.rename.get(name, name)) if name in rule.rename else a)
     _add_defaults(rule, out)
     return fix_commas(out, args)
+
+
+def _pack(rule: Rule, bound, args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """torch's ``f(2, 3)`` / ``f(*shape)`` → ``f((2, 3))`` / ``f((*shape,))``: one tuple for the target."""
+    packed = bound.var_positional
+    if not packed or (len(packed) == 1 and not packed[0].star):
+        return list(args)
+    elements = [cst.StarredElement(a.value) if a.star else cst.Element(a.value) for a in packed]
+    if len(elements) == 1:
+        elements = [elements[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace("")))]
+    tuple_arg = cst.Arg(cst.Tuple(elements))
+    ids = {id(a) for a in packed}
+    out: list[cst.Arg] = []
+    for a in args:
+        if id(a) in ids:
+            if tuple_arg is not None:
+                out.append(tuple_arg.with_changes(comma=packed[-1].comma))
+                tuple_arg = None
+            continue
+        out.append(a)
+    return out
 
 
 def _emit_by_target(rule: Rule, bound, drop: set[str], original: Sequence[cst.Arg]) -> list[cst.Arg]:

@@ -68,6 +68,12 @@ CASES = [
          converted_override=ms_src("out = ops.standard_normal((2, 3))")),
     Case("torch.cuda.foo", "torch.cuda.foo()", expect="unsupported",
          converted_override="import torch\ntorch.cuda.foo()  # mscore: unconverted torch.cuda.foo: no equivalent\n"),
+    # APIs that cannot run in CPU torch get a torch reference on the torch side (torch_npu is absent here,
+    # torch.cuda raises without CUDA)
+    Case("selftest.reference", "torch_npu.npu_thing(x) * 2", x=randn(3),
+         reference={"torch_npu.npu_thing": lambda x: x + 1}, converted_override=ms_src("out = (x + 1) * 2")),
+    Case("selftest.cuda_reference", "torch.cuda.current_device() + 1",
+         reference={"torch.cuda.current_device": lambda: 0}, converted_override=ms_src("out = 1")),
     ModuleCase("selftest.linear", "nn.Linear(4, 3)", inputs=dict(x=randn(2, 4)),
                converted_override=ms_src("m = mint.nn.Linear(4, 3)\n\ndef _parity_forward(m, x):\n    return m(x)")),
     ModuleCase("selftest.block", BLOCK_CTOR, inputs=dict(x=randn(2, 4), ids=randint(0, 5, (2,))),
@@ -91,8 +97,9 @@ NEGATIVE = [
      "torch gives int"),
     (Case("selftest.tuple_length", "torch.max(x, 1)", x=randn(2, 3), converted_override=ms_src("out = x.max()")),
      "torch gives tuple"),
-    # MindSpore CPU add_ returns a new tensor and leaves x alone: the input check catches it
-    (Case("selftest.silent_inplace", "x.add_(y)", x=randn(3), y=randn(3), converted_override=ms_src("out = x.add_(y)")),
+    # the right value, but the receiver is not modified (what add_ does on MindSpore CPU without the backfill):
+    # the inputs-after check catches it
+    (Case("selftest.silent_inplace", "x.add_(y)", x=randn(3), y=randn(3), converted_override=ms_src("out = x + y")),
      "input x after the snippet"),
     (Case("selftest.torch_leak", "torch.zeros(2)", converted_override="import torch\nout = torch.zeros(2)\n"),
      "blocked in the mscore parity worker"),

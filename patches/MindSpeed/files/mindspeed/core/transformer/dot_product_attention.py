@@ -51,8 +51,12 @@ _compressed_mask_cache = {}
 # ----------------------------------------------------------------------------------------------------------------
 # path selection
 # ----------------------------------------------------------------------------------------------------------------
-def use_fused_attention():
-    """True when the fused Ascend kernel should be used (see module docstring)."""
+def use_fused_attention(query=None):
+    """True when the fused Ascend kernel should be used (see module docstring).
+
+    Without a forcing env value the fused kernel is chosen on Ascend only for inputs it accepts: float16 /
+    bfloat16 with a head size that is a multiple of 16; anything else takes the non-fused path.
+    """
     forced = os.environ.get("MSCORE_ATTENTION_IMPL", "").strip().lower()
     if forced == "fused":
         return True
@@ -61,9 +65,14 @@ def use_fused_attention():
     if forced:
         raise ValueError(f"MSCORE_ATTENTION_IMPL must be 'fused' or 'fallback', got {forced!r}")
     try:
-        return ms.get_context("device_target") == "Ascend"
+        on_ascend = ms.get_context("device_target") == "Ascend"
     except Exception:  # pragma: no cover - very old/new context API
+        on_ascend = False
+    if not on_ascend:
         return False
+    if query is not None:
+        return query.dtype in (ms.float16, ms.bfloat16) and query.shape[-1] % 16 == 0
+    return True
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -235,6 +244,8 @@ def _sbhd_fused(query, key, value, attention_mask, causal, scale, dropout_p):
         mask = _mask_4d(mask)
         if causal:
             mask = mint.logical_or(mask, causal_mask(sq, sk).reshape(1, 1, sq, sk))
+        if mask.shape[0] == 1 and mask.shape[1] == 1:
+            mask = mask.reshape(sq, sk)  # the kernel takes (B, N, S1, S2), (B, 1, S1, S2) or (S1, S2)
         atten_mask, sparse_mode = mask, 0
     else:
         atten_mask, sparse_mode = None, 0
@@ -262,7 +273,7 @@ def attention_sbhd(query, key, value, attention_mask=None, causal=False, scale=N
     if query.ndim != 4 or key.ndim != 4 or value.ndim != 4:
         raise ValueError("attention_sbhd expects 4-D [s, b, heads, head_dim] query, key and value")
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    fused = use_fused_attention() if fused is None else fused
+    fused = use_fused_attention(query) if fused is None else fused
     if fused:
         return _sbhd_fused(query, key, value, attention_mask, causal, scale, dropout_p)
     return _sbhd_fallback(query, key, value, attention_mask, causal, scale, dropout_p)
@@ -283,7 +294,7 @@ def attention_tnd(query, key, value, cu_seqlens_q, cu_seqlens_kv=None, causal=Fa
     if len(cu_q) != len(cu_kv):
         raise ValueError(f"query has {len(cu_q) - 1} segments but key/value have {len(cu_kv) - 1}")
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    fused = use_fused_attention() if fused is None else fused
+    fused = use_fused_attention(query) if fused is None else fused
     if fused:
         return _tnd_fused(query, key, value, cu_q, cu_kv, causal, scale, dropout_p)
     return _tnd_fallback(query, key, value, cu_q, cu_kv, causal, scale, dropout_p)
@@ -345,8 +356,13 @@ def _setup(cell, config, layer_number, attn_mask_type, attention_type, attention
     # apply_query_key_layer_scaling divides the scores by layer_number and multiplies them back inside the fp32
     # softmax: the net scale is 1/sqrt(d) either way.
     cell.softmax_scale = float(softmax_scale) if softmax_scale else 1.0 / math.sqrt(kv_channels)
+    cell.scale = cell.softmax_scale  # MindSpeed's name for it
     cell.norm_factor = 1.0 / cell.softmax_scale
-    cell.attention_dropout_p = float(config.attention_dropout if attention_dropout is None else attention_dropout)
+    # a Dropout cell as in Megatron, so code that reads or sets core_attention.attention_dropout.p keeps working;
+    # its p is read at every call
+    cell.attention_dropout = mint.nn.Dropout(
+        p=float(config.attention_dropout if attention_dropout is None else attention_dropout))
+    cell.pse, cell.pse_type = None, 1  # MindSpeed's ALiBi fields: no position bias
 
 
 def _packed_lengths(packed_seq_params):
@@ -368,7 +384,7 @@ def _is_training(cell):
 def _core_forward(cell, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
     mask_type = cell.attn_mask_type if attn_mask_type is None else attn_mask_type
     causal = _mask_type_is_causal(mask_type)
-    dropout_p = cell.attention_dropout_p if _is_training(cell) else 0.0
+    dropout_p = float(cell.attention_dropout.p) if _is_training(cell) else 0.0
     scale = cell.softmax_scale
     cu_q, cu_kv = _packed_lengths(packed_seq_params)
     if cu_q is None:
@@ -409,9 +425,21 @@ class DotProductAttention(nn.Cell):
 # ----------------------------------------------------------------------------------------------------------------
 # the functions MindSpeed's adaptor patches onto Megatron's DotProductAttention
 # ----------------------------------------------------------------------------------------------------------------
+def _patched_construct(self, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
+    # looked up at call time, so a later override of dot_product_attention_forward (MindSpeed-MM's dot_patch)
+    # takes effect, as it does for MindSpeed's patched forward
+    return dot_product_attention_forward(self, query, key, value, attention_mask, attn_mask_type,
+                                         packed_seq_params)
+
+
 def dot_product_attention_init(self, config, layer_number, attn_mask_type, attention_type, attention_dropout=None,
                                softmax_scale=None, cp_comm_type=None):
-    """Replacement for Megatron DotProductAttention.__init__ (no context-parallel strategies)."""
+    """Replacement for Megatron DotProductAttention.__init__ (no context-parallel strategies).
+
+    MindSpeed installs this together with ``dot_product_attention_forward_wrapper`` on Megatron's class, i.e. on
+    ``forward``. A converted Megatron class is a Cell that runs ``construct``, so the class's ``construct`` is
+    pointed at this module's forward here as well (once per class; our own ``DotProductAttention`` is left as is).
+    """
     initialised = False
     try:
         from megatron.core.transformer.dot_product_attention import DotProductAttention as _MegatronDPA
@@ -424,6 +452,9 @@ def dot_product_attention_init(self, config, layer_number, attn_mask_type, atten
     if not initialised:
         nn.Cell.__init__(self)
     _setup(self, config, layer_number, attn_mask_type, attention_type, attention_dropout, softmax_scale)
+    cls = type(self)
+    if not issubclass(cls, DotProductAttention) and getattr(cls, "construct", None) is not _patched_construct:
+        cls.construct = _patched_construct
 
 
 def dot_product_attention_init_wrapper(fn):

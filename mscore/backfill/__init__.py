@@ -1,0 +1,247 @@
+"""CPU backfill: run converted ``mindspore.mint`` code on the MindSpore CPU build.
+
+The converted code targets ``mindspore.mint.*`` (right on Ascend). The 2.10 CPU wheel lacks many mint kernels
+("kernel unregistered", "only supports Ascend", "Create kernelmod ... failed"). ``enable()`` replaces exactly those
+callables -- functions in ``mint``, ``mint.nn.functional``, ``mint.special``, ``mint.linalg``, the ``construct`` of
+``mint.nn`` layers and a few ``Tensor`` methods (in-place ones included) -- with composites of ops that run and
+differentiate on CPU. The converted code never changes; ``disable()`` restores every original.
+
+Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU), and every
+replacement re-checks the device target at call time and calls the original op if it is no longer CPU (so
+``set_device('Ascend')`` after ``enable()`` still runs the real kernels).
+
+Switching it on without editing code:
+
+- ``MSCORE_CPU_BACKFILL=1`` and ``import mscore.backfill`` anywhere (e.g. in ``sitecustomize.py``): enabled on
+  import (skipped with a warning if the device target is not CPU);
+- ``python -m mscore.backfill script.py args...`` (or ``python -m mscore.backfill -m package.module args...``):
+  runs the script with the backfill on.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import warnings
+
+__all__ = ["enable", "disable", "is_enabled", "covered", "BackfillRefused", "ENV_VAR"]
+
+ENV_VAR = "MSCORE_CPU_BACKFILL"
+
+_state = {"enabled": False, "saved": []}  # saved: list of (owner, attr, had_own, original)
+
+
+class BackfillRefused(RuntimeError):
+    """enable() was called while the MindSpore device target is not CPU."""
+
+
+def _device_target() -> str:
+    import mindspore as ms
+
+    return str(ms.get_context("device_target"))
+
+
+def _fast_target_getter():
+    """~0.5 us device-target read used by every replacement at call time."""
+    try:
+        from mindspore._c_expression import MSContext, ms_ctx_param
+
+        ctx = MSContext.get_instance()
+        key = ms_ctx_param.device_target
+        ctx.get_param(key)
+        return lambda: ctx.get_param(key)
+    except Exception:  # pragma: no cover - private API moved: fall back to the public one
+        return _device_target
+
+
+# --------------------------------------------------------------------------------------------------- the table
+# mint top-level functions: name -> implementation in _mint (or _functional for the conv2d alias)
+_MINT_FUNCS = [
+    "mm", "addmm", "baddbmm", "addbmm", "addmv", "mv", "dot", "outer", "einsum", "inverse", "trace", "diag",
+    "stack", "roll", "tril", "clone", "take", "index_select", "index_add", "scatter_add", "repeat_interleave",
+    "arange", "full", "full_like", "ones_like", "zeros_like", "linspace",
+    "rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm", "normal", "bernoulli",
+    "multinomial",
+    "cumsum", "cummin", "var", "std", "var_mean", "std_mean", "logsumexp", "argmax", "argmin", "topk", "sort",
+    "argsort", "median", "count_nonzero", "histc", "bincount", "unique", "norm",
+    "addcmul", "addcdiv", "acos", "arccos", "acosh", "arccosh", "asin", "arcsin", "asinh", "arcsinh", "atan",
+    "arctan", "atan2", "arctan2", "log2", "log10", "exp2", "logaddexp", "logaddexp2", "frac", "isneginf", "equal",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+]
+_MINT_ALIASES = {"arccos": "acos", "arccosh": "acosh", "arcsinh": "asinh", "arctan": "atan", "arctan2": "atan2"}
+
+_F_FUNCS = [
+    "log_softmax", "gelu", "leaky_relu", "mish", "elu", "elu_", "inplace_elu", "inplace_silu", "hardtanh",
+    "hardtanh_", "relu6", "relu_", "sigmoid_", "logsigmoid", "selu", "threshold", "threshold_",
+    "layer_norm", "normalize", "batch_norm", "embedding", "one_hot", "dropout", "dropout2d",
+    "conv1d", "conv2d", "conv3d", "conv_transpose2d",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d", "adaptive_max_pool1d", "pad", "unfold", "fold",
+    "cross_entropy", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
+]
+
+_LINALG = {"vector_norm": "vector_norm", "matrix_norm": "matrix_norm", "norm": "linalg_norm", "inv": "inv",
+           "qr": "qr"}
+_SPECIAL = {"exp2": ("_mint", "exp2"), "log_softmax": ("_functional", "log_softmax")}
+
+# mint.nn class -> construct implementation in _cells
+_CELLS = {
+    "GELU": "gelu", "LayerNorm": "layer_norm", "Embedding": "embedding",
+    "Conv1d": "conv1d", "Conv2d": "conv2d", "Conv3d": "conv3d", "ConvTranspose2d": "conv_transpose2d",
+    "CrossEntropyLoss": "cross_entropy_loss",
+    "AvgPool1d": "avg_pool1d", "AvgPool2d": "avg_pool2d", "AvgPool3d": "avg_pool3d", "MaxPool2d": "max_pool2d",
+    "AdaptiveAvgPool1d": "adaptive_avg_pool1d", "AdaptiveAvgPool2d": "adaptive_avg_pool2d",
+    "AdaptiveAvgPool3d": "adaptive_avg_pool3d", "AdaptiveMaxPool1d": "adaptive_max_pool1d",
+    "BatchNorm1d": "batch_norm", "BatchNorm2d": "batch_norm", "BatchNorm3d": "batch_norm",
+    "ConstantPad1d": "constant_pad", "ConstantPad2d": "constant_pad", "ConstantPad3d": "constant_pad",
+    "ZeroPad1d": "constant_pad", "ZeroPad2d": "constant_pad", "ZeroPad3d": "constant_pad",
+    "ReflectionPad1d": "reflection_pad", "ReflectionPad2d": "reflection_pad", "ReflectionPad3d": "reflection_pad",
+    "ReplicationPad1d": "replication_pad", "ReplicationPad2d": "replication_pad",
+    "ReplicationPad3d": "replication_pad",
+    "ELU": "elu", "Hardtanh": "hardtanh", "ReLU6": "relu6", "LogSigmoid": "logsigmoid", "LogSoftmax": "log_softmax",
+    "Mish": "mish", "SELU": "selu", "Threshold": "threshold",
+    "KLDivLoss": "kl_div_loss", "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SoftMarginLoss": "soft_margin_loss",
+    "CosineEmbeddingLoss": "cosine_embedding_loss",
+    "Fold": "fold", "Unfold": "unfold", "UpsamplingBilinear2d": "upsampling_bilinear2d",
+    "Dropout": "dropout", "Dropout2d": "dropout2d",
+}
+
+_TENSOR = [
+    "add_", "sub_", "mul_", "div_", "exp_", "log_", "floor_", "sigmoid_", "erfinv_", "zero_", "fill_",
+    "masked_fill_", "clamp_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_", "index_fill_",
+    "scatter_", "clone", "repeat", "roll", "new_full",
+]
+
+
+def _plan():
+    """[(owner, attr, impl, kind)] for everything enable() patches. kind: 'func' | 'method'."""
+    import mindspore as ms
+    from mindspore import mint
+    import mindspore.mint.nn.functional as mF
+
+    from . import _cells, _functional, _mint, _tensor
+
+    mods = {"_mint": _mint, "_functional": _functional}
+    plan = []
+    for name in _MINT_FUNCS:
+        if hasattr(mint, name):
+            plan.append((mint, name, getattr(_mint, _MINT_ALIASES.get(name, name)), "func"))
+    if hasattr(mint, "conv2d"):
+        plan.append((mint, "conv2d", _functional.conv2d, "func"))
+    for name in _F_FUNCS:
+        if hasattr(mF, name):
+            plan.append((mF, name, getattr(_functional, name), "func"))
+    for name, impl in _LINALG.items():
+        if hasattr(mint.linalg, name):
+            plan.append((mint.linalg, name, getattr(_functional, impl), "func"))
+    for name, (mod, impl) in _SPECIAL.items():
+        if hasattr(mint.special, name):
+            plan.append((mint.special, name, getattr(mods[mod], impl), "func"))
+    for cls_name, impl in _CELLS.items():
+        cls = getattr(mint.nn, cls_name, None)
+        if cls is not None:
+            plan.append((cls, "construct", getattr(_cells, impl), "method"))
+    for name in _TENSOR:
+        plan.append((ms.Tensor, name, getattr(_tensor, name), "method"))
+    return plan
+
+
+def _signature_for(impl, original):
+    """The replacement reports the original's signature when it has one; mint ops that are overloaded in C++
+    report (*args, **kwargs) and Tensor methods report none -- then the implementation's own is used."""
+    try:
+        sig = inspect.signature(original)
+    except (TypeError, ValueError):
+        return inspect.signature(impl)
+    return sig
+
+
+def _wrap(impl, original, target):
+    @functools.wraps(impl)
+    def backfilled(*args, **kwargs):
+        if target() != "CPU":
+            return original(*args, **kwargs)
+        return impl(*args, **kwargs)
+
+    backfilled.__signature__ = _signature_for(impl, original)
+    backfilled.__mscore_backfill__ = impl
+    backfilled.__mscore_original__ = original
+    del backfilled.__wrapped__
+    return backfilled
+
+
+def enable() -> bool:
+    """Install the CPU implementations. Idempotent. Raises BackfillRefused unless the device target is CPU.
+
+    Returns True if this call installed them, False if they were already on."""
+    if _state["enabled"]:
+        return False
+    target = _device_target()
+    if target != "CPU":
+        raise BackfillRefused(
+            f"mscore.backfill is for the MindSpore CPU build only; the device target is {target!r}: "
+            "the real mint kernels are used there")
+    getter = _fast_target_getter()
+    saved = []
+    try:
+        for owner, attr, impl, _kind in _plan():
+            had_own = attr in vars(owner)
+            original = getattr(owner, attr)
+            saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
+            setattr(owner, attr, _wrap(impl, original, getter))
+    except Exception:
+        _restore(saved)
+        raise
+    _state["saved"] = saved
+    _state["enabled"] = True
+    return True
+
+
+def _restore(saved):
+    for owner, attr, had_own, original in reversed(saved):
+        if had_own:
+            setattr(owner, attr, original)
+        else:
+            try:
+                delattr(owner, attr)
+            except AttributeError:  # pragma: no cover
+                pass
+
+
+def disable() -> bool:
+    """Restore every original callable. Returns True if the backfill was on."""
+    if not _state["enabled"]:
+        return False
+    _restore(_state["saved"])
+    _state["saved"] = []
+    _state["enabled"] = False
+    return True
+
+
+def is_enabled() -> bool:
+    return _state["enabled"]
+
+
+def covered() -> list[str]:
+    """Dotted names of everything enable() replaces (e.g. 'mindspore.mint.mm', 'mindspore.mint.nn.GELU.construct',
+    'mindspore.Tensor.add_')."""
+    out = []
+    for owner, attr, _impl, _kind in _plan():
+        if isinstance(owner, type):
+            base = "mindspore.Tensor" if owner.__name__ == "Tensor" else f"mindspore.mint.nn.{owner.__name__}"
+        else:
+            base = owner.__name__
+        out.append(f"{base}.{attr}")
+    return out
+
+
+def _autoload():
+    if os.environ.get(ENV_VAR, "").strip().lower() not in ("1", "true", "yes", "on"):
+        return
+    try:
+        enable()
+    except BackfillRefused as e:
+        warnings.warn(f"{ENV_VAR} is set but the backfill stays off: {e}", RuntimeWarning, stacklevel=2)
+
+
+_autoload()

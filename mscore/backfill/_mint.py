@@ -1,0 +1,653 @@
+"""CPU implementations of ``mindspore.mint.*`` functions whose kernels are Ascend-only in the 2.10 CPU wheel.
+
+Each function has the exact signature of the mint function it replaces (checked by the tests) and is built from
+ops that run (and differentiate) on CPU: ``mindspore.ops`` functions, legacy primitives and Tensor operators.
+Functions here must never call a mint function that the backfill replaces (that would recurse into the guard);
+they call ``ops.*`` instead.
+"""
+from __future__ import annotations
+
+import math
+
+import mindspore as ms
+from mindspore import ops
+
+from ._common import dims_of, is_floating, is_tensor, long, reduce_sum, scalar_dtype, tuple_n
+
+# ---------------------------------------------------------------------------------------------------- matmul family
+
+
+def mm(input, mat2):
+    return ops.matmul(input, mat2)
+
+
+def _blend(input, prod, beta, alpha):
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:  # torch: input is ignored (nan/inf in it do not propagate)
+        return prod
+    return prod + (input if beta == 1 else input * beta)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    return _blend(input, ops.matmul(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _blend(input, ops.bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _blend(input, ops.bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    return _blend(input, ops.matmul(mat, vec), beta, alpha)
+
+
+def mv(input, vec):
+    return ops.matmul(input, vec)
+
+
+def dot(input, other):
+    return (input * other).sum()
+
+
+def outer(input, vec2):
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+def _einsum_parse(equation, operands):
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, rhs = eq.split("->")
+    else:
+        lhs, rhs = eq, None
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum(): {len(terms)} operand terms in {equation!r} but {len(operands)} operands given")
+    used = set(c for c in eq if c.isalpha())
+    pool = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    ell_n = 0
+    for t, op in zip(terms, operands):
+        if "..." in t:
+            ell_n = max(ell_n, op.ndim - (len(t) - 3))
+    ell = "".join(pool[:ell_n])
+    out_terms = []
+    for t, op in zip(terms, operands):
+        if "..." in t:
+            k = op.ndim - (len(t) - 3)
+            t = t.replace("...", ell[ell_n - k:] if k else "")
+        if len(t) != op.ndim:
+            raise ValueError(f"einsum(): term {t!r} does not match an operand with {op.ndim} dims")
+        out_terms.append(t)
+    if rhs is None:
+        counts = {}
+        for t in out_terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        rhs = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        rhs = rhs.replace("...", ell)
+    return out_terms, rhs
+
+
+def _einsum_diag(t, x):
+    """Take diagonals for labels repeated inside one term (e.g. 'ii->i')."""
+    while len(set(t)) != len(t):
+        for c in t:
+            if t.count(c) > 1:
+                i = t.index(c)
+                j = t.index(c, i + 1)
+                x = ops.diagonal(x, 0, i, j)  # diagonal goes last
+                t = t[:i] + t[i + 1:j] + t[j + 1:] + c
+                break
+    return t, x
+
+
+def _einsum_sum_out(t, x, keep):
+    drop = [i for i, c in enumerate(t) if c not in keep]
+    if drop:
+        x = x.sum(tuple(drop))
+        t = "".join(c for c in t if c in keep)
+    return t, x
+
+
+def _einsum_pair(ta, a, tb, b, keep):
+    """Contract two operands; labels in keep survive. Returns (labels, tensor)."""
+    batch = [c for c in ta if c in tb and c in keep]
+    contr = [c for c in ta if c in tb and c not in keep]
+    a_only = [c for c in ta if c not in tb]
+    b_only = [c for c in tb if c not in ta]
+    size = {}
+    for t, x in ((ta, a), (tb, b)):
+        for c, s in zip(t, x.shape):
+            size[c] = max(size.get(c, 1), s)
+    pa = [ta.index(c) for c in batch + a_only + contr]
+    pb = [tb.index(c) for c in batch + contr + b_only]
+    a = ops.transpose(a, tuple(pa)) if pa != list(range(len(pa))) else a
+    b = ops.transpose(b, tuple(pb)) if pb != list(range(len(pb))) else b
+    # size-1 broadcasting over batch / contracted labels
+    a = ops.broadcast_to(a, tuple(size[c] for c in batch + a_only + contr))
+    b = ops.broadcast_to(b, tuple(size[c] for c in batch + contr + b_only))
+    nb = int(math.prod(size[c] for c in batch))
+    m = int(math.prod(size[c] for c in a_only))
+    k = int(math.prod(size[c] for c in contr))
+    n = int(math.prod(size[c] for c in b_only))
+    if not contr and not a_only and not b_only:
+        out = a * b
+    else:
+        out = ops.bmm(a.reshape(nb, m, k), b.reshape(nb, k, n))
+        out = out.reshape(tuple(size[c] for c in batch + a_only + b_only))
+    return "".join(batch + a_only + b_only), out
+
+
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    terms, rhs = _einsum_parse(equation, operands)
+    items = []
+    for i, (t, x) in enumerate(zip(terms, operands)):
+        t, x = _einsum_diag(t, x)
+        later = set(rhs).union(*[set(s) for j, s in enumerate(terms) if j != i])
+        t, x = _einsum_sum_out(t, x, later)
+        items.append((t, x))
+    t, x = items[0]
+    for i in range(1, len(items)):
+        tb, b = items[i]
+        keep = set(rhs).union(*[set(s) for s, _ in items[i + 1:]])
+        t, x = _einsum_pair(t, x, tb, b, keep)
+    t, x = _einsum_sum_out(t, x, set(rhs))
+    perm = tuple(t.index(c) for c in rhs)
+    if perm != tuple(range(len(perm))):
+        x = ops.transpose(x, perm)
+    return x
+
+
+def inverse(input):
+    return ops.inverse(input)
+
+
+def trace(input):
+    return ops.diagonal(input).sum()
+
+
+def diag(input, diagonal=0):
+    return ops.diag(input) if diagonal == 0 and input.ndim == 1 else _diag(input, diagonal)
+
+
+def _diag(input, diagonal):
+    if input.ndim == 1:
+        n = input.shape[0] + abs(diagonal)
+        out = ops.diag(input)
+        pad = (max(diagonal, 0), max(-diagonal, 0), max(-diagonal, 0), max(diagonal, 0))
+        return ops.pad(out, pad)[:n, :n] if any(pad) else out
+    return ops.diagonal(input, diagonal, 0, 1)
+
+
+# -------------------------------------------------------------------------------------------------- join / shape
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    nd = tensors[0].ndim + 1
+    d = dim % nd
+    return ops.cat([ops.expand_dims(t, d) for t in tensors], d)
+
+
+def roll(input, shifts, dims=None):
+    if dims is None:
+        flat = input.reshape(-1)
+        s = shifts[0] if isinstance(shifts, (list, tuple)) else shifts
+        return roll(flat, s, 0).reshape(input.shape)
+    shifts = tuple_n(shifts, 1)
+    dims = tuple_n(dims, 1)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll(): shifts and dims must have the same length, got {len(shifts)} and {len(dims)}")
+    out = input
+    for s, d in zip(shifts, dims):
+        n = out.shape[d]
+        if n == 0:
+            continue
+        s = s % n
+        if s == 0:
+            continue
+        d = d % out.ndim
+        head = ops.narrow(out, d, n - s, s)
+        tail = ops.narrow(out, d, 0, n - s)
+        out = ops.cat([head, tail], d)
+    return out
+
+
+def tril(input, diagonal=0):
+    if input.dtype == ms.bool_:
+        return ops.tril(input.astype(ms.int32), diagonal).astype(ms.bool_)
+    return ops.tril(input, diagonal)
+
+
+def clone(input):
+    return ops.deepcopy(input)
+
+
+def take(input, index):
+    return ops.gather(input.reshape(-1), long(index).reshape(-1), 0).reshape(index.shape)
+
+
+def index_select(input, dim, index):
+    return ops.gather(input, long(index), dim)
+
+
+def _expand_index(index, src, dim):
+    """index along `dim` (1-D) -> full index tensor shaped like src."""
+    shape = [1] * src.ndim
+    shape[dim] = -1
+    return ops.broadcast_to(long(index).reshape(shape), src.shape)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    dim = dim % max(input.ndim, 1)
+    src = source * alpha if alpha != 1 else source
+    if input.ndim == 0:
+        return input + src.sum()
+    return ops.tensor_scatter_elements(input, _expand_index(index, src, dim), src, dim, "add")
+
+
+def scatter_add(input, dim, index, src):
+    if tuple(src.shape) != tuple(index.shape):
+        src = src[tuple(slice(0, s) for s in index.shape)]
+    return ops.tensor_scatter_elements(input, long(index), src, dim % max(input.ndim, 1), "add")
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    if repeats is None:  # torch.repeat_interleave(repeats): indices
+        reps = input
+        return ops.repeat_interleave(ops.arange(0, reps.shape[0], dtype=ms.int64), long(reps), 0)
+    if dim is None:
+        input = input.reshape(-1)
+        dim = 0
+    if is_tensor(repeats):
+        if repeats.ndim == 0 or repeats.shape == (1,):
+            repeats = int(repeats.reshape(-1)[0])
+        else:
+            return ops.repeat_interleave(input, repeats.astype(ms.int32), dim)
+    return ops.repeat_interleave(input, int(repeats), dim)
+
+
+# ---------------------------------------------------------------------------------------------------- creation
+
+
+def _dt(dtype, default):
+    return default if dtype is None else dtype
+
+
+def arange(start=0, end=None, step=1, *, dtype=None):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if is_tensor(v) else v for v in (start, end, step)]
+    if dtype is None:
+        dtype = ms.float32 if any(isinstance(v, float) for v in vals) else ms.int64
+    n = max(int(math.ceil((vals[1] - vals[0]) / vals[2])), 0)
+    idx = ops.arange(0, n, 1, dtype=ms.int64) if n else ops.zeros((0,), ms.int64)
+    if dtype in (ms.float32, ms.float16, ms.bfloat16, ms.float64):
+        return (idx.astype(ms.float64) * vals[2] + vals[0]).astype(dtype) if n else idx.astype(dtype)
+    return (idx * int(vals[2]) + int(vals[0])).astype(dtype)
+
+
+def full(size, fill_value, *, dtype=None):
+    if is_tensor(fill_value):
+        fill_value = fill_value.item()
+    dtype = _dt(dtype, scalar_dtype(fill_value))
+    size = tuple(size) if isinstance(size, (list, tuple)) else (size,)
+    return ops.fill(dtype, size, fill_value)
+
+
+def full_like(input, fill_value, *, dtype=None):
+    return full(input.shape, fill_value, dtype=_dt(dtype, input.dtype))
+
+
+def ones_like(input, *, dtype=None):
+    return ops.ones(input.shape, _dt(dtype, input.dtype))
+
+
+def zeros_like(input, *, dtype=None):
+    return ops.zeros(input.shape, _dt(dtype, input.dtype))
+
+
+def linspace(start, end, steps, *, dtype=None):
+    vals = [v.item() if is_tensor(v) else v for v in (start, end)]
+    dtype = _dt(dtype, ms.float32)
+    if steps == 1:
+        return ms.Tensor([vals[0]], ms.float32).astype(dtype)
+    # torch fills the first half from start and the second half from end (symmetric rounding)
+    step = (vals[1] - vals[0]) / (steps - 1)
+    i = ops.arange(0, steps, 1, dtype=ms.int64).astype(ms.float32)
+    half = steps // 2
+    lo = vals[0] + step * i
+    hi = vals[1] - step * (steps - 1 - i)
+    out = ops.where(i < half, lo, hi)
+    return out.astype(dtype)
+
+
+def _gen_dtype(dtype):
+    return ms.float32 if dtype is None else dtype
+
+
+def _size_args(size):
+    if len(size) == 1 and isinstance(size[0], (list, tuple)):
+        return tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def rand(*size, generator=None, dtype=None, device=None):
+    return ops.uniform(_size_args(size), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32)).astype(_gen_dtype(dtype))
+
+
+def rand_like(input, *, dtype=None, device=None):
+    return rand(*input.shape, dtype=_dt(dtype, input.dtype))
+
+
+def randn(*size, generator=None, dtype=None, device=None):
+    return ops.standard_normal(_size_args(size)).astype(_gen_dtype(dtype))
+
+
+def randn_like(input, *, dtype=None, device=None):
+    return randn(*input.shape, dtype=_dt(dtype, input.dtype))
+
+
+def randint(*args, generator=None, dtype=None, device=None):
+    if len(args) == 2:
+        low, (high, size) = 0, args
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    out = ops.randint(int(low), int(high), tuple(size))
+    return out.astype(ms.int64 if dtype is None else dtype)
+
+
+def randint_like(*args, dtype=None, device=None):
+    if len(args) == 2:
+        input, low, high = args[0], 0, args[1]
+    elif len(args) == 3:
+        input, low, high = args
+    else:
+        raise TypeError("randint_like() expects (input, high) or (input, low, high)")
+    return randint(low, high, input.shape, dtype=_dt(dtype, input.dtype))
+
+
+def randperm(n, *, generator=None, dtype=ms.int64):
+    return ops.randperm(int(n), dtype=ms.int64).astype(dtype)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None):
+    if is_tensor(mean) or is_tensor(std):
+        m = mean if is_tensor(mean) else ms.Tensor(mean, ms.float32)
+        s = std if is_tensor(std) else ms.Tensor(std, ms.float32)
+        shape = tuple((m * 0 + s * 0).shape)
+        return ops.standard_normal(shape) * s + m
+    if size is None:
+        raise TypeError("normal(): size is required when mean and std are numbers")
+    return ops.standard_normal(tuple(size)) * std + mean
+
+
+def bernoulli(input, *, generator=None):
+    u = ops.uniform(tuple(input.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
+    return (u < input.astype(ms.float32)).astype(input.dtype)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    return ops.multinomial(input.astype(ms.float32), num_samples, replacement).astype(ms.int64)
+
+
+# -------------------------------------------------------------------------------------------------- reductions
+
+
+def _cast(x, dtype):
+    return x if dtype is None else x.astype(dtype)
+
+
+def cumsum(input, dim, dtype=None):
+    if dtype is None and (input.dtype == ms.bool_ or input.dtype in (ms.int8, ms.int16, ms.int32, ms.uint8)):
+        dtype = ms.int64
+    x = _cast(input, dtype)
+    return ops.cumsum(x, dim)
+
+
+def cummin(input, dim):
+    v, i = ops.cummin(input, dim)
+    return v, long(i)
+
+
+def _var(input, dim, correction, keepdim):
+    dims = dims_of(dim, input.ndim)
+    n = 1
+    for d in dims:
+        n *= input.shape[d] if input.ndim else 1
+    mean = input.mean(dims, keep_dims=True) if input.ndim else input
+    d = input - mean
+    ss = reduce_sum(d * d, dims, keepdim)
+    return ss / max(n - correction, 0), (mean if keepdim or not input.ndim else mean.squeeze(dims))
+
+
+def var(input, dim=None, *, correction=1, keepdim=False):
+    return _var(input, dim, correction, keepdim)[0]
+
+
+def std(input, dim=None, *, correction=1, keepdim=False):
+    return ops.sqrt(_var(input, dim, correction, keepdim)[0])
+
+
+def var_mean(input, dim=None, *, correction=1, keepdim=False):
+    v, m = _var(input, dim, correction, keepdim)
+    return v, m
+
+
+def std_mean(input, dim=None, *, correction=1, keepdim=False):
+    v, m = _var(input, dim, correction, keepdim)
+    return ops.sqrt(v), m
+
+
+def logsumexp(input, dim, keepdim=False):
+    dims = dims_of(dim, input.ndim)
+    m = ops.stop_gradient(ops.amax(input, dims, True))
+    m = ops.where(ops.isinf(m), ops.zeros_like(m), m)
+    out = ops.log(ops.sum(ops.exp(input - m), dims, True)) + m
+    return out if keepdim else out.squeeze(dims)
+
+
+def argmax(input, dim=None, keepdim=False):
+    if dim is None:
+        return long(ops.argmax(input.reshape(-1), 0, False)).reshape(() if not keepdim else (1,) * input.ndim)
+    return long(ops.argmax(input, dim, keepdim))
+
+
+def argmin(input, dim=None, keepdim=False):
+    if dim is None:
+        return long(ops.argmin(input.reshape(-1), 0, False)).reshape(() if not keepdim else (1,) * input.ndim)
+    return long(ops.argmin(input, dim, keepdim))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    v, i = ops.topk(input, k, dim, largest, sorted)
+    return v, long(i)
+
+
+def sort(input, *, dim=-1, descending=False, stable=False):
+    v, i = ops.sort(input, dim, descending)
+    return v, long(i)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return long(ops.sort(input, dim, descending)[1])
+
+
+def median(input, dim=None, keepdim=False):
+    if dim is None:
+        flat = ops.sort(input.reshape(-1))[0]
+        return flat[(flat.shape[0] - 1) // 2]
+    v, i = ops.median(input, dim, keepdim)
+    return v, long(i)
+
+
+def count_nonzero(input, dim=None):
+    return long(reduce_sum((input != 0).astype(ms.int64), dims_of(dim, input.ndim), False))
+
+
+def histc(input, bins=100, min=0, max=0):
+    return ops.histc(input, bins, float(min), float(max)).astype(input.dtype)
+
+
+def bincount(input, weights=None, minlength=0):
+    n = max(int(input.max().item()) + 1 if input.shape[0] else 0, minlength)
+    oh = ops.one_hot(long(input), n).astype(ms.float32 if weights is None else weights.dtype)
+    if weights is None:
+        return oh.sum(0).astype(ms.int64) if input.shape[0] else ops.zeros((n,), ms.int64)
+    return (oh * weights.reshape(-1, 1)).sum(0)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    if dim is not None:
+        raise NotImplementedError("mscore.backfill: mint.unique(dim=...) has no CPU implementation")
+    flat = input.reshape(-1)
+    vals, order = ops.sort(flat.astype(ms.float32) if flat.dtype == ms.bool_ else flat)
+    vals = vals.astype(flat.dtype)
+    out, inv_sorted, counts = ops.unique_consecutive(vals, True, True, None)
+    res = [out]
+    if return_inverse:
+        inv = ops.zeros(flat.shape, ms.int64)
+        inv = ops.tensor_scatter_elements(inv, long(order), long(inv_sorted), 0)
+        res.append(inv.reshape(input.shape))
+    if return_counts:
+        res.append(long(counts))
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+def _vector_norm(x, ord, dim, keepdim):
+    dims = dims_of(dim, x.ndim)
+    a = ops.abs(x)
+    if ord == 2:
+        s = reduce_sum(x * x, dims, keepdim)
+        nz = s > 0  # torch's norm gradient is 0 (not nan) at a zero vector
+        return ops.where(nz, ops.sqrt(ops.where(nz, s, ops.ones_like(s))), ops.zeros_like(s))
+    if ord == 1:
+        return reduce_sum(a, dims, keepdim)
+    if ord == float("inf"):
+        return ops.amax(a, dims, keepdim)
+    if ord == float("-inf"):
+        return ops.amin(a, dims, keepdim)
+    if ord == 0:
+        return reduce_sum((x != 0).astype(x.dtype), dims, keepdim)
+    return ops.pow(reduce_sum(ops.pow(a, ord), dims, keepdim), 1.0 / ord)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
+    x = _cast(input, dtype)
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("mscore.backfill: mint.norm(p='nuc') has no CPU implementation")
+    return _vector_norm(x, float(p) if not isinstance(p, str) else p, dim, keepdim)
+
+
+# ---------------------------------------------------------------------------------------------------- pointwise
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+
+
+def _float(x):
+    return x if is_floating(x) else x.astype(ms.float32)
+
+
+def acos(input):
+    return ops.acos(_float(input))
+
+
+def acosh(input):
+    return ops.acosh(_float(input))
+
+
+def asin(input):
+    return ops.asin(_float(input))
+
+
+def arcsin(x):
+    return ops.asin(_float(x))
+
+
+def asinh(input):
+    return ops.asinh(_float(input))
+
+
+def atan(input):
+    return ops.atan(_float(input))
+
+
+def atan2(input, other):
+    return ops.atan2(_float(input), _float(other) if is_tensor(other) else other)
+
+
+def log2(input):
+    return ops.log(_float(input)) / math.log(2.0)
+
+
+def log10(input):
+    return ops.log(_float(input)) / math.log(10.0)
+
+
+def exp2(input):
+    return ops.exp(_float(input) * math.log(2.0))
+
+
+def logaddexp(input, other):
+    m = ops.maximum(input, other)
+    m = ops.stop_gradient(ops.where(ops.isinf(m), ops.zeros_like(m), m))
+    return m + ops.log(ops.exp(input - m) + ops.exp(other - m))
+
+
+def logaddexp2(input, other):
+    ln2 = math.log(2.0)
+    return logaddexp(input * ln2, other * ln2) / ln2
+
+
+def frac(input):
+    return input - ops.trunc(input)
+
+
+def isneginf(input):
+    return ops.logical_and(ops.isinf(input), input < 0) if is_floating(input) else ops.zeros(input.shape, ms.bool_)
+
+
+def equal(input, other):
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool((input == other).all().item())
+
+
+def bitwise_and(input, other):
+    return ops.bitwise_and(input, as_int_tensor(other, input))
+
+
+def bitwise_or(input, other):
+    return ops.bitwise_or(input, as_int_tensor(other, input))
+
+
+def bitwise_xor(input, other):
+    return ops.bitwise_xor(input, as_int_tensor(other, input))
+
+
+def bitwise_not(input):
+    if input.dtype == ms.bool_:
+        return ops.logical_not(input)
+    return -input - 1
+
+
+def as_int_tensor(v, ref):
+    return v if is_tensor(v) else ms.Tensor(v, ref.dtype)
+
+

@@ -1,0 +1,137 @@
+"""``mindspore.Tensor`` methods that are broken on the CPU build: in-place ops that silently return a new tensor
+(add_/sub_/mul_/div_/exp_) or raise (zero_/fill_/masked_fill_/clamp_/uniform_/normal_/...), and a few
+out-of-place ones with Ascend-only kernels (clone, repeat, roll, new_full).
+
+Tensor methods have no introspectable signature in MindSpore (C++ builtins); these follow the signatures in
+MindSpore's Tensor docs. In-place methods write through ``Tensor.copy_`` (which does work in place on CPU, for
+Parameters too, and is differentiable) and return ``self``.
+"""
+from __future__ import annotations
+
+import mindspore as ms
+from mindspore import ops
+
+from . import _mint as M
+from ._common import inplace_update, is_tensor, long, snapshot
+
+
+def _scalar(value):
+    return value.item() if is_tensor(value) and value.ndim == 0 else value
+
+
+def add_(self, other, *, alpha=1):
+    return inplace_update(self, ops.add(snapshot(self), other * alpha if alpha != 1 else other))
+
+
+def sub_(self, other, *, alpha=1):
+    return inplace_update(self, ops.sub(snapshot(self), other * alpha if alpha != 1 else other))
+
+
+def mul_(self, other):
+    return inplace_update(self, ops.mul(snapshot(self), other))
+
+
+def div_(self, other, *, rounding_mode=None):
+    return inplace_update(self, ops.div(snapshot(self), other, rounding_mode=rounding_mode))
+
+
+def exp_(self):
+    return inplace_update(self, ops.exp(snapshot(self)))
+
+
+def log_(self):
+    return inplace_update(self, ops.log(snapshot(self)))
+
+
+def floor_(self):
+    return inplace_update(self, ops.floor(snapshot(self)))
+
+
+def sigmoid_(self):
+    return inplace_update(self, ops.sigmoid(snapshot(self)))
+
+
+def erfinv_(self):
+    return inplace_update(self, ops.erfinv(snapshot(self)))
+
+
+def zero_(self):
+    return inplace_update(self, ops.zeros(self.shape, self.dtype))
+
+
+def fill_(self, value):
+    return inplace_update(self, ops.fill(self.dtype, self.shape, _scalar(value)))
+
+
+def masked_fill_(self, mask, value):
+    value = _scalar(value)
+    if is_tensor(value):
+        value = value.astype(self.dtype)
+    return inplace_update(self, ops.masked_fill(snapshot(self), mask, value))
+
+
+def clamp_(self, min=None, max=None):
+    return inplace_update(self, ops.clamp(snapshot(self), min, max))
+
+
+def uniform_(self, from_=0, to=1, *, generator=None):
+    u = ops.uniform(tuple(self.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
+    return inplace_update(self, u * (to - from_) + from_)
+
+
+def normal_(self, mean=0, std=1, *, generator=None):
+    return inplace_update(self, ops.standard_normal(tuple(self.shape)) * std + mean)
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    u = ops.uniform(tuple(self.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
+    prob = p.astype(ms.float32) if is_tensor(p) else p
+    return inplace_update(self, (u < prob).astype(self.dtype))
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = 0, from_ if from_ else (2 ** 24 if self.dtype in (ms.float32,) else 2 ** 31 - 1)
+    return inplace_update(self, ops.randint(int(from_), int(to), tuple(self.shape)))
+
+
+def exponential_(self, lambd=1, *, generator=None):
+    u = ops.uniform(tuple(self.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
+    return inplace_update(self, -ops.log1p(-u) / lambd)
+
+
+def index_fill_(self, dim, index, value):
+    dim = dim % max(self.ndim, 1)
+    shape = [1] * self.ndim
+    shape[dim] = self.shape[dim]
+    hit = ops.one_hot(long(index).reshape(-1), self.shape[dim]).sum(0) > 0
+    hit = ops.broadcast_to(hit.reshape(shape), self.shape)
+    return inplace_update(self, ops.masked_fill(snapshot(self), hit, _scalar(value)))
+
+
+def scatter_(self, dim, index, src):
+    if not is_tensor(src) or tuple(src.shape) != tuple(index.shape):
+        if is_tensor(src) and src.ndim:
+            src = src[tuple(slice(0, s) for s in index.shape)]
+        else:
+            src = ops.fill(self.dtype, tuple(index.shape), _scalar(src))
+    return inplace_update(self, ops.tensor_scatter_elements(snapshot(self), long(index), src.astype(self.dtype),
+                                                            dim % max(self.ndim, 1)))
+
+
+def clone(self):
+    return ops.deepcopy(self)
+
+
+def repeat(self, *repeats):
+    if len(repeats) == 1 and isinstance(repeats[0], (list, tuple)):
+        repeats = tuple(repeats[0])
+    return ops.tile(self, tuple(int(r) for r in repeats))
+
+
+def roll(self, shifts, dims=None):
+    return M.roll(self, shifts, dims)
+
+
+def new_full(self, size, fill_value, *, dtype=None):
+    return M.full(size, fill_value, dtype=self.dtype if dtype is None else dtype)

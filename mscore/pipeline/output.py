@@ -1,0 +1,186 @@
+"""The output directory: per-repo git repositories (upstream commit + converted commit), lock file, edit detection,
+env.sh and README, and the final move into place."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from mscore.pipeline import gitutil
+from mscore.pipeline.errors import PipelineError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+LOCK_NAME = "mscore.lock"
+UPSTREAM_BRANCH = "upstream"
+CONVERTED_BRANCH = "mscore"
+
+
+# -- lock ------------------------------------------------------------------------------------------------------
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return json.dumps(str(v), ensure_ascii=False)   # a JSON string is a valid TOML basic string
+
+
+def dump_lock(data: dict) -> bytes:
+    lines = ["# Written by mscore convert --repo: what was converted, from which commits. Do not edit.", ""]
+    for k, v in data.items():
+        if k != "repo":
+            lines.append(f"{k} = {_toml_value(v)}")
+    for repo in data.get("repo", []):
+        lines += ["", "[[repo]]"] + [f"{k} = {_toml_value(v)}" for k, v in repo.items()]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def read_lock(out: Path) -> dict | None:
+    p = out / LOCK_NAME
+    if not p.is_file():
+        return None
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# -- the existing output ---------------------------------------------------------------------------------------
+def check_out_dir(out: Path) -> dict | None:
+    """The existing output's lock; refuse an existing path that is not an mscore output."""
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        raise PipelineError(f"--out {out} exists and is not a directory")
+    lock = read_lock(out)
+    if lock is None and any(out.iterdir()):
+        raise PipelineError(f"--out {out} is a non-empty directory that is not an mscore output (no {LOCK_NAME}); "
+                            f"choose another --out")
+    return lock
+
+
+def edited_files(out: Path, lock: dict) -> list[str]:
+    """Paths ('<repo>/<path>') where the output differs from the converted commit mscore wrote."""
+    edited: list[str] = []
+    for repo in lock.get("repo", []):
+        name, want = repo.get("name", "?"), repo.get("converted_commit", "")
+        d = out / name
+        if not (d / ".git").exists():
+            edited.append(f"{name}/ (missing)")
+            continue
+        head = gitutil.git(["rev-parse", "-q", "--verify", "HEAD"], cwd=d, check=False).stdout.decode().strip()
+        if head != want:
+            diff = gitutil.git(["diff", "--name-only", "-z", want, "HEAD", "--"], cwd=d, check=False)
+            names = [n for n in diff.stdout.decode("utf-8", "replace").split("\0") if n]
+            edited += [f"{name}/{n}" for n in names] or [f"{name}/ (HEAD moved from the converted commit)"]
+        st = gitutil.git(["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+                         cwd=d, check=False)
+        if st.returncode != 0:
+            edited.append(f"{name}/ (not a readable git repository)")
+            continue
+        entries = st.stdout.decode("utf-8", "replace").split("\0")
+        i = 0
+        while i < len(entries):
+            e = entries[i]
+            if len(e) > 3:
+                edited.append(f"{name}/{e[3:]}")
+                if e[0] in "RC":
+                    i += 1   # the rename's source path follows
+            i += 1
+    return sorted(dict.fromkeys(edited))
+
+
+# -- building a repo -------------------------------------------------------------------------------------------
+def _commit(repo: Path, message: str, date: int, parent: str | None, branch: str) -> str:
+    env = gitutil.isolated_env(date=date)
+    gitutil.git(["add", "-A", "-f", "."], cwd=repo, env=env)
+    tree = gitutil.out(["write-tree"], cwd=repo, env=env)
+    args = ["commit-tree", tree, "-m", message] + (["-p", parent] if parent else [])
+    sha = gitutil.out(args, cwd=repo, env=env)
+    gitutil.git(["update-ref", f"refs/heads/{branch}", sha], cwd=repo, env=env)
+    return sha
+
+
+def build_upstream(repo: Path, clone: Path, commit: str, message: str, date: int) -> str:
+    """A fresh repository whose first commit holds exactly the tree of ``commit`` (objects copied from the cache
+    clone as one pack: nothing is re-hashed), checked out with a fresh index."""
+    gitutil.init_repo(repo)
+    gitutil.git(["symbolic-ref", "HEAD", f"refs/heads/{CONVERTED_BRANCH}"], cwd=repo)
+    tree = gitutil.out(["rev-parse", f"{commit}^{{tree}}"], git_dir=clone)
+    objects = gitutil.git(["rev-list", "--objects", tree], git_dir=clone).stdout
+    # no delta search: the objects are only copied (a clone from a server is already packed and reused as is)
+    pack = gitutil.git(["-c", "pack.compression=1", "pack-objects", "--window=0", "--stdout", "-q"], git_dir=clone,
+                       input=objects).stdout
+    gitutil.git(["index-pack", "--stdin"], cwd=repo, input=pack)
+    gitutil.git(["read-tree", tree], cwd=repo)
+    gitutil.git(["checkout-index", "-a", "-f"], cwd=repo)
+    env = gitutil.isolated_env(date=date)
+    sha = gitutil.out(["commit-tree", tree, "-m", message], cwd=repo, env=env)
+    gitutil.git(["update-ref", f"refs/heads/{UPSTREAM_BRANCH}", sha], cwd=repo, env=env)
+    return sha
+
+
+def commit_converted(repo: Path, message: str, date: int, parent: str) -> str:
+    return _commit(repo, message, date, parent, CONVERTED_BRANCH)
+
+
+def diff_patch(repo: Path, a: str, b: str) -> bytes:
+    """The unified, binary-safe diff ``a..b`` with fixed options (identical bytes for identical trees)."""
+    return gitutil.git(["diff", "--binary", "--full-index", "--no-renames", "--no-color", "--no-ext-diff",
+                        "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", a, b, "--"], cwd=repo).stdout
+
+
+def changed_paths(repo: Path, a: str, b: str) -> list[str]:
+    p = gitutil.git(["diff", "--name-only", "-z", "--no-renames", a, b, "--"], cwd=repo).stdout
+    return [n for n in p.decode("utf-8", "replace").split("\0") if n]
+
+
+# -- env.sh ----------------------------------------------------------------------------------------------------
+def env_sh(names_top_first: list[str]) -> bytes:
+    parts = ":".join(f"$_mscore_out/{n}" for n in names_top_first)
+    return (
+        "# Source this file to put the converted repositories on PYTHONPATH (written by mscore).\n"
+        "if [ -n \"${BASH_SOURCE:-}\" ]; then _mscore_env=\"${BASH_SOURCE[0]}\"; "
+        "elif [ -n \"${ZSH_VERSION:-}\" ]; then _mscore_env=\"${(%):-%x}\"; else _mscore_env=\"$0\"; fi\n"
+        "_mscore_out=\"$(cd \"$(dirname \"$_mscore_env\")\" && pwd)\"\n"
+        f"export PYTHONPATH=\"{parts}${{PYTHONPATH:+:$PYTHONPATH}}\"\n"
+        "unset _mscore_env _mscore_out\n"
+    ).encode()
+
+
+# -- moving into place -----------------------------------------------------------------------------------------
+def staging_dir(out: Path) -> Path:
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.mscore-", dir=parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        return tmp
+    except OSError as exc:
+        raise PipelineError(f"cannot write to {parent}: {exc.strerror}") from None
+
+
+def move_into_place(staging: Path, out: Path) -> None:
+    old = None
+    try:
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            old.rmdir()
+            os.rename(out, old)
+        os.rename(staging, out)
+    except OSError as exc:
+        if old is not None and not out.exists():
+            os.rename(old, out)
+        raise PipelineError(f"writing {out} failed, nothing changed: {exc.strerror or exc}") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,440 @@
+"""``mscore convert --repo NAME``: fetch a known repository and its dependencies at pinned refs, convert them, apply
+launch-script conversion and hand-written patches, and write a reviewable output directory.
+
+Output (``--out``, default ./mscore-out)::
+
+    <repo>/             git repository: branch 'upstream' = pristine tree at the pinned commit,
+                        branch 'mscore' (checked out) = the converted tree on top of it
+    patches/<repo>.patch  git diff upstream..mscore (binary-safe; ``git apply`` accepts it on the upstream tree)
+    mscore.lock         resolved commits, fingerprints and the inputs digest (a re-run with the same inputs is a no-op)
+    report.json, report.txt, README.md, env.sh
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from mscore import __version__
+from mscore.pipeline import output as outmod
+from mscore.pipeline.errors import PipelineError
+from mscore.pipeline.fetch import Fetched, fetch, mirror_dir as _mirror_dir, parse_sources, resolve_cached, resolve_url
+from mscore.pipeline.launch import convert_script
+from mscore.pipeline.manifest import RepoSpec, load_manifest, patches_digest
+from mscore.pipeline.patches import apply_all
+
+# Bump when the pipeline's own output changes for the same inputs (launch-script mapping, layout, messages).
+PIPELINE_VERSION = "1"
+_CODE_DIGEST: list[str] = []
+
+
+def code_digest() -> str:
+    """A digest of mscore's own source (engine and pipeline): a development checkout whose code changed is not
+    mistaken for an up-to-date output even when the version number did not move."""
+    if not _CODE_DIGEST:
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256()
+        for p in sorted(root.rglob("*.py")):
+            if "__pycache__" not in p.parts:
+                h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+        _CODE_DIGEST.append(h.hexdigest())
+    return _CODE_DIGEST[0]
+PROFILES = ("native", "msadapter")
+DEFAULT_OUT = Path("mscore-out")
+TOP_GAPS = 15
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("MSCORE_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mscore"
+
+
+# -- engine seams (tests replace these) ------------------------------------------------------------------------
+def load_rules(rules_dir: Path | None, extra: tuple[Path, ...], validate: bool = True):
+    """The rule set (``validate=False``: skip the transform-name check, which imports the engine; the fingerprint
+    is the same, and that is all the no-op check needs)."""
+    from mscore.rules import RuleFileError
+    from mscore.rules import load_rules as _load
+
+    known = None
+    if validate:
+        from mscore.rewrite.transforms import KNOWN as known
+    try:
+        return _load(rules_dir, known_transforms=known, extra_files=extra)
+    except RuleFileError as exc:
+        raise PipelineError(str(exc)) from None
+
+
+def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str):
+    from mscore.tree import convert_tree as _convert_tree
+
+    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile)
+
+
+# -- results ---------------------------------------------------------------------------------------------------
+@dataclass
+class RepoOutcome:
+    name: str
+    url: str
+    ref: str
+    commit: str
+    upstream_commit: str = ""
+    converted_commit: str = ""
+    patch: str = ""                      # path of patches/<repo>.patch relative to the output
+    patch_bytes: int = 0
+    changed_files: int = 0
+    totals: dict = field(default_factory=dict)
+    top_unconverted: list = field(default_factory=list)   # [(api, count)]
+    launch_scripts: list = field(default_factory=list)    # converted .sh paths
+    launch_notes: list = field(default_factory=list)
+    applied_patches: list = field(default_factory=list)
+
+
+@dataclass
+class PipelineResult:
+    out: Path
+    repos: list[RepoOutcome]
+    noop: bool = False
+    dry_run: bool = False
+    seconds: float = 0.0
+    edited: list[str] = field(default_factory=list)   # in a dry run: edited output files that --force would drop
+
+    @property
+    def unconverted(self) -> int:
+        return sum(r.totals.get("unconverted", 0) for r in self.repos)
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+def _digest(profile: str, rows: list[dict]) -> str:
+    blob = json.dumps({"mscore": __version__, "pipeline": PIPELINE_VERSION, "code": code_digest(),
+                       "profile": profile, "repos": rows},
+                      sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _input_row(spec: RepoSpec, commit: str, rules_fp: str) -> dict:
+    return {"name": spec.name, "ref": spec.ref, "commit": commit, "rules": rules_fp, "patches": patches_digest(spec)}
+
+
+def _summarize(files) -> tuple[dict, list]:
+    status = Counter(f.status for f in files)
+    seen = sum(f.n_seen for f in files)
+    conv = sum(f.n_converted for f in files)
+    gaps = Counter(u.api for f in files for u in f.unconverted)
+    totals = {
+        "files": len(files), "python_files": sum(n for s, n in status.items() if s != "copied"),
+        "converted_files": status.get("converted", 0), "error_files": status.get("error", 0),
+        "unparsable_files": status.get("unparsable", 0) + status.get("undecodable", 0),
+        "references": seen, "converted": conv, "unconverted": sum(gaps.values()),
+        "rate": round(1.0 if seen == 0 else conv / seen, 6),
+    }
+    top = sorted(gaps.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_GAPS]
+    return totals, [list(t) for t in top]
+
+
+def _file_report(spec_name: str, tree_result, profile: str, fingerprint: str) -> dict | None:
+    try:
+        from mscore.report import Report
+    except ImportError:   # pragma: no cover
+        return None
+    rep = Report.build(spec_name, tree_result.files, profile=profile, rules_fingerprint=fingerprint, seconds=0.0)
+    d = rep.to_dict()
+    d.pop("seconds", None)
+    return d
+
+
+def _readme(result_repos: list[RepoOutcome], profile: str) -> bytes:
+    lines = ["# mscore output", "",
+             f"Converted by mscore {__version__} (profile `{profile}`) from the pinned upstream commits below.", "",
+             "| repository | ref | commit | Python files converted | torch references converted | rate | patch |",
+             "|---|---|---|---|---|---|---|"]
+    for r in result_repos:
+        t = r.totals
+        lines.append(f"| {r.name} | {r.ref} | `{r.commit[:12]}` | {t.get('converted_files', 0)}/"
+                     f"{t.get('python_files', 0)} | {t.get('converted', 0)}/{t.get('references', 0)} | "
+                     f"{100 * t.get('rate', 1.0):.1f}% | `{r.patch}` ({r.patch_bytes} bytes) |")
+    lines += ["", "Each `<repo>/` is a git repository: branch `upstream` is the pristine tree, branch `mscore` "
+              "(checked out) the converted one; `git -C <repo> diff upstream mscore` is `patches/<repo>.patch`.",
+              "`source env.sh` puts the converted repositories on PYTHONPATH.", "", "## Not converted", ""]
+    any_gap = False
+    for r in result_repos:
+        if r.top_unconverted:
+            any_gap = True
+            lines.append(f"{r.name}: {r.totals.get('unconverted', 0)} torch references left as they were; "
+                         f"most frequent APIs:")
+            lines += [f"- `{api}` ×{n}" for api, n in r.top_unconverted]
+            lines.append("")
+        if r.totals.get("error_files") or r.totals.get("unparsable_files"):
+            any_gap = True
+            lines.append(f"{r.name}: {r.totals.get('unparsable_files', 0)} unparsable/undecodable and "
+                         f"{r.totals.get('error_files', 0)} failed Python files were copied unchanged "
+                         f"(see report.json).")
+            lines.append("")
+        for n in r.launch_notes:
+            any_gap = True
+            lines.append(f"- launch script: {n}")
+    if not any_gap:
+        lines.append("Every torch reference found was converted.")
+    lines += ["", "Details per file: `report.json` (and `report.txt`).", ""]
+    return "\n".join(lines).encode()
+
+
+def _report_txt(result_repos: list[RepoOutcome], profile: str) -> bytes:
+    lines = [f"mscore {__version__} convert --repo (profile {profile})", ""]
+    for r in result_repos:
+        t = r.totals
+        lines.append(f"{r.name} {r.ref} {r.commit}")
+        lines.append(f"  Python files: {t.get('python_files', 0)} ({t.get('converted_files', 0)} converted), "
+                     f"files changed in total: {r.changed_files}, patch {r.patch} {r.patch_bytes} bytes")
+        lines.append(f"  torch references: {t.get('references', 0)}, converted {t.get('converted', 0)}, "
+                     f"unconverted {t.get('unconverted', 0)}, rate {100 * t.get('rate', 1.0):.1f}%")
+        for api, n in r.top_unconverted:
+            lines.append(f"    unconverted {api}: {n}")
+        for s in r.launch_scripts:
+            lines.append(f"  launch script -> msrun: {s}")
+        for n in r.launch_notes:
+            lines.append(f"  launch note: {n}")
+        for p in r.applied_patches:
+            lines.append(f"  patch applied: {p}")
+        lines.append("")
+    return "\n".join(lines).encode()
+
+
+# -- the pipeline ----------------------------------------------------------------------------------------------
+def convert_repos(
+    names: list[str] | str,
+    *,
+    out: Path | str = DEFAULT_OUT,
+    sources: list[str] | None = None,
+    mirror_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    force: bool = False,
+    jobs: int = 0,
+    profile: str = "native",
+    dry_run: bool = False,
+    rules_dir: Path | None = None,
+    manifest: Path | None = None,
+    use_convert_cache: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> PipelineResult:
+    """Convert the named repositories and their dependencies into ``out``. Raises PipelineError on bad input."""
+    t0 = time.perf_counter()
+    say = log or (lambda _msg: None)
+    if isinstance(names, str):
+        names = [names]
+    if not names:
+        raise PipelineError("no repository named")
+    if profile not in PROFILES:
+        raise PipelineError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    man = load_manifest(manifest)
+    specs = man.closure(list(names))
+    srcs = parse_sources(sources, man)
+    mirror = _mirror_dir(mirror_dir)
+    cache = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    repo_cache, convert_cache = cache / "repos", (cache / "convert" if use_convert_cache else None)
+    out = Path(out)
+    urls = {s.name: resolve_url(s, srcs, mirror) for s in specs}
+
+    # 1. the existing output: refuse a foreign directory; find user edits
+    lock = outmod.check_out_dir(out)
+    edited = outmod.edited_files(out, lock) if lock else []
+    if edited and not force and not dry_run:
+        shown = ", ".join(edited[:10]) + (f" and {len(edited) - 10} more" if len(edited) > 10 else "")
+        raise PipelineError(f"{out} has edits to the converted tree ({shown}); keep them elsewhere or re-run with "
+                            f"--force to overwrite")
+
+    # 2. the no-op check: same commits, rules, patches, profile and mscore version -> nothing to do
+    rules_cache: dict[tuple, object] = {}
+
+    def rules_for(spec: RepoSpec, validate: bool = True):
+        key = (spec.rules, validate)
+        if key not in rules_cache:
+            rules_cache[key] = load_rules(rules_dir, spec.rules, validate)
+        return rules_cache[key]
+
+    if lock and not edited and lock.get("inputs_digest"):
+        commits = {s.name: resolve_cached(s, urls[s.name], repo_cache) for s in specs}
+        if all(commits.values()) and [r.get("name") for r in lock.get("repo", [])] == [s.name for s in specs]:
+            digest = _digest(profile, [_input_row(s, commits[s.name], rules_for(s, False).fingerprint)
+                                       for s in specs])
+            if digest == lock["inputs_digest"]:
+                repos = [_outcome_from_lock(r, out) for r in lock["repo"]]
+                return PipelineResult(out, repos, noop=True, dry_run=dry_run, seconds=time.perf_counter() - t0)
+
+    # 3. fetch
+    fetched: list[Fetched] = []
+    for s in specs:
+        say(f"fetching {s.name} {s.ref} from {urls[s.name]}")
+        try:
+            fetched.append(fetch(s, urls[s.name], repo_cache))
+        except OSError as exc:
+            raise PipelineError(f"cannot use the repository cache {repo_cache}: {exc.strerror or exc} "
+                                f"({exc.filename}); choose another with --cache-dir") from None
+    rows = [_input_row(f.spec, f.commit, rules_for(f.spec).fingerprint) for f in fetched]
+    digest = _digest(profile, rows)
+
+    # 4. build everything beside the output, then move it into place
+    staging = outmod.staging_dir(out)
+    try:
+        repos, reports = [], []
+        for f, row in zip(fetched, rows):
+            spec = f.spec
+            rules = rules_for(spec)
+            say(f"converting {spec.name} ({f.commit[:12]})")
+            tree_result = convert_tree(f.tree, rules=rules, jobs=jobs, cache_dir=convert_cache, profile=profile)
+            repo_dir = staging / spec.name
+            up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
+                                       f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
+            for fr in tree_result.files:
+                if fr.status == "converted":
+                    (repo_dir / fr.path).write_bytes(fr.output)
+            launch_scripts, launch_notes = [], []
+            for fr in tree_result.files:
+                if fr.path.endswith(".sh"):
+                    p = repo_dir / fr.path
+                    text = p.read_bytes().decode("utf-8", "surrogateescape")
+                    lr = convert_script(text, fr.path)
+                    launch_notes += lr.notes
+                    if lr.changed:
+                        p.write_bytes(lr.text.encode("utf-8", "surrogateescape"))
+                        launch_scripts.append(fr.path)
+            applied = apply_all(spec.patches, f.tree, repo_dir, spec.name)
+            conv = outmod.commit_converted(
+                repo_dir,
+                f"mscore {__version__}: {spec.name} converted to MindSpore ({profile} profile)\n\n"
+                f"rules {rules.fingerprint[:16]}, {len(launch_scripts)} launch scripts -> msrun, "
+                f"{len(applied)} hand-written patches" + "".join(f"\n- {a.kind} {a.name}" for a in applied),
+                f.date, up)
+            patch = outmod.diff_patch(repo_dir, up, conv)
+            (staging / "patches").mkdir(exist_ok=True)
+            (staging / "patches" / f"{spec.name}.patch").write_bytes(patch)
+            totals, top = _summarize(tree_result.files)
+            oc = RepoOutcome(
+                spec.name, spec.url, spec.ref, f.commit, up, conv, f"patches/{spec.name}.patch", len(patch),
+                len(outmod.changed_paths(repo_dir, up, conv)), totals, top, launch_scripts, launch_notes,
+                [f"{a.kind} {a.name}" + (f" ({a.reason})" if a.reason else "") for a in applied])
+            repos.append(oc)
+            reports.append({
+                "name": spec.name, "ref": spec.ref, "commit": f.commit, "fetched_from": f.url,
+                "totals": totals, "top_unconverted": top, "changed_files": oc.changed_files,
+                "launch_scripts": {"converted": launch_scripts, "notes": launch_notes},
+                "patches_applied": oc.applied_patches,
+                "files": _file_report(spec.name, tree_result, profile, rules.fingerprint),
+            })
+        top_first = [s.name for s in reversed(specs)]
+        (staging / "env.sh").write_bytes(outmod.env_sh(top_first))
+        (staging / "README.md").write_bytes(_readme(list(reversed(repos)), profile))
+        (staging / "report.txt").write_bytes(_report_txt(list(reversed(repos)), profile))
+        (staging / "report.json").write_bytes((json.dumps(
+            {"schema": 1, "mscore_version": __version__, "profile": profile, "repos": reports}, indent=1) + "\n"
+        ).encode())
+        lock_data = {"mscore_version": __version__, "pipeline_version": PIPELINE_VERSION, "profile": profile,
+                     "inputs_digest": digest, "repo": []}
+        for oc, row in zip(repos, rows):
+            lock_data["repo"].append({
+                "name": oc.name, "url": oc.url, "ref": oc.ref, "commit": oc.commit,
+                "upstream_commit": oc.upstream_commit, "converted_commit": oc.converted_commit,
+                "rules_fingerprint": row["rules"], "patches_digest": row["patches"], "patch": oc.patch,
+                "patch_bytes": oc.patch_bytes, "changed_files": oc.changed_files,
+                "python_files": oc.totals["python_files"], "references": oc.totals["references"],
+                "converted": oc.totals["converted"], "unconverted": oc.totals["unconverted"],
+            })
+        (staging / outmod.LOCK_NAME).write_bytes(outmod.dump_lock(lock_data))
+        if dry_run:
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            outmod.move_into_place(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PipelineError(f"writing {out} failed, nothing changed: {exc.strerror or exc}"
+                            + (f" ({exc.filename})" if exc.filename else "")) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return PipelineResult(out, repos, noop=False, dry_run=dry_run, seconds=time.perf_counter() - t0,
+                          edited=edited if dry_run else [])
+
+
+def _outcome_from_lock(r: dict, out: Path) -> RepoOutcome:
+    totals = {k: r.get(k, 0) for k in ("python_files", "references", "converted", "unconverted")}
+    refs = totals["references"]
+    totals["rate"] = 1.0 if not refs else totals["converted"] / refs
+    return RepoOutcome(r["name"], r.get("url", ""), r.get("ref", ""), r.get("commit", ""), r.get("upstream_commit", ""),
+                       r.get("converted_commit", ""), r.get("patch", ""), r.get("patch_bytes", 0),
+                       r.get("changed_files", 0), totals)
+
+
+# -- CLI glue --------------------------------------------------------------------------------------------------
+def add_repo_arguments(parser) -> None:
+    """Add --repo/--source/--mirror/--force (and --out/--jobs/--profile/--cache-dir/--dry-run if missing)."""
+    have = set(getattr(parser, "_option_string_actions", {}))
+    try:
+        known = ", ".join(load_manifest().names())
+    except PipelineError:
+        known = "see the manifest"
+    parser.add_argument("--repo", action="append", metavar="NAME",
+                        help=f"convert a known repository and its dependencies at pinned refs ({known})")
+    parser.add_argument("--source", action="append", metavar="NAME=PATH_OR_URL",
+                        help="with --repo: fetch NAME from this path or URL instead of the manifest's (repeatable)")
+    parser.add_argument("--mirror", metavar="DIR", type=Path,
+                        help="with --repo: fetch each repository from DIR/<name> or DIR/<name>.git when present "
+                             "(default: $MSCORE_MIRROR)")
+    parser.add_argument("--force", action="store_true",
+                        help="with --repo: overwrite an output whose converted tree was edited")
+    if "--out" not in have:
+        parser.add_argument("--out", "-o", type=Path)
+    if "--jobs" not in have:
+        parser.add_argument("--jobs", "-j", type=int, default=0)
+    if "--profile" not in have:
+        parser.add_argument("--profile", choices=PROFILES, default="native")
+    if "--cache-dir" not in have:
+        parser.add_argument("--cache-dir", type=Path)
+    if "--dry-run" not in have:
+        parser.add_argument("--dry-run", action="store_true")
+
+
+def run_from_args(args, console=None) -> int:
+    """The CLI's ``convert --repo`` path: returns the exit code (errors raise PipelineError)."""
+    quiet = getattr(args, "quiet", False)
+
+    def say(msg: str) -> None:
+        if console is not None and not quiet:
+            console.print(msg, markup=False, highlight=False, soft_wrap=True)
+
+    res = convert_repos(
+        args.repo, out=args.out or DEFAULT_OUT, sources=getattr(args, "source", None),
+        mirror_dir=getattr(args, "mirror", None), cache_dir=getattr(args, "cache_dir", None),
+        force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0) or 0,
+        profile=getattr(args, "profile", "native"), dry_run=getattr(args, "dry_run", False),
+        rules_dir=getattr(args, "rules", None), use_convert_cache=not getattr(args, "no_cache", False), log=say)
+    lines = []
+    if res.noop:
+        lines.append(f"{res.out}: up to date (same commits, rules, patches and mscore version); nothing rewritten")
+    for r in res.repos:
+        t = r.totals
+        lines.append(f"{r.name} {r.ref} ({r.commit[:12]}): {t.get('converted', 0)}/{t.get('references', 0)} torch "
+                     f"references converted ({100 * t.get('rate', 1.0):.1f}%), {r.changed_files} files changed, "
+                     f"{r.patch} {r.patch_bytes} bytes")
+    if res.dry_run:
+        lines.append("dry run: nothing written")
+        if res.edited:
+            lines.append(f"note: the existing output has edits that a real run would refuse: {', '.join(res.edited[:10])}")
+    elif not res.noop:
+        lines.append(f"wrote {res.out} in {res.seconds:.1f} s; source {res.out / 'env.sh'} to use it")
+    if console is not None:
+        for ln in lines:
+            console.print(ln, markup=False, highlight=False, soft_wrap=True)
+    else:
+        print("\n".join(lines))
+    if getattr(args, "strict", False) and res.unconverted:
+        return 1
+    return 0
