@@ -60,7 +60,8 @@ def run(cmd, cwd=None, env=None, timeout=1800):
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
-        raise StageError(f"command failed ({proc.returncode}): {' '.join(cmd[:4])} ...\n" + "\n".join(tail))
+        shown = ["<torch-blocking runner>" if a == RUNNER else a for a in cmd]
+        raise StageError(f"command failed ({proc.returncode}): {' '.join(shown)}\n" + "\n".join(tail))
     return proc
 
 
