@@ -106,7 +106,8 @@ CASES = [
     Case("Tensor.storage", "x.storage().nbytes()", x=randn(5)),
     Case("Tensor.resize_", "y = x * 1\ns = y.untyped_storage()\ns.resize_(0)\nout = s.nbytes()", x=randn(2, 3)),
     Case("Tensor.data_ptr", "x.data_ptr() == x.data_ptr()", x=randn(3)),
-    Case("Tensor.element_size", "x.element_size()", x=randn(3), expect="unsupported"),
+    Case("Tensor.element_size", "x.element_size()", x=randn(3)),
+    Case("Tensor.element_size", "x.element_size() * x.numel()", x=randn(3, dtype="float16")),
 
     # --- math and reductions ----------------------------------------------------------------------------------
     Case("Tensor.sum", "x.sum()", x=randn(3, 4)),

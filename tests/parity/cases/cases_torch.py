@@ -35,7 +35,9 @@ CASES = [
     Case("torch.bool", "torch.zeros(3, dtype=torch.bool)"),
     Case("torch.complex64", "torch.complex64"),
     Case("torch.preserve_format", "x.clone(memory_format=torch.preserve_format)", x=randn(2), expect="unsupported"),
-    Case("torch.Size", "torch.Size([2, 3])", expect="unsupported"),
+    Case("torch.Size", "torch.Size([2, 3])"),
+    Case("torch.Size", "isinstance(x.shape, torch.Size)", x=randn(2, 3)),
+    Case("torch.Size", "x.shape == torch.Size((2, 3))", x=randn(2, 3)),
     Case("torch.device", "torch.device('cpu')", expect="unsupported"),
     Case("torch.finfo", "torch.finfo(torch.float32).min", expect="unsupported"),
 
@@ -55,8 +57,10 @@ CASES = [
     Case("torch.zeros", "torch.zeros(5)"),
     Case("torch.zeros", "torch.zeros([2, 2], dtype=torch.int64, device='cpu')"),
     Case("torch.zeros", "torch.zeros(size=(3,), dtype=torch.float16)"),
-    Case("torch.zeros", "torch.zeros(2, 3)", expect="unsupported"),   # sizes as varargs: reported, not rewritten
+    Case("torch.zeros", "torch.zeros(2, 3)"),                           # sizes as varargs: packed into a tuple
+    Case("torch.zeros", "torch.zeros(*x.shape, dtype=torch.int32)", x=randn(2, 3)),
     Case("torch.ones", "torch.ones((2, 3))"),
+    Case("torch.ones", "torch.ones(3, 2, device='cpu')"),
     Case("torch.ones", "torch.ones(4, dtype=torch.int32, device='cpu')"),
     Case("torch.ones", "torch.ones(size=[2, 1], requires_grad=False)"),
     Case("torch.full", "torch.full((2, 3), 1.5)"),
@@ -269,6 +273,9 @@ CASES += [
     Case("torch.flip", "torch.flip(x, [0])", x=randn(3, 4)),
     Case("torch.flip", "torch.flip(x, dims=(0, 1))", x=randn(3, 4)),
     Case("torch.equal", "torch.equal(a, a)", a=randn(3, 4)),
+    Case("torch.allclose", "torch.allclose(a, a + 1e-9)", a=randn(3, 4)),
+    Case("torch.allclose", "torch.allclose(a, b, rtol=0.1, atol=0.5)", a=randn(3, 4), b=randn(3, 4)),
+    Case("torch.allclose", "torch.allclose(input=a, other=a * 2, equal_nan=True)", a=randn(3, 4)),
     Case("torch.equal", "torch.equal(a, b)", a=randn(3, 4), b=randn(3, 4)),
     Case("torch.unsqueeze", "torch.unsqueeze(x, 1)", x=randn(3, 4)),
     Case("torch.unsqueeze", "torch.unsqueeze(input=x, dim=-1)", x=randn(3, 4)),
