@@ -189,6 +189,9 @@ def _readme(result_repos: list[RepoOutcome], profile: str) -> bytes:
               "`source env.sh` puts the converted repositories on PYTHONPATH.", "", "## Not converted", ""]
     any_gap = False
     for r in result_repos:
+        if r.fetch_note:
+            lines += [f"Note: {r.name}: {r.fetch_note}.", ""]
+    for r in result_repos:
         if r.top_unconverted:
             any_gap = True
             lines.append(f"{r.name}: {r.totals.get('unconverted', 0)} torch references left as they were; "
@@ -367,7 +370,7 @@ def convert_repos(
                 "files": _file_report(spec.name, tree_result, profile, rules.fingerprint),
             })
         top_first = [s.name for s in reversed(specs)]
-        (staging / "env.sh").write_bytes(outmod.env_sh(top_first))
+        (staging / "env.sh").write_bytes(outmod.env_sh(top_first, out.resolve()))
         (staging / "README.md").write_bytes(_readme(list(reversed(repos)), profile))
         (staging / "report.txt").write_bytes(_report_txt(list(reversed(repos)), profile))
         (staging / "report.json").write_bytes((json.dumps(
