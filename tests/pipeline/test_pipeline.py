@@ -378,7 +378,8 @@ def test_pinned_commit_missing(stack, tmp_path):
     res = stack.convert()                     # an explicit --source lacking the pin: the ref, with a note
     ms = next(r for r in res.repos if r.name == "MindSpeed")
     assert ms.commit == stack.pinned["MindSpeed"] and "is not in this source" in ms.fetch_note
-    assert f"Note: MindSpeed: the pinned commit {'1' * 12} is not in this source" in (stack.out / "README.md").read_text()
+    readme = (stack.out / "README.md").read_text()
+    assert f"Note: MindSpeed: the pinned commit {'1' * 12} is not in this source" in readme
     mirror = tmp_path / "mirror"
     for name, src in stack.repos.items():
         git.Repo.clone_from(src, mirror / name, bare=True)
