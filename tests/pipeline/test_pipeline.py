@@ -59,6 +59,7 @@ def test_report_readme_env(stack):
     stack.convert()
     readme = (stack.out / "README.md").read_text()
     assert "torch.secret" in readme and "50.0%" in readme
+    assert "- MindSpeed-MM: 1 launch scripts switched from torchrun to msrun" in readme
     assert "Megatron-LM: 1 C/C++/CUDA source files were copied unchanged (e.g. megatron/csrc/helpers.cpp)" in readme
     import json
 
