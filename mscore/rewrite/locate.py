@@ -40,6 +40,7 @@ class Unit:
     marker_line: int            # 1-based line a marker goes on (end of line) ...
     marker_above: int           # ... or the line a marker goes above (a compound statement's first line)
     header: bool                # a compound statement header: markers go above
+    annotation: bool = False    # a type annotation: names matter, calls do not happen
 
 
 @dataclass
@@ -50,6 +51,8 @@ class TorchImport:
     bindings: list[tuple[str, str | None]]   # (bound name, torch qualified name or None)
     module_level: bool
     only_stmt_in_block: bool
+    block: int = 0          # identifies the statement list holding it ...
+    block_len: int = 1      # ... and that list's length (a block of only torch imports must keep a statement)
 
 
 @dataclass
@@ -180,6 +183,19 @@ def _header_exprs(st: ast.stmt) -> list[ast.expr]:
     return []
 
 
+def _annotations(st: ast.stmt) -> set[int]:
+    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = st.args
+        out = {id(arg.annotation) for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
+               if arg is not None and arg.annotation is not None}
+        if st.returns is not None:
+            out.add(id(st.returns))
+        return out
+    if isinstance(st, ast.AnnAssign):
+        return {id(st.annotation)}
+    return set()
+
+
 def _simple_exprs(st: ast.stmt) -> list[ast.expr]:
     if isinstance(st, ast.Expr):
         return [st.value]
@@ -246,7 +262,7 @@ class Locator:
                     self._bind_block(block, scope)
 
     # -- pass 2: references -----------------------------------------------------------------------------
-    def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool) -> None:
+    def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool, annotation: bool = False) -> None:
         scanner = _Scanner(self.rules, scope)
         scanner.scan(e)
         if not scanner.found:
@@ -262,6 +278,7 @@ class Locator:
                     marker_line=st.end_lineno if not header else first,
                     marker_above=first,
                     header=header,
+                    annotation=annotation,
                 )
             )
         else:
@@ -318,13 +335,16 @@ class Locator:
                             bindings=binds,
                             module_level=scope.parent is None,
                             only_stmt_in_block=len(stmts) == 1,
+                            block=id(stmts),
+                            block_len=len(stmts),
                         )
                     )
                 continue
+            notes = _annotations(st)
             for e in _header_exprs(st):
-                self._unit(e, scope, st, header=True)
+                self._unit(e, scope, st, header=True, annotation=id(e) in notes)
             for e in _simple_exprs(st):
-                self._unit(e, scope, st, header=False)
+                self._unit(e, scope, st, header=False, annotation=id(e) in notes)
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if isinstance(st, ast.ClassDef) and self._is_cell_class(st, scope):
                     self._rename_forward(st)
@@ -346,8 +366,15 @@ class Locator:
         while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
             line = body[i].end_lineno + 1
             i += 1
+        # a torch import nested in a module-level block (``if is_torch_available(): import torch``) counts as the
+        # top-level statement holding it: new imports go at column 0 before that statement, never inside its block
+        tops = [(st.decorator_list[0].lineno if getattr(st, "decorator_list", None) else st.lineno, st.end_lineno)
+                for st in body[i:]]
         for imp in self.result.torch_imports:
             if imp.module_level and imp.node.lineno >= line:
+                for first, last in tops:
+                    if first <= imp.node.lineno <= last:
+                        return first
                 return imp.node.lineno
         # otherwise before the first statement after the preamble (keeps comments/shebang at the top in place)
         return body[i].lineno if i < len(body) else line
