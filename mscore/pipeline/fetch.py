@@ -88,7 +88,10 @@ def _network_env() -> dict[str, str]:
 
 
 def _clone(spec: RepoSpec, url: str, dest: Path) -> None:
-    import git  # gitpython
+    try:
+        import git  # gitpython
+    except ImportError as exc:
+        raise PipelineError(f"cannot clone {spec.name}: gitpython is unusable ({str(exc).splitlines()[0]})") from None
 
     if url.startswith("/"):
         local = Path(url)

@@ -157,15 +157,18 @@ def changed_paths(repo: Path, a: str, b: str) -> list[str]:
 
 
 # -- env.sh ----------------------------------------------------------------------------------------------------
-def env_sh(names_top_first: list[str]) -> bytes:
+def env_sh(names_top_first: list[str], out_abs: Path) -> bytes:
+    """bash and zsh find the output from the sourced file's own location (the directory may be moved); other
+    shells cannot know it and use the absolute path the output was written to."""
     parts = ":".join(f"$_mscore_out/{n}" for n in names_top_first)
+    fallback = str(out_abs).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
     return (
         "# Source this file to put the converted repositories on PYTHONPATH (written by mscore).\n"
-        "if [ -n \"${BASH_SOURCE:-}\" ]; then _mscore_env=\"${BASH_SOURCE[0]}\"; "
-        "elif [ -n \"${ZSH_VERSION:-}\" ]; then _mscore_env=\"${(%):-%x}\"; else _mscore_env=\"$0\"; fi\n"
-        "_mscore_out=\"$(cd \"$(dirname \"$_mscore_env\")\" && pwd)\"\n"
+        "if [ -n \"${BASH_SOURCE:-}\" ]; then _mscore_out=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n"
+        "elif [ -n \"${ZSH_VERSION:-}\" ]; then eval '_mscore_out=\"$(cd \"$(dirname \"${(%):-%x}\")\" && pwd)\"'\n"
+        f"else _mscore_out=\"{fallback}\"; fi\n"
         f"export PYTHONPATH=\"{parts}${{PYTHONPATH:+:$PYTHONPATH}}\"\n"
-        "unset _mscore_env _mscore_out\n"
+        "unset _mscore_out\n"
     ).encode()
 
 

@@ -184,10 +184,19 @@ def _readme(result_repos: list[RepoOutcome], profile: str) -> bytes:
         lines.append(f"| {r.name} | {r.ref} | `{r.commit[:12]}` | {t.get('converted_files', 0)}/"
                      f"{t.get('python_files', 0)} | {t.get('converted', 0)}/{t.get('references', 0)} | "
                      f"{100 * t.get('rate', 1.0):.1f}% | `{r.patch}` ({r.patch_bytes} bytes) |")
+    lines.append("")
+    for r in result_repos:
+        extra = [f"{len(r.launch_scripts)} launch scripts switched from torchrun to msrun"] if r.launch_scripts else []
+        extra += [f"hand-written {p}" for p in r.applied_patches]
+        if extra:
+            lines.append(f"- {r.name}: " + "; ".join(extra))
     lines += ["", "Each `<repo>/` is a git repository: branch `upstream` is the pristine tree, branch `mscore` "
               "(checked out) the converted one; `git -C <repo> diff upstream mscore` is `patches/<repo>.patch`.",
               "`source env.sh` puts the converted repositories on PYTHONPATH.", "", "## Not converted", ""]
     any_gap = False
+    for r in result_repos:
+        if r.fetch_note:
+            lines += [f"Note: {r.name}: {r.fetch_note}.", ""]
     for r in result_repos:
         if r.top_unconverted:
             any_gap = True
@@ -335,7 +344,7 @@ def convert_repos(
                     (repo_dir / fr.path).write_bytes(fr.output)
             launch_scripts, launch_notes = [], []
             for fr in tree_result.files:
-                if fr.path.endswith(".sh"):
+                if fr.path.endswith((".sh", ".bash")):
                     p = repo_dir / fr.path
                     text = p.read_bytes().decode("utf-8", "surrogateescape")
                     lr = convert_script(text, fr.path)
@@ -367,7 +376,7 @@ def convert_repos(
                 "files": _file_report(spec.name, tree_result, profile, rules.fingerprint),
             })
         top_first = [s.name for s in reversed(specs)]
-        (staging / "env.sh").write_bytes(outmod.env_sh(top_first))
+        (staging / "env.sh").write_bytes(outmod.env_sh(top_first, out.resolve()))
         (staging / "README.md").write_bytes(_readme(list(reversed(repos)), profile))
         (staging / "report.txt").write_bytes(_report_txt(list(reversed(repos)), profile))
         (staging / "report.json").write_bytes((json.dumps(

@@ -59,6 +59,7 @@ def test_report_readme_env(stack):
     stack.convert()
     readme = (stack.out / "README.md").read_text()
     assert "torch.secret" in readme and "50.0%" in readme
+    assert "- MindSpeed-MM: 1 launch scripts switched from torchrun to msrun" in readme
     assert "Megatron-LM: 1 C/C++/CUDA source files were copied unchanged (e.g. megatron/csrc/helpers.cpp)" in readme
     import json
 
@@ -71,6 +72,16 @@ def test_report_readme_env(stack):
                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "/keep"}).stdout.strip()
     o = stack.out.resolve()
     assert out == f"{o}/MindSpeed-MM:{o}/MindSpeed:{o}/Megatron-LM:/keep"
+    if shutil.which("dash"):   # a POSIX shell cannot see the sourced file's path: the recorded one is used
+        out = subprocess.run(["dash", "-c", f'. "{stack.out}/env.sh"; echo "$PYTHONPATH"'], capture_output=True,
+                             text=True, cwd="/", env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+        assert out == f"{o}/MindSpeed-MM:{o}/MindSpeed:{o}/Megatron-LM"
+    moved = stack.root / "moved"
+    stack.out.rename(moved)
+    out = subprocess.run(["bash", "-c", f'source "{moved}/env.sh"; echo "$PYTHONPATH"'], capture_output=True,
+                         text=True, env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+    m = moved.resolve()
+    assert out == f"{m}/MindSpeed-MM:{m}/MindSpeed:{m}/Megatron-LM"
 
 
 def test_deterministic_patches_and_commits(stack, tmp_path):
@@ -368,6 +379,8 @@ def test_pinned_commit_missing(stack, tmp_path):
     res = stack.convert()                     # an explicit --source lacking the pin: the ref, with a note
     ms = next(r for r in res.repos if r.name == "MindSpeed")
     assert ms.commit == stack.pinned["MindSpeed"] and "is not in this source" in ms.fetch_note
+    readme = (stack.out / "README.md").read_text()
+    assert f"Note: MindSpeed: the pinned commit {'1' * 12} is not in this source" in readme
     mirror = tmp_path / "mirror"
     for name, src in stack.repos.items():
         git.Repo.clone_from(src, mirror / name, bare=True)
