@@ -27,6 +27,8 @@ CASES = [
          RANK_OR_SINGLE.format(call="torch.distributed.get_world_size()", single=1)),
     Case("torch.distributed.get_world_size",
          RANK_OR_SINGLE.format(call="torch.distributed.get_world_size(None)", single=1)),
+    Case("torch.distributed.get_global_rank", "torch.distributed.get_global_rank(None, 0)"),
+    Case("torch.distributed.get_global_rank", "torch.distributed.get_global_rank(group=None, group_rank=0)"),
     # isend/irecv are passed by reference as the op of a P2POp (a collective call itself needs a process group;
     # MindSpore's CPU build even crashes on one without it)
     Case("torch.distributed.isend", "op = torch.distributed.isend\nout = (callable(op), op is torch.distributed.irecv)"),
