@@ -1,6 +1,7 @@
 """What a transform works with: the rule set, the torch aliases in scope, and where it records what it did."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -16,6 +17,7 @@ TARGET_PREFIXES = (
     ("mindspore", "ms"),
 )
 PLACEHOLDER = "__mscore_{}__"
+_MS = re.compile(r"\bmindspore(?:\.(mint|ops|nn))?\b")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,16 @@ class Ctx:
     profile: str = "native"
     events: list[Event] = field(default_factory=list)
     used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn
+    annotation: bool = False                # the unit is a type annotation
+
+    def mindspore_source(self, text: str) -> str:
+        """Python source written with full ``mindspore.*`` names (templates, defaults) → placeholder aliases."""
+        def alias(m: re.Match) -> str:
+            sub = m.group(1) or "ms"
+            self.used.add(sub)
+            return PLACEHOLDER.format(sub)
+
+        return _MS.sub(alias, text)
 
     def ok(self, api: str, root: str | None = None) -> None:
         self.events.append(Event(api, True, "", root))
@@ -44,6 +56,8 @@ class Ctx:
 
     def target(self, qualified: str) -> cst.BaseExpression:
         """``mindspore.mint.nn.functional.gelu`` → ``mint.nn.functional.gelu`` (through a placeholder alias)."""
+        if qualified.startswith("builtins."):
+            return cst.parse_expression(qualified[len("builtins."):])
         for prefix, alias in TARGET_PREFIXES:
             if qualified == prefix or qualified.startswith(prefix + "."):
                 self.used.add(alias)

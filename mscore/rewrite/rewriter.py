@@ -96,7 +96,7 @@ class UnitRewriter(cst.CSTTransformer):
                 return updated        # leave_Call handles it
             q, root = resolved
             m = match_qualified(self.ctx.rules, q, called=False)
-            return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs)
+            return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs or self.ctx.annotation)
         if isinstance(original, cst.Attribute) and not called:
             m = match_method(self.ctx.rules, original.attr.value, called=False)
             if m is not None:

@@ -119,8 +119,8 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         if not isinstance(target, str) or not _DOTTED.match(target):
             err("target", "target must be a dotted name")
         if kind == FUNCTION or kind == ATTRIBUTE:
-            if not target.startswith("mindspore") and target not in ("None",):
-                err("target", "a torch API's target must be a qualified mindspore name")
+            if not target.startswith(("mindspore", "builtins.")):
+                err("target", "a torch API's target must be a qualified mindspore name (or builtins.<name>)")
 
     def sig_of(key: str):
         value = body.get(key)

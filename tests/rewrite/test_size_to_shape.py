@@ -32,3 +32,16 @@ def test_size_with_extra_args_is_not_torch(assert_converts):
         """,
     )
     assert result.unconverted[0].api == "Tensor.size"
+
+
+def test_storage_size_is_not_a_tensor_size(assert_converts):
+    result = assert_converts(
+        """\
+        import torch
+        n = x.untyped_storage().size()
+        """,
+        """\
+        n = x.untyped_storage().size()  # mscore: unconverted Tensor.untyped_storage: fixture: no storage API; Tensor.size: the size of a storage, not of a tensor
+        """,
+    )
+    assert {u.api for u in result.unconverted} == {"Tensor.size", "Tensor.untyped_storage"}
