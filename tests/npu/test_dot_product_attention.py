@@ -151,6 +151,18 @@ def test_sbhd(case):
     )
 
 
+def test_sbhd_key_padding_mask_broadcast_over_queries():
+    """A [b, 1, 1, sk] key-padding mask (broadcast over queries), with GQA and causality."""
+    arrays = qkv_sbhd(6, s=6, n=4, g=2)
+    m = np.zeros((2, 1, 1, 6), dtype=bool)
+    m[1, :, :, 4:] = True
+    run_both(
+        lambda q, k, v: ref_sbhd(q, k, v, torch.tensor(m), True),
+        lambda q, k, v: dpa.attention_sbhd(q, k, v, ms.Tensor(m), True, None, 0.0, fused=FUSED),
+        arrays, seed=6,
+    )
+
+
 def test_sbhd_cross_lengths_padding():
     """sq != sk (cross attention shape) with a [b, 1, sq, sk] padding mask."""
     arrays = qkv_sbhd(5, s=5, sk=9, n=2, g=2)
@@ -189,6 +201,39 @@ def test_tnd(case):
         lambda q, k, v: dpa.attention_tnd(q, k, v, cu_arg, None, causal, None, 0.0, fused=FUSED),
         arrays, seed=t,
     )
+
+
+def test_tnd_causal_cross_lengths_bottom_right():
+    """Causal packed attention with query segments shorter than key segments: aligned bottom-right per segment."""
+    _check_tnd_causal_cross(FUSED)
+
+
+def _check_tnd_causal_cross(fused):
+    cu_q, cu_k = [0, 2, 5], [0, 4, 9]
+    r = rng(44)
+    q = r.standard_normal((5, 2, D)).astype(np.float32)
+    k = r.standard_normal((9, 2, D)).astype(np.float32)
+    v = r.standard_normal((9, 2, D)).astype(np.float32)
+
+    def ref(q, k, v):
+        outs = []
+        for (a, b), (c, e) in zip(zip(cu_q[:-1], cu_q[1:]), zip(cu_k[:-1], cu_k[1:])):
+            lq, lk = b - a, e - c
+            mask = torch.triu(torch.ones(lq, lk, dtype=torch.bool), lk - lq + 1)
+            o = ref_bnsd(q[a:b].transpose(0, 1)[None], k[c:e].transpose(0, 1)[None], v[c:e].transpose(0, 1)[None],
+                         mask)
+            outs.append(o[0].transpose(0, 1))
+        return torch.cat(outs)
+
+    run_both(ref, lambda q, k, v: dpa.attention_tnd(q, k, v, cu_q, cu_k, True, None, 0.0, fused=fused),
+             (q, k, v), seed=44)
+
+
+def test_cell_no_mask_type_ignores_mask():
+    cell = dpa.DotProductAttention(_config(heads=2, groups=2), 1, _MaskType("no_mask"), "self")
+    arrays = qkv_sbhd(45, n=2, g=2)
+    junk = np.ones((2, 1, 7, 7), dtype=bool)
+    run_both(lambda q, k, v: ref_sbhd(q, k, v), lambda q, k, v: cell(q, k, v, ms.Tensor(junk)), arrays, seed=45)
 
 
 def test_tnd_matches_block_masked_sbhd():
@@ -306,6 +351,24 @@ def test_patch_functions_on_a_converted_megatron_like_cell():
     for call in (lambda q, k, v: host(q, k, v, None), lambda q, k, v: host.forward(q, k, v, None)):
         run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), call, arrays, seed=25)
 
+    # a subclass with its own construct (MindSpeed-MM's MLA attention) keeps it; with the unaligned-heads init
+    # wrapper on top of the patched init, construct is still routed
+    class OwnConstruct(MegatronLike):
+        def construct(self, *args, **kwargs):
+            return "own"
+
+    assert OwnConstruct(_config(heads=4, groups=4), 1, _MaskType("causal"), "self")(*arrays) == "own"
+
+    class Wrapped(ms.nn.Cell):
+        def construct(self, *args, **kwargs):
+            raise AssertionError("Megatron's own construct ran instead of the replacement")
+
+    Wrapped.__init__ = dpa.dot_product_attention_init_wrapper(dpa.dot_product_attention_init)
+    wrapped_host = Wrapped(_config(heads=4, groups=2), 1, _MaskType("causal"), "self")
+    assert wrapped_host.num_attention_heads_per_partition == 4
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True), lambda q, k, v: wrapped_host(q, k, v, None),
+             qkv_sbhd(26, n=4, g=2), seed=26)
+
     def base_init(self, config, *args):
         self.config = config
         self.num_query_groups_per_partition = 2
@@ -360,3 +423,76 @@ def test_path_selection(monkeypatch):
     assert dpa.use_fused_attention(q16) is ON_ASCEND
     assert dpa.use_fused_attention(q32) is False
     assert dpa.use_fused_attention(q_odd) is False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the fused path's argument building, on any device: ops.speed_fusion_attention is replaced by the composition in
+# ms_composites (which asserts the kernel's documented argument rules), so the layouts, sparse modes, masks and
+# sequence lengths the module hands to the kernel are checked numerically against the torch reference
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def emulated_kernel(monkeypatch):
+    from tests.npu import ms_composites
+
+    calls = []
+
+    def kernel(*args, **kwargs):
+        calls.append(kwargs)
+        return ms_composites.speed_fusion_attention(*args, **kwargs)
+
+    monkeypatch.setattr(ms.ops, "speed_fusion_attention", kernel)
+    return calls
+
+
+@pytest.mark.parametrize("case", sorted(SBHD_CASES))
+def test_fused_path_arguments_sbhd(case, emulated_kernel):
+    spec = SBHD_CASES[case]
+    s, b = 7, spec.get("b", 2)
+    arrays = qkv_sbhd(zlib.crc32(case.encode()) % 1000, s=s, b=b, n=spec["n"], g=spec["g"])
+    mask_np = padding_mask(spec["pad"], s) if "pad" in spec else (block_mask(spec["block"], s) if "block" in spec
+                                                                  else None)
+    causal, scale = spec["causal"], spec.get("scale")
+    t_mask = None if mask_np is None else torch.tensor(mask_np if mask_np.ndim == 4 else mask_np[:, None])
+    m_mask = None if mask_np is None else ms.Tensor(mask_np)
+    run_both(
+        lambda q, k, v: ref_sbhd(q, k, v, t_mask, causal, scale),
+        lambda q, k, v: dpa.attention_sbhd(q, k, v, m_mask, causal, scale, 0.0, fused=True),
+        arrays, seed=len(case),
+    )
+    assert emulated_kernel, "the fused path did not call ops.speed_fusion_attention"
+    expected_mode = 2 if causal and mask_np is None else 0
+    assert emulated_kernel[0]["sparse_mode"] == expected_mode
+
+
+@pytest.mark.parametrize("case", sorted(TND_CASES))
+def test_fused_path_arguments_tnd(case, emulated_kernel):
+    spec = TND_CASES[case]
+    cu = spec["cu"] if spec["cu"][0] == 0 else [0] + spec["cu"]
+    arrays = qkv_tnd(len(case), cu[-1], n=spec.get("n", 2), g=spec.get("g", 2))
+    run_both(
+        lambda q, k, v: ref_tnd(q, k, v, cu, spec["causal"]),
+        lambda q, k, v: dpa.attention_tnd(q, k, v, spec["cu"], None, spec["causal"], None, 0.0, fused=True),
+        arrays, seed=cu[-1],
+    )
+    assert emulated_kernel[0]["actual_seq_qlen"] == cu[1:]
+    assert emulated_kernel[0].get("sparse_mode", 0) == (3 if spec["causal"] else 0)
+
+
+def test_fused_path_key_padding_and_compressed_mask(emulated_kernel):
+    arrays = qkv_sbhd(7, s=6, n=4, g=2)
+    m = np.zeros((2, 1, 1, 6), dtype=bool)
+    m[0, :, :, 5:] = True
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, torch.tensor(m), True),
+             lambda q, k, v: dpa.attention_sbhd(q, k, v, ms.Tensor(m), True, None, 0.0, fused=True),
+             arrays, seed=7)
+    assert tuple(emulated_kernel[0]["atten_mask"].shape) == (2, 1, 6, 6)
+    compressed = ms.Tensor(np.triu(np.ones((2048, 2048), dtype=bool), 1))
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, None, True),
+             lambda q, k, v: dpa.attention_sbhd(q, k, v, compressed, True, None, 0.0, fused=True),
+             arrays, seed=8)
+    assert emulated_kernel[-1]["sparse_mode"] == 2
+
+
+def test_fused_path_tnd_causal_cross_lengths(emulated_kernel):
+    _check_tnd_causal_cross(True)
+    assert emulated_kernel[0]["sparse_mode"] == 3 and emulated_kernel[0]["actual_seq_kvlen"] == [4, 9]

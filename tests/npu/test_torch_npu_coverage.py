@@ -41,3 +41,41 @@ def test_listed_tests_exist():
             tree = ast.parse((ROOT / file).read_text())
             defined[file] = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         assert func in defined[file], f"{node_id} does not exist"
+
+
+def _resolve(dotted):
+    import mindspore
+
+    obj = mindspore
+    for part in dotted.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def test_targets_exist_and_accept_every_mapped_parameter():
+    """Against the installed MindSpore: each target exists, and every torch parameter the rule keeps (after
+    rename / drop / unsupported_args) is a parameter of the target (or its target_sig, which must match it)."""
+    import inspect
+
+    problems = []
+    for rule in load_rule_file(ROOT / "rules" / "torch_npu.toml"):
+        if rule.unsupported:
+            continue
+        target = _resolve(rule.target)
+        if rule.sig is None:
+            continue
+        params = inspect.signature(target).parameters
+        real = {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)} - {"self"}
+        takes_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        if rule.target_sig is not None:
+            declared = {p.name for p in rule.target_sig.params if p.kind not in ("var_positional", "var_keyword")}
+            extra = declared - real
+            if extra:
+                problems.append(f"{rule.api}: target_sig names {sorted(extra)} that {rule.target} lacks")
+        for p in rule.sig.params:
+            if p.name in rule.drop or p.name in rule.unsupported_args or p.kind in ("var_positional", "var_keyword"):
+                continue
+            name = rule.rename.get(p.name, p.name)
+            if name not in real and not takes_kwargs:
+                problems.append(f"{rule.api}: {p.name} -> {name} is not a parameter of {rule.target}")
+    assert not problems, "\n".join(problems)

@@ -29,7 +29,7 @@ def convert(snippet, expect):
     result = convert_source(src.encode(), "case.py", RULES)
     out = result.output.decode()
     assert "mscore: unconverted" not in out, out
-    assert expect in out, out
+    assert " ".join(expect.split()) in " ".join(out.split()), out  # the engine keeps the call's line breaks
     assert "torch" not in out.replace("mscore", ""), f"torch left in converted code:\n{out}"
     return out
 
@@ -239,3 +239,40 @@ def test_npu_fused_infer_attention_score_bsnd():
         return o.transpose(1, 2)
 
     check(snippet, "inner_precise=0", [q, k, v], ref, consts=[(ms.Tensor(m), torch.tensor(m))], seed=50)
+
+
+def test_npu_fusion_attention_bsh_keywords_reordered():
+    """head_num / input_layout by keyword, the rest reordered; BSH layout with a [B, 1, S, S] mask."""
+    b, s, n = 2, 5, 2
+    q, k, v = randn(60, b, s, n * D), randn(61, b, s, n * D), randn(62, b, s, n * D)
+    m = np.zeros((b, 1, s, s), dtype=bool)
+    m[0, :, :, 3:] = True
+    snippet = ("def f(q, k, v, m):\n"
+               "    return torch_npu.npu_fusion_attention(q, k, v, sparse_mode=0, scale=0.5, atten_mask=m,\n"
+               "        input_layout='BSH', head_num=2)[0]\n")
+
+    def ref(q, k, v, m):
+        split = [x.reshape(b, s, n, D).transpose(1, 2) for x in (q, k, v)]
+        return t_attention_bnsd(*split, m, 0.5).transpose(1, 2).reshape(b, s, n * D)
+
+    check(snippet, "ops.speed_fusion_attention(q, k, v, 2, 'BSH', atten_mask=m, scale=0.5, sparse_mode=0)",
+          [q, k, v], ref, grad_of=(0, 1, 2), consts=[(ms.Tensor(m), torch.tensor(m))], seed=60)
+
+
+def test_npu_fusion_attention_bsnd_right_down_causal():
+    """sparse_mode=3 (rightDownCausal, compressed mask) with fewer queries than keys: the causal diagonal ends in
+    the bottom-right corner (query i sees keys j <= i + sk - sq)."""
+    b, sq, sk, n = 1, 4, 7, 2
+    q, k, v = randn(70, b, sq, n, D), randn(71, b, sk, n, D), randn(72, b, sk, n, D)
+    m = np.triu(np.ones((2048, 2048), dtype=bool), 1)
+    snippet = ("def f(q, k, v, m):\n"
+               "    return torch_npu.npu_fusion_attention(q, k, v, 2, 'BSND', atten_mask=m, scale=0.25,\n"
+               "        sparse_mode=3)[0]\n")
+
+    def ref(q, k, v, _m):
+        mask = torch.triu(torch.ones(sq, sk, dtype=torch.bool), sk - sq + 1)
+        o = t_attention_bnsd(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask, 0.25)
+        return o.transpose(1, 2)
+
+    check(snippet, "sparse_mode=3", [q, k, v], ref, grad_of=(0, 1, 2), consts=[(ms.Tensor(m), torch.tensor(m))],
+          seed=70)

@@ -177,9 +177,9 @@ def test_streams_and_events():
 
 def test_manual_seed_matches_torch_initial_seed():
     code = convert("def f(seed):\n    torch_npu.npu.manual_seed(seed)\n", "ms.manual_seed(seed)")
-    run(code, (), 1234)
-    torch_before = torch.initial_seed()
+    torch_before, ms_before = torch.initial_seed(), ms.initial_seed()
     try:
+        run(code, (), 1234)
         torch.manual_seed(1234)
         assert ms.initial_seed() == torch.initial_seed() == 1234
         code = convert("def f(seed):\n    torch_npu.npu.manual_seed_all(seed)\n", "ms.manual_seed(seed)")
@@ -187,6 +187,7 @@ def test_manual_seed_matches_torch_initial_seed():
         assert ms.initial_seed() == 99
     finally:
         torch.manual_seed(torch_before)
+        ms.manual_seed(ms_before)
 
 
 def test_device_properties_and_allocator_bind():

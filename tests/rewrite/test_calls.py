@@ -180,3 +180,17 @@ def test_torch_npu_self_param_rename(assert_converts):
         y = ops.rms_norm(x, w, epsilon=1e-5)[0]
         """,
     )
+
+
+def test_unconverted_call_inside_a_dropped_argument_is_not_reported(assert_converts):
+    result = assert_converts(
+        """\
+        import torch
+        z = torch.zeros(2, 3, device=torch.cuda.current_device())
+        """,
+        """\
+        from mindspore import mint
+        z = mint.zeros(2, 3)
+        """,
+    )
+    assert result.unconverted == []

@@ -97,7 +97,9 @@ _RT = "tests/npu/test_torch_npu_runtime.py::"
 COVERED_ELSEWHERE = {
     "torch_npu.npu_fusion_attention": [_OPS + "test_npu_fusion_attention_sbh_causal_compressed_mask",
                                        _OPS + "test_npu_fusion_attention_bnsd_full_mask_positional",
-                                       _OPS + "test_npu_fusion_attention_tnd_varlen"],
+                                       _OPS + "test_npu_fusion_attention_tnd_varlen",
+                                       _OPS + "test_npu_fusion_attention_bsh_keywords_reordered",
+                                       _OPS + "test_npu_fusion_attention_bsnd_right_down_causal"],
     "torch_npu.npu_rms_norm": [_OPS + "test_npu_rms_norm", _OPS + "test_npu_rms_norm_positional_rstd"],
     "torch_npu.npu_add_rms_norm": [_OPS + "test_npu_add_rms_norm"],
     "torch_npu.npu_swiglu": [_OPS + "test_npu_swiglu"],

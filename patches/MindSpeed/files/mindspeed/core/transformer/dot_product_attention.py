@@ -148,8 +148,8 @@ def _usable_mask(mask, sq, sk):
     """The mask if its last two dims are [sq, sk]; None for a compressed causal mask of another size."""
     if mask is None:
         return None
-    if tuple(mask.shape[-2:]) == (sq, sk):
-        return mask
+    if mask.shape[-1] == sk and mask.shape[-2] in (1, sq):
+        return mask  # [.., sq, sk], or a key-padding mask [.., 1, sk] broadcast over the queries
     if tuple(mask.shape[-2:]) == (_COMPRESSED_MASK_SIZE, _COMPRESSED_MASK_SIZE):
         return None  # a fused-op compressed causal mask: causality is applied from the mask type instead
     raise ValueError(
@@ -181,11 +181,11 @@ def attention_bnsd(query, key, value, attention_mask=None, causal=False, scale=N
     mask = _as_bool_mask(attention_mask)
     if mask is not None:
         mask = _mask_4d(mask)
-        mb, mn = mask.shape[0], mask.shape[1]
+        mb, mn, mq = mask.shape[0], mask.shape[1], mask.shape[2]
         if mn == n and n != 1:
-            mask = mask.reshape(mb, g, r, sq, sk)
+            mask = mask.reshape(mb, g, r, mq, sk)
         elif mn == 1:
-            mask = mask.reshape(mb, 1, 1, sq, sk)
+            mask = mask.reshape(mb, 1, 1, mq, sk)
         else:
             raise ValueError(f"attention mask head dim {mn} matches neither 1 nor the {n} query heads")
     if causal:
@@ -219,7 +219,11 @@ def _tnd_fallback(query, key, value, cu_q, cu_kv, causal, scale, dropout_p):
         q = query[q0:q1].swapaxes(0, 1).unsqueeze(0)  # [1, n, L, d]
         k = key[k0:k1].swapaxes(0, 1).unsqueeze(0)
         v = value[k0:k1].swapaxes(0, 1).unsqueeze(0)
-        o = attention_bnsd(q, k, v, None, causal, scale, dropout_p)  # [1, n, L, dv]
+        mask = None
+        if causal and (q1 - q0) != (k1 - k0):
+            # causal aligned at the bottom-right corner, as the fused kernel's sparse_mode 3
+            mask = mint.triu(mint.ones((q1 - q0, k1 - k0), dtype=ms.bool_), (k1 - k0) - (q1 - q0) + 1)
+        o = attention_bnsd(q, k, v, mask, causal and mask is None, scale, dropout_p)  # [1, n, L, dv]
         outs.append(o[0].swapaxes(0, 1))  # [L, n, dv]
     return mint.cat(outs, dim=0) if len(outs) > 1 else outs[0]
 
@@ -242,6 +246,8 @@ def _sbhd_fused(query, key, value, attention_mask, causal, scale, dropout_p):
         atten_mask, sparse_mode = _compressed_causal_mask(), 2
     elif mask is not None:
         mask = _mask_4d(mask)
+        if mask.shape[2] != sq:  # the kernel wants the full [.., sq, sk] mask
+            mask = mint.broadcast_to(mask, (mask.shape[0], mask.shape[1], sq, sk))
         if causal:
             mask = mint.logical_or(mask, causal_mask(sq, sk).reshape(1, 1, sq, sk))
         if mask.shape[0] == 1 and mask.shape[1] == 1:
@@ -284,8 +290,9 @@ def attention_tnd(query, key, value, cu_seqlens_q, cu_seqlens_kv=None, causal=Fa
     """Packed variable-length layout: query [tq, n, d], key/value [tk, g, d] -> [tq, n, d].
 
     Tokens attend only inside their own segment; segments are given by cumulative lengths (with or without the
-    leading 0). ``causal`` is causal within each segment. Window attention is this with the window boundaries as
-    the segments.
+    leading 0). ``causal`` is causal within each segment (aligned at the segment's bottom-right corner when its
+    query and key lengths differ, as the fused kernel does). Window attention is this with the window boundaries
+    as the segments.
     """
     if query.ndim != 3 or key.ndim != 3 or value.ndim != 3:
         raise ValueError("attention_tnd expects 3-D [tokens, heads, head_dim] query, key and value")
@@ -303,9 +310,13 @@ def attention_tnd(query, key, value, cu_seqlens_q, cu_seqlens_kv=None, causal=Fa
 # ----------------------------------------------------------------------------------------------------------------
 # the Megatron-facing module
 # ----------------------------------------------------------------------------------------------------------------
-def _mask_type_is_causal(mask_type):
+def _mask_type_name(mask_type):
     name = getattr(mask_type, "name", mask_type)
-    return str(name).rsplit(".", 1)[-1] in ("causal", "padding_causal")
+    return str(name).rsplit(".", 1)[-1]
+
+
+def _mask_type_is_causal(mask_type):
+    return _mask_type_name(mask_type) in ("causal", "padding_causal")
 
 
 def _tp_world_size():
@@ -384,6 +395,8 @@ def _is_training(cell):
 def _core_forward(cell, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
     mask_type = cell.attn_mask_type if attn_mask_type is None else attn_mask_type
     causal = _mask_type_is_causal(mask_type)
+    if _mask_type_name(mask_type) == "no_mask":
+        attention_mask = None  # Megatron's no_mask: any mask handed over is ignored
     dropout_p = float(cell.attention_dropout.p) if _is_training(cell) else 0.0
     scale = cell.softmax_scale
     cu_q, cu_kv = _packed_lengths(packed_seq_params)
@@ -452,9 +465,28 @@ def dot_product_attention_init(self, config, layer_number, attn_mask_type, atten
     if not initialised:
         nn.Cell.__init__(self)
     _setup(self, config, layer_number, attn_mask_type, attention_type, attention_dropout, softmax_scale)
-    cls = type(self)
-    if not issubclass(cls, DotProductAttention) and getattr(cls, "construct", None) is not _patched_construct:
-        cls.construct = _patched_construct
+    owner = _class_patched_with_our_init(type(self))
+    if owner is not None and owner.__dict__.get("construct") is not _patched_construct:
+        owner.construct = _patched_construct  # subclasses with their own construct keep it
+
+
+def _is_our_init(fn):
+    while fn is not None:
+        if fn is dot_product_attention_init:
+            return True
+        fn = getattr(fn, "__wrapped__", None)
+    return False
+
+
+def _class_patched_with_our_init(cls):
+    """The class in ``cls``'s MRO whose own __init__ is (a wrapper of) dot_product_attention_init, if any."""
+    for c in cls.__mro__:
+        if "__init__" in c.__dict__:
+            if issubclass(c, DotProductAttention):
+                return None
+            if _is_our_init(c.__dict__["__init__"]):
+                return c
+    return None
 
 
 def dot_product_attention_init_wrapper(fn):
@@ -470,6 +502,7 @@ def dot_product_attention_init_wrapper(fn):
 
     wrapper.__name__ = getattr(fn, "__name__", "wrapper")
     wrapper.__doc__ = getattr(fn, "__doc__", None)
+    wrapper.__wrapped__ = fn
     return wrapper
 
 
