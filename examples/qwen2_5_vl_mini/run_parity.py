@@ -172,6 +172,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--workdir", help="keep everything here (default: a temporary folder, removed)")
+    p.add_argument("--ms-project", help="skip the conversion and run this MindSpore tree instead (e.g. the "
+                                        "hand-written examples/qwen2_5_vl_mini_ms_expected)")
     args = p.parse_args(argv)
     repo_root = os.path.dirname(os.path.dirname(HERE))
     with tempfile.TemporaryDirectory(prefix="qwen_mini_parity_") as tmp:
@@ -182,8 +184,12 @@ def main(argv=None):
             data_json, ckpt_dir = prepare(workdir)
             print(f"training {args.steps} steps with torch ...", flush=True)
             ref = run_torch(data_json, ckpt_dir, args.steps, os.path.join(workdir, "torch.npz"))
-            print("converting with mscore ...", flush=True)
-            converted = convert(os.path.join(workdir, "converted"), repo_root=repo_root)
+            if args.ms_project:
+                converted = os.path.abspath(args.ms_project)
+                print(f"using {converted} (not converted now)", flush=True)
+            else:
+                print("converting with mscore ...", flush=True)
+                converted = convert(os.path.join(workdir, "converted"), repo_root=repo_root)
             left = torch_imports(converted)
             if left:
                 where = ", ".join(f"{f}:{n} ({m})" for f, n, m in left[:6])

@@ -7,7 +7,7 @@ torch would give (MindSpore answers 0 / 1 before initialization, torch raises Va
 group functions (all_reduce, all_gather, broadcast, barrier, new_group, isend/irecv, P2POp, ...) need a multi-rank
 Ascend run, which this harness does not have yet.
 """
-from mscore.parity.case import Case
+from mscore.parity.case import Case, randn
 
 RANK_OR_SINGLE = """
 try:
@@ -27,6 +27,8 @@ CASES = [
          RANK_OR_SINGLE.format(call="torch.distributed.get_world_size()", single=1)),
     Case("torch.distributed.get_world_size",
          RANK_OR_SINGLE.format(call="torch.distributed.get_world_size(None)", single=1)),
+    Case("torch.distributed.get_global_rank", "torch.distributed.get_global_rank(None, 0)"),
+    Case("torch.distributed.get_global_rank", "torch.distributed.get_global_rank(group=None, group_rank=0)"),
     # isend/irecv are passed by reference as the op of a P2POp (a collective call itself needs a process group;
     # MindSpore's CPU build even crashes on one without it)
     Case("torch.distributed.isend", "op = torch.distributed.isend\nout = (callable(op), op is torch.distributed.irecv)"),
@@ -49,4 +51,19 @@ CASES = [
     Case("torch.distributed.Work", "out = torch.distributed.Work", expect="unsupported"),
     Case("torch.distributed.utils._p_assert", "import torch.distributed.utils\n"
          "torch.distributed.utils._p_assert(True, 'ok')\nout = 1", expect="unsupported"),
+    Case("torch.distributed.checkpoint", "import torch.distributed.checkpoint\nout = torch.distributed.checkpoint.FileSystemReader('ckpt')",
+         expect="unsupported"),
+    Case("torch.distributed._shard", "import torch.distributed._shard.metadata\n"
+         "out = torch.distributed._shard.metadata.ShardMetadata", expect="unsupported"),
+    Case("torch.distributed._sharded_tensor", "import torch.distributed._sharded_tensor\n"
+         "out = torch.distributed._sharded_tensor.ShardedTensor", expect="unsupported"),
+    Case("torch.distributed.fsdp", "import torch.distributed.fsdp\nout = torch.distributed.fsdp.FullyShardedDataParallel",
+         expect="unsupported"),
+    Case("torch.distributed.algorithms", "import torch.distributed.algorithms\nout = torch.distributed.algorithms.Join",
+         expect="unsupported"),
+    Case("torch.distributed.Backend", "out = torch.distributed.Backend.GLOO", expect="unsupported"),
+    Case("torch.distributed.ProcessGroupNCCL", "out = torch.distributed.ProcessGroupNCCL.Options()", expect="unsupported"),
+    Case("torch.distributed.ring_exchange", "torch.distributed.ring_exchange(tensor_send_prev=x)\nout = x", x=randn(2),
+         expect="unsupported"),
+    Case("torch.distributed.get_debug_level", "out = torch.distributed.get_debug_level()", expect="unsupported"),
 ]

@@ -8,6 +8,8 @@ CASES = [
     Case("torch.nn.functional.pad", "F.pad(x, (1, 1, 1, 1), 'reflect')", x=randn(1, 2, 3, 3)),
     Case("torch.nn.functional.interpolate", "F.interpolate(x, scale_factor=2.0, mode='nearest')", x=randn(1, 2, 3, 3)),
     Case("torch.nn.functional.interpolate", "F.interpolate(x, size=(4, 5))", x=randn(1, 2, 3, 3)),
+    Case("torch.nn.functional.interpolate", "F.interpolate(x, scale_factor=2, mode='nearest')", x=randn(1, 2, 3, 3)),
+    Case("torch.nn.functional.interpolate", "F.interpolate(x, None, (2, 3))", x=randn(1, 2, 3, 3)),
     Case("torch.nn.functional.interpolate", "F.interpolate(input=x, mode='trilinear', size=(4, 4, 4), align_corners=False)",
          x=randn(1, 2, 2, 3, 3)),
     Case("torch.nn.functional.interpolate", "F.interpolate(x, size=(4, 5), antialias=True, mode='bilinear')",

@@ -74,6 +74,32 @@ class D(nn.Module):
 m = D()
 """
 
+SEQ_ORDERED = """
+from collections import OrderedDict
+
+m = nn.Sequential(OrderedDict([("fc", nn.Linear(3, 4)), ("act", nn.SiLU()), ("out", nn.Linear(4, 2))]))
+"""
+
+LIST_OPS = """
+class L(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        self.layers.append(nn.Linear(3, 3))
+        self.layers.extend([nn.Linear(3, 3), nn.Linear(3, 2)])
+        self.heads = nn.ModuleDict({"x": nn.Linear(2, 2)})
+        self.heads["y"] = nn.Linear(2, 1)
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = layer(x)
+        x = self.layers[-1](x)
+        outs = [head(x) for _, head in self.heads.items()]
+        return outs[0], outs[1], len(self.layers) * x
+
+m = L()
+"""
+
 CASES = [
     ModuleCase("torch.nn.Module", SUBCLASS, inputs=dict(x=randn(2, 4))),
     ModuleCase("torch.nn.Module", EXPLICIT_INIT, inputs=dict(x=randn(2, 3))),
@@ -83,6 +109,8 @@ CASES = [
     ModuleCase("torch.nn.ModuleDict", MODULEDICT_EMPTY, inputs=dict(x=randn(3, 3))),
     ModuleCase("torch.nn.Sequential", "nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))",
                inputs=dict(x=randn(3, 4))),
+    ModuleCase("torch.nn.Sequential", SEQ_ORDERED, inputs=dict(x=randn(2, 3))),
+    ModuleCase("torch.nn.ModuleList", LIST_OPS, inputs=dict(x=randn(2, 3))),
     ModuleCase("torch.nn.Linear", "nn.Linear(4, 3)", inputs=dict(x=randn(2, 4))),
     ModuleCase("torch.nn.Linear", "nn.Linear(in_features=4, out_features=3, bias=False)", inputs=dict(x=randn(2, 5, 4))),
     ModuleCase("torch.nn.Linear", "nn.Linear(4, 3, device='cpu')", inputs=dict(x=randn(2, 4))),

@@ -52,4 +52,14 @@ CASES = [
          "out = torch.utils.data.distributed.DistributedSampler([1, 2], num_replicas=1, rank=0)", expect="unsupported"),
     Case("torch.utils.data.SequentialSampler",
          "import torch.utils.data\nout = torch.utils.data.SequentialSampler([1, 2, 3])", expect="unsupported"),
+    Case("torch.utils.cpp_extension", "import torch.utils.cpp_extension\nout = torch.utils.cpp_extension.load('k', ['k.cpp'])",
+         expect="unsupported"),
+    Case("torch.utils.data.default_collate", "import torch.utils.data\nout = torch.utils.data.default_collate([x, x])",
+         x=randn(2), expect="unsupported"),
+    Case("torch.utils.data.ConcatDataset", "import torch.utils.data\nout = torch.utils.data.ConcatDataset([[1], [2]])",
+         expect="unsupported"),
+    Case("torch.utils.data.Subset", "import torch.utils.data\nout = torch.utils.data.Subset([1, 2, 3], [0, 2])",
+         expect="unsupported"),
+    Case("torch.utils.data.BatchSampler", "import torch.utils.data\n"
+         "out = torch.utils.data.BatchSampler([0, 1, 2], 2, False)", expect="unsupported"),
 ]
