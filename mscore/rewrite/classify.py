@@ -44,7 +44,7 @@ def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str | Non
         return None
     if rule.receivers and receiver not in rule.receivers:
         return None
-    if called != (rule.sig is not None) and not rule.unsupported:
+    if called != (rule.sig is not None or rule.transform is not None) and not rule.unsupported:
         return None
     if rule.unsupported and not called and rule.sig is not None:
         return None
