@@ -9,7 +9,9 @@ differentiate on CPU. The converted code never changes; ``disable()`` restores e
 
 Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU), and every
 replacement re-checks the device target at call time and calls the original op if it is no longer CPU (so
-``set_device('Ascend')`` after ``enable()`` still runs the real kernels).
+``set_device('Ascend')`` after ``enable()`` still runs the real kernels). Works in PyNative and under ``ms.jit``
+for the mint functions and layers; Tensor methods are only replaced in PyNative (graph mode has its own method
+table).
 
 Switching it on without editing code:
 
@@ -20,7 +22,6 @@ Switching it on without editing code:
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import os
 import warnings
@@ -169,21 +170,6 @@ def _signature_for(impl, original):
     return sig
 
 
-def _wrap(impl, original, target, attr):
-    @functools.wraps(impl)
-    def backfilled(*args, **kwargs):
-        if target() != "CPU":
-            return original(*args, **kwargs)
-        return impl(*args, **kwargs)
-
-    backfilled.__signature__ = _signature_for(impl, original)
-    backfilled.__mscore_backfill__ = impl
-    backfilled.__mscore_original__ = original
-    del backfilled.__wrapped__
-    backfilled.__name__ = attr
-    return backfilled
-
-
 def enable() -> bool:
     """Install the CPU implementations. Idempotent. Raises BackfillRefused unless the device target is CPU.
 
@@ -195,14 +181,16 @@ def enable() -> bool:
         raise BackfillRefused(
             f"mscore.backfill is for the MindSpore CPU build only; the device target is {target!r}: "
             "the real mint kernels are used there")
-    getter = _fast_target_getter()
+    from . import _guard
+
+    _guard.set_target_getter(_fast_target_getter())
     saved = []
     try:
         for owner, attr, impl, _label in _plan():
             had_own = attr in vars(owner)
             original = getattr(owner, attr)
             saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
-            setattr(owner, attr, _wrap(impl, original, getter, attr))
+            setattr(owner, attr, _guard.wrap(impl, original, attr, _signature_for(impl, original)))
     except Exception:
         _restore(saved)
         raise
