@@ -190,7 +190,8 @@ def _run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool)
         params = [(n, p) for n, p in m.named_parameters() if p.requires_grad]
         if not grad_inputs and not params:
             return result
-        loss.backward()
+        if loss.requires_grad:     # outputs that do not depend on anything differentiable have zero gradients
+            loss.backward()
         for k in grad_inputs:
             g = tin[k].grad
             result["input_grads"][k] = normalize(g if g is not None else torch.zeros_like(tin[k]))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
+import threading
 import tokenize
 import warnings
 from bisect import bisect_right
@@ -48,22 +50,37 @@ def decode(data: bytes) -> tuple[str, str, str]:
     return text, _SURROGATE.sub("?", text), encoding
 
 
-def parse_unit(segment: str) -> tuple[cst.BaseExpression, bool]:
-    """Parse an expression's source; one that spans lines outside brackets parses once parenthesised."""
+def _first_newline(segment: str) -> str:
+    m = _NEWLINE.search(segment)
+    return m.group(0) if m else "\n"
+
+
+_CONFIGS: dict[str, cst.PartialParserConfig] = {}
+
+
+def parse_unit(segment: str, newline: str = "\n") -> tuple[cst.BaseExpression, bool]:
+    """Parse an expression's source; one that spans lines outside brackets parses once parenthesised.
+
+    ``newline`` is the segment's first line end: libcst keeps a line break that differs from the first one it met
+    as written, and writes the others as the module default, so parsing and rendering (:func:`render`) with it keeps
+    CRLF, CR and mixed line ends byte for byte (with the default ``\\n`` every CRLF in an expression became LF)."""
+    config = _CONFIGS.get(newline)
+    if config is None:   # building one picks a grammar version each time: ~10% of a small unit's cost
+        config = _CONFIGS[newline] = cst.PartialParserConfig(default_newline=newline)
     first = "\n" in segment or "\r" in segment   # likely to need the brackets: try that first
     for wrapped in (first, not first):
         try:
-            return cst.parse_expression(f"({segment})" if wrapped else segment), wrapped
+            return cst.parse_expression(f"({segment})" if wrapped else segment, config), wrapped
         except cst.ParserSyntaxError:
             if wrapped != first:
                 raise
     raise AssertionError("unreachable")
 
 
-def render(node: cst.BaseExpression, wrapped: bool) -> str:
+def render(node: cst.BaseExpression, wrapped: bool, newline: str = "\n") -> str:
     if wrapped and node.lpar and node.rpar:
         node = node.with_changes(lpar=node.lpar[1:], rpar=node.rpar[:-1])
-    return cst.Module(body=[]).code_for_node(node)
+    return cst.Module(body=[], default_newline=newline).code_for_node(node)
 
 
 def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -119,10 +136,50 @@ def convert_source(
             tree = ast.parse(parse_text, filename=path)
     except (SyntaxError, ValueError) as exc:
         return FileResult(path, UNPARSABLE, data, message=f"does not parse: {exc}")
+    except RecursionError:   # CPython's own parser gives up too ("during ast construction")
+        return FileResult(path, UNPARSABLE, data, message="does not parse: nested too deeply for the Python parser")
+    args = (data, text, parse_text, encoding, tree, path, rules, profile, index)
     try:
-        return _convert(data, text, parse_text, encoding, tree, path, rules, profile, index)
+        try:
+            return _convert(*args)
+        except RecursionError:
+            return _with_deep_stack(_convert, *args)
     except Exception as exc:  # a bug in mscore must not lose the file: copy it, report it
         return FileResult(path, ERROR, data, message=f"{type(exc).__name__}: {exc}")
+
+
+_DEEP_STACK = 512 * 1024 * 1024
+_DEEP_LIMIT = 200_000
+
+
+def _with_deep_stack(fn, *args):
+    """Run ``fn`` again in a thread with a large stack and a raised recursion limit: an expression that CPython
+    compiles (a 1,000-term ``a + b + ...``) can still be deeper than the visitors' Python recursion allows."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn(*args)
+        except BaseException as exc:  # handed back to the caller's thread
+            out["error"] = exc
+
+    limit, stack = sys.getrecursionlimit(), threading.stack_size()
+    with _DEEP_LOCK:
+        try:
+            threading.stack_size(_DEEP_STACK)
+            sys.setrecursionlimit(max(limit, _DEEP_LIMIT))
+            worker = threading.Thread(target=run, name="mscore-deep")
+            worker.start()
+            worker.join()
+        finally:
+            sys.setrecursionlimit(limit)
+            threading.stack_size(stack)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+_DEEP_LOCK = threading.Lock()
 
 
 def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index) -> FileResult:
@@ -135,11 +192,16 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
     used: set[str] = set()
     needed_roots: set[str] = set()
     marks: dict[tuple, list[tuple[str, str]]] = {}
+    scope_aliases: dict[int, dict[str, str]] = {}
     for unit in an.units:
         segment = parse_text[unit.start:unit.end]
-        ctx = Ctx(rules, unit.scope.aliases(), profile)
-        node, wrapped = parse_unit(segment)
-        new = render(node.visit(UnitRewriter(ctx)), wrapped)
+        aliases = scope_aliases.get(id(unit.scope))
+        if aliases is None:   # one walk per scope, not per unit: a module scope can bind thousands of names
+            aliases = scope_aliases[id(unit.scope)] = unit.scope.aliases()
+        ctx = Ctx(rules, dict(aliases), profile)
+        nl = _first_newline(segment)
+        node, wrapped = parse_unit(segment, nl)
+        new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)
         if segment != text[unit.start:unit.end]:   # undecodable bytes inside: leave the expression whole
             ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason="expression holds "
                           "undecodable bytes") for ev in ctx.events]
@@ -162,12 +224,16 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
 
     newline = _NEWLINE.search(text).group(0) if _NEWLINE.search(text) else "\n"
     # imports: remove torch names nothing needs; add what the rewrites use
-    for imp in an.torch_imports:
-        new_stmt = imports.rewrite_import(imp, needed_roots)
+    rewritten = [(imp, imports.rewrite_import(imp, needed_roots)) for imp in an.torch_imports]
+    # a block whose statements are all deleted imports keeps a ``pass`` in place of its last one
+    deleted = Counter(imp.block for imp, new_stmt in rewritten if new_stmt == "")
+    last_deleted = {imp.block: imp for imp, new_stmt in rewritten if new_stmt == ""}
+    for imp, new_stmt in rewritten:
         if new_stmt is None:
             continue
         if new_stmt == "":
-            edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block))
+            whole_block = deleted[imp.block] == imp.block_len and last_deleted[imp.block] is imp
+            edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block or whole_block))
         else:
             edits.append((imp.start, imp.end, new_stmt))
     existing = imports.existing_mindspore_bindings(tree)

@@ -50,6 +50,8 @@ class TorchImport:
     bindings: list[tuple[str, str | None]]   # (bound name, torch qualified name or None)
     module_level: bool
     only_stmt_in_block: bool
+    block: int = 0          # identifies the statement list holding it ...
+    block_len: int = 1      # ... and that list's length (a block of only torch imports must keep a statement)
 
 
 @dataclass
@@ -318,6 +320,8 @@ class Locator:
                             bindings=binds,
                             module_level=scope.parent is None,
                             only_stmt_in_block=len(stmts) == 1,
+                            block=id(stmts),
+                            block_len=len(stmts),
                         )
                     )
                 continue
@@ -346,8 +350,15 @@ class Locator:
         while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
             line = body[i].end_lineno + 1
             i += 1
+        # a torch import nested in a module-level block (``if is_torch_available(): import torch``) counts as the
+        # top-level statement holding it: new imports go at column 0 before that statement, never inside its block
+        tops = [(st.decorator_list[0].lineno if getattr(st, "decorator_list", None) else st.lineno, st.end_lineno)
+                for st in body[i:]]
         for imp in self.result.torch_imports:
             if imp.module_level and imp.node.lineno >= line:
+                for first, last in tops:
+                    if first <= imp.node.lineno <= last:
+                        return first
                 return imp.node.lineno
         # otherwise before the first statement after the preamble (keeps comments/shebang at the top in place)
         return body[i].lineno if i < len(body) else line

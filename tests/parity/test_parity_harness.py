@@ -26,7 +26,8 @@ def test_negative_case_fails(case, expected, ms_worker, parity_rules):
 
 
 def _identity(data: bytes, path: str, rules, **_) -> FileResult:
-    return FileResult(path=path, status=UNCHANGED, output=data)
+    """An engine that sees torch.zeros and converts nothing."""
+    return FileResult(path=path, status=UNCHANGED, output=data, seen={"torch.zeros": 1})
 
 
 def test_unconverted_torch_is_blocked_in_worker(ms_worker, parity_rules):
@@ -136,6 +137,12 @@ def test_correct_rules_pass_through_the_engine(wrong_rules, ms_worker):
         assert outcome.passed, outcome.report()
         assert "torch" not in outcome.converted_source.replace("torch_npu", "").replace("import", ""), \
             outcome.converted_source
+
+
+def test_a_case_must_exercise_its_rule(wrong_rules, ms_worker):
+    outcome = run_case(Case("torch.exp", "torch.cat([x])", x=randn(2)), ms_worker, wrong_rules)
+    assert not outcome.passed and outcome.stage == "convert"
+    assert "no reference to torch.exp" in outcome.report() and "torch.cat" in outcome.report()
 
 
 def test_an_out_argument_is_reported_unconverted(wrong_rules, ms_worker):

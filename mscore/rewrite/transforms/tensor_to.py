@@ -14,6 +14,9 @@ from mscore.rewrite.transforms.calls import code, fix_commas, positional
 
 DTYPE_WORDS = ("dtype",)
 DEVICE_WORDS = ("device", "dev", "cuda", "cpu", "npu", "rank", "gpu")
+# what a mindspore dtype is written as: this pass's placeholder, or the names a converted file binds mindspore to
+# (imports.choose_aliases), so converting a converted file again recognises its own output
+_MS_ROOTS = {"__mscore_ms__", "ms", "mindspore", "mscore_ms", "mscore_ms_"}
 _DTYPES = {
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int", "int64",
     "long", "uint8", "bool", "complex64", "complex128", "short",
@@ -25,7 +28,7 @@ def _kind(ctx: Ctx, value: cst.BaseExpression) -> str:
     if isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer)):
         return "device"
     last = text.rsplit(".", 1)[-1].lower()
-    if text.startswith("__mscore_ms__.") and last in _DTYPES:
+    if text.split(".", 1)[0] in _MS_ROOTS and last in _DTYPES:
         return "dtype"
     if isinstance(value, cst.Call):
         inner = code(value.func)
@@ -65,4 +68,9 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
             )
     if dtype is None:
         return func.value
-    return call.with_changes(args=fix_commas([positional(dtype)], [dtype.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))
+    if dtype.keyword is not None and _kind(ctx, dtype.value) != "dtype":
+        # .to(dtype=bool) stays a keyword: made positional, a second pass could not tell it from a device
+        keep = dtype.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    else:
+        keep = positional(dtype)
+    return call.with_changes(args=fix_commas([keep], [dtype.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))
