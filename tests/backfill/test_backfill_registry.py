@@ -90,6 +90,7 @@ DOCUMENTED = {
     "addcdiv": "(input, tensor1, tensor2, *, value=1)",
     "bitwise_not": "(input)",
     "kthvalue": "(input, k, dim=-1, keepdim=False)",
+    "where": "(condition, input=None, other=None)",
     "randint": "(*args, generator=None, dtype=None, device=None)",
 }
 
