@@ -79,7 +79,7 @@ _F_FUNCS = [
     "conv1d", "conv2d", "conv3d", "conv_transpose2d",
     "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     "adaptive_avg_pool3d", "adaptive_max_pool1d", "pad", "unfold", "fold", "interpolate",
-    "cross_entropy", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
 ]
 
 # Ascend-only fused mindspore.ops functions emitted by the torch_npu rules
@@ -105,7 +105,7 @@ _CELLS = {
     "ReplicationPad3d": "replication_pad",
     "ELU": "elu", "Hardtanh": "hardtanh", "ReLU6": "relu6", "LogSigmoid": "logsigmoid", "LogSoftmax": "log_softmax",
     "Mish": "mish", "SELU": "selu", "Threshold": "threshold",
-    "KLDivLoss": "kl_div_loss", "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SoftMarginLoss": "soft_margin_loss",
+    "KLDivLoss": "kl_div_loss", "NLLLoss": "nll_loss", "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SoftMarginLoss": "soft_margin_loss",
     "CosineEmbeddingLoss": "cosine_embedding_loss",
     "Fold": "fold", "Unfold": "unfold", "UpsamplingBilinear2d": "upsampling_bilinear2d", "Upsample": "upsample",
     "Dropout": "dropout", "Dropout2d": "dropout2d",
