@@ -206,6 +206,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason="expression holds "
                           "undecodable bytes") for ev in ctx.events]
             ctx.used = set()
+            new = segment   # what stays in the output (so _still_there finds its torch references)
         elif new != segment:
             edits.append((unit.start, unit.end, new))
         used |= ctx.used
