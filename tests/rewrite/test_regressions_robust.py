@@ -117,3 +117,31 @@ def test_nesting_deeper_than_python_recursion_still_converts(assert_converts):
         "import torch\nx = " + " + ".join(["torch.cat([a])"] * n) + "\n",
         "from mindspore import mint\nx = " + " + ".join(["mint.cat([a])"] * n) + "\n",
     )
+
+
+def test_method_rule_with_qualified_target_is_a_fixed_point(assert_converts, tmp_path):
+    # was: x.norm() -> mint.norm(x), and the second pass took mint.norm(x) for the method x.norm on receiver
+    # `mint`: mint.norm(mint, x). (Tensor.norm -> mindspore.mint.norm is a shipped rule.)
+    from mscore.rewrite.transforms import KNOWN
+    from mscore.rules import load_rule_file
+    from mscore.rules.model import RuleSet
+    from tests.conftest import FIXTURE_RULES
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text(FIXTURE_RULES.read_text() + '\n["Tensor.norm"]\ntarget = "mindspore.mint.norm"\n'
+                     'sig = "(p=\'fro\', dim=None, keepdim=False, dtype=None)"\nstatus = "consistent"\nnote = "x"\n')
+    rules = RuleSet.build(load_rule_file(extra, KNOWN), "extra")
+    assert_converts(
+        """\
+        import torch
+        n = x.norm(2)
+        d = torch.cuda.current_device()
+        """,
+        """\
+        from mindspore import mint
+        import torch
+        n = mint.norm(x, 2)
+        d = torch.cuda.current_device()  # mscore: unconverted torch.cuda.current_device: no device index on MindSpore
+        """,
+        rules=rules,
+    )
