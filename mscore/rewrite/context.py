@@ -62,3 +62,7 @@ class Ctx:
 
 class Unconvertible(Exception):
     """Raised by a transform: leave the call as it is, for this reason."""
+
+
+class SignatureMismatch(Unconvertible):
+    """The call's arguments do not bind to the rule's torch signature."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
-from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.context import Ctx, SignatureMismatch, Unconvertible
 from mscore.rewrite.transforms import CALL_TRANSFORMS, calls
 
 
@@ -181,6 +181,14 @@ class UnitRewriter(cst.CSTTransformer):
                 out = calls.emit_method(ctx, rule, call)
             else:
                 out = calls.emit_function(ctx, rule, call, m.suffix)
+        except SignatureMismatch as exc:
+            ctx.used = used_before
+            if method and rule.target == rule.method_name:
+                # x.softmax(axis=-1): the same method name with the target's arguments, i.e. this rule's own
+                # output (or no torch call at all): not a torch reference, as for identity rules
+                return call
+            ctx.fail(m.api, str(exc), root)
+            return call
         except Unconvertible as exc:
             ctx.used = used_before
             ctx.fail(m.api, str(exc), root)

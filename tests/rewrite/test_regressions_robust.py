@@ -145,3 +145,30 @@ def test_method_rule_with_qualified_target_is_a_fixed_point(assert_converts, tmp
         """,
         rules=rules,
     )
+
+
+def test_same_name_method_with_renamed_args_is_a_fixed_point(assert_converts, tmp_path):
+    # was: x.softmax(dim=-1) -> x.softmax(axis=-1) (a shipped rule renames dim to axis), and the second pass
+    # reported the output as a torch call that does not match torch's signature, adding a marker
+    from mscore.rewrite.transforms import KNOWN
+    from mscore.rules import load_rule_file
+    from mscore.rules.model import RuleSet
+    from tests.conftest import FIXTURE_RULES
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text(FIXTURE_RULES.read_text() + '\n["Tensor.softmax"]\ntarget = "softmax"\n'
+                     'sig = "(dim, dtype=None)"\nrename = { dim = "axis" }\nstatus = "consistent"\nnote = "x"\n')
+    rules = RuleSet.build(load_rule_file(extra, KNOWN), "extra")
+    assert_converts(
+        """\
+        import torch
+        p = x.softmax(dim=-1)
+        d = torch.cuda.current_device()
+        """,
+        """\
+        import torch
+        p = x.softmax(axis=-1)
+        d = torch.cuda.current_device()  # mscore: unconverted torch.cuda.current_device: no device index on MindSpore
+        """,
+        rules=rules,
+    )
