@@ -223,9 +223,12 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
     dst = Path(dst)
     check_destination(result.root, dst)
     if result.single_file:
-        _write_file_atomic(dst, result.files[0].output, result.root)
-        if report_json is not None:
-            _write_file_atomic(dst.with_name(dst.name + ".mscore.json"), report_json, None)
+        try:
+            _write_file_atomic(dst, result.files[0].output, result.root)
+            if report_json is not None:
+                _write_file_atomic(dst.with_name(dst.name + ".mscore.json"), report_json, None)
+        except OSError as exc:   # e.g. --out below a regular file: one line, not a traceback
+            raise TreeError(f"cannot write {dst}: {exc.strerror or exc}") from None
         return
     digest = result_digest(result)
     if dst.exists():
