@@ -247,6 +247,7 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         os.chmod(tmp, 0o777 & ~umask)
     except OSError as exc:
         raise TreeError(f"cannot write to {parent}: {exc.strerror}") from None
+    old: Path | None = None
     try:
         for f in result.files:
             target = tmp / f.path
@@ -256,7 +257,6 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         if report_json is not None:
             (tmp / REPORT_NAME).write_bytes(report_json)
         _write_stamp(tmp, digest, result)
-        old = None
         if dst.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dst.name}.old-", dir=parent))
             old.rmdir()
@@ -265,11 +265,23 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _settle(tmp, dst, old)
         raise TreeError(f"writing {dst} failed, nothing changed: {exc.strerror or exc}") from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _settle(tmp, dst, old)
         raise
+
+
+def _settle(tmp: Path, dst: Path, old: Path | None) -> None:
+    """After a failure or an interrupt (Ctrl-C can land between the two renames, or during the clean-up), leave
+    ``dst`` whole: the previous output put back if the new one is not in place yet, else the new one; nothing
+    left beside it."""
+    if old is not None and old.exists():
+        if not dst.exists():
+            os.rename(old, dst)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def result_digest(result: TreeResult) -> str:
