@@ -4,7 +4,8 @@
 
 Prints the reference-weighted percentage of the top rows of torch_api_usage_mindspeed_mm_stack.csv whose API has a
 rule that is not `unsupported` and at least one parity case expected to pass, then the missing rows by weight.
-(Cases are counted, not run: the parity suite is what proves them.)
+Rules listed in a case module's COVERED_ELSEWHERE count as proven by those tests. Cases are counted, not run; with --junit (a `pytest tests/parity --junitxml=FILE` report) only cases that passed
+in that run count (and COVERED_ELSEWHERE tests must have passed in it).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from mscore.parity import coverage as cv  # noqa: E402
-from mscore.parity.collect import default_cases_dir, load_cases  # noqa: E402
+from mscore.parity.collect import default_cases_dir, load_cases, load_elsewhere  # noqa: E402
 
 
 def parse_args(argv):
@@ -28,6 +29,8 @@ def parse_args(argv):
     p.add_argument("--rules", type=Path, default=None, help="rule directory (default: rules/)")
     p.add_argument("--cases", type=Path, default=None, help="parity case directory (default: tests/parity/cases)")
     p.add_argument("--exclusions", type=Path, default=None, help="default: rules/coverage/exclusions.toml")
+    p.add_argument("--junit", type=Path, default=None,
+                   help="count only cases that passed in this parity run (pytest tests/parity --junitxml=FILE)")
     p.add_argument("--missing", type=int, default=40, help="missing rows listed (0: all; default %(default)s)")
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of tables")
     return p.parse_args(argv)
@@ -48,15 +51,18 @@ def main(argv=None) -> int:
         exclusions = cv.load_exclusions(args.exclusions or cv.default_exclusions_path())
         rules = load_rules(args.rules)
         entries = load_cases(args.cases or default_cases_dir())
+        elsewhere, _ = load_elsewhere(args.cases or default_cases_dir())
+        junit = cv.read_junit(args.junit) if args.junit else None
     except (cv.CoverageInputError, RuleFileError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     broken = [e for e in entries if e.error]
-    cov = cv.compute(rows, rules, entries, exclusions)
+    cov = cv.compute(rows, rules, entries, exclusions, elsewhere=elsewhere, junit=junit)
     if args.json:
         print(json.dumps({
             "csv": str(csv_path), "top": len(rows), "percent": round(cov.percent, 2), "covered": cov.covered,
-            "total": cov.total, "excluded": [r.row.api for r in cov.excluded()],
+            "total": cov.total, "cases": "passed in " + str(args.junit) if args.junit else "present (not run)",
+            "excluded": [r.row.api for r in cov.excluded()],
             "missing": [{"api": r.row.api, "count": r.row.count, "status": r.status} for r in cov.missing()],
             "broken_case_modules": sorted({e.module for e in broken}),
         }, indent=2))
@@ -64,10 +70,18 @@ def main(argv=None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    con = Console()
+    con = Console() if sys.stdout.isatty() else Console(width=140)
     con.print(f"[bold]native coverage: {cov.percent:.1f}%[/bold] of {cov.total:,} references "
               f"({cov.covered:,} covered) in the top {len(rows)} rows of {csv_path.name}"
-              + (f"; {len(cov.excluded())} rows excluded" if cov.excluded() else ""))
+              + (f"; {len(cov.excluded())} rows excluded" if cov.excluded() else "")
+              + (f"; cases that passed in {args.junit}" if args.junit else "; cases counted, not run (see --junit)"))
+    counts: dict[str, list[int]] = {}
+    for r in cov.rows:
+        c = counts.setdefault(r.status, [0, 0])
+        c[0] += 1
+        c[1] += r.row.count
+    con.print("rows: " + "; ".join(f"{status} {n} ({refs:,} refs)" for status, (n, refs) in
+                                   sorted(counts.items(), key=lambda kv: -kv[1][1])))
     if broken:
         con.print(f"[red]{len(broken)} broken case module entr(ies) ignored:[/red] "
                   + ", ".join(sorted({e.module for e in broken})))
@@ -76,15 +90,15 @@ def main(argv=None) -> int:
     table = Table(title=f"missing rows by weight ({len(shown)} of {len(missing)})")
     for col, just in (("#", "right"), ("api", "left"), ("refs", "right"), ("% of total", "right"),
                       ("kind", "left"), ("why", "left")):
-        table.add_column(col, justify=just)
+        table.add_column(col, justify=just, no_wrap=col in ("api", "refs", "kind"))
     for i, r in enumerate(shown, start=1):
         share = 100.0 * r.row.count / cov.total if cov.total else 0.0
-        why = r.status + (f": {r.detail}" if r.status == cv.UNSUPPORTED and r.detail else "")
+        why = r.status + (f": {r.detail}" if r.status in (cv.UNSUPPORTED, cv.FAILING) and r.detail else "")
         table.add_row(str(i), r.row.api, f"{r.row.count:,}", f"{share:.2f}", r.row.kind, why)
     con.print(table)
     if cov.excluded():
         ex = Table(title="excluded rows (not torch)")
-        ex.add_column("api")
+        ex.add_column("api", no_wrap=True)
         ex.add_column("refs", justify="right")
         ex.add_column("reason")
         for r in cov.excluded():

@@ -117,15 +117,15 @@ class UserError(Exception):
 
 
 def cmd_convert(args, console) -> int:
-    from mscore.report import Report
-    from mscore.tree import check_destination, convert_tree, write_tree
-
     if getattr(args, "repo", None):
         if args.src is not None:
             raise UserError("give either SRC or --repo, not both")
-        from mscore.pipeline.run import run_from_args
+        from mscore.pipeline.run import run_from_args   # before the engine import: a no-op re-run stays fast
 
         return run_from_args(args, console)
+    from mscore.report import Report
+    from mscore.tree import check_destination, convert_tree, write_tree
+
     if args.src is None:
         raise UserError("nothing to convert: give SRC (a directory or .py file) or --repo NAME")
     if not args.src.exists():

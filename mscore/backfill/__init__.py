@@ -3,7 +3,8 @@
 The converted code targets ``mindspore.mint.*`` (right on Ascend). The 2.10 CPU wheel lacks many mint kernels
 ("kernel unregistered", "only supports Ascend", "Create kernelmod ... failed"). ``enable()`` replaces exactly those
 callables -- functions in ``mint``, ``mint.nn.functional``, ``mint.special``, ``mint.linalg``, the ``construct`` of
-``mint.nn`` layers and a few ``Tensor`` methods (in-place ones included) -- with composites of ops that run and
+``mint.nn`` layers, a few ``Tensor`` methods (in-place ones included) and the fused ``mindspore.ops`` functions
+the torch_npu rules emit -- with composites of ops that run and
 differentiate on CPU. The converted code never changes; ``disable()`` restores every original.
 
 Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU), and every
@@ -57,12 +58,12 @@ def _fast_target_getter():
 # --------------------------------------------------------------------------------------------------- the table
 # mint top-level functions: name -> implementation in _mint (or _functional for the conv2d alias)
 _MINT_FUNCS = [
-    "mm", "addmm", "baddbmm", "addbmm", "addmv", "mv", "dot", "outer", "einsum", "inverse", "trace", "diag",
+    "mm", "addmm", "baddbmm", "addbmm", "addmv", "mv", "dot", "vdot", "outer", "einsum", "inverse", "trace", "diag",
     "stack", "roll", "tril", "clone", "take", "index_select", "index_add", "scatter_add", "repeat_interleave",
     "arange", "full", "full_like", "ones_like", "zeros_like", "linspace",
     "rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm", "normal", "bernoulli",
     "multinomial",
-    "cumsum", "cummin", "var", "std", "var_mean", "std_mean", "logsumexp", "argmax", "argmin", "topk", "sort",
+    "cumsum", "cummin", "var", "std", "var_mean", "std_mean", "logsumexp", "argmax", "argmin", "topk", "kthvalue", "sort",
     "argsort", "median", "count_nonzero", "histc", "bincount", "unique", "norm",
     "addcmul", "addcdiv", "acos", "arccos", "acosh", "arccosh", "asin", "arcsin", "asinh", "arcsinh", "atan",
     "arctan", "atan2", "arctan2", "log2", "log10", "exp2", "logaddexp", "logaddexp2", "frac", "isneginf", "equal",
@@ -76,9 +77,12 @@ _F_FUNCS = [
     "layer_norm", "normalize", "batch_norm", "embedding", "one_hot", "dropout", "dropout2d",
     "conv1d", "conv2d", "conv3d", "conv_transpose2d",
     "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "adaptive_avg_pool3d", "adaptive_max_pool1d", "pad", "unfold", "fold",
+    "adaptive_avg_pool3d", "adaptive_max_pool1d", "pad", "unfold", "fold", "interpolate",
     "cross_entropy", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
 ]
+
+# Ascend-only fused mindspore.ops functions emitted by the torch_npu rules
+_OPS = ["rms_norm", "add_rms_norm", "swiglu", "rotary_position_embedding"]
 
 _LINALG = {"vector_norm": "vector_norm", "matrix_norm": "matrix_norm", "norm": "linalg_norm", "inv": "inv",
            "qr": "qr"}
@@ -102,47 +106,56 @@ _CELLS = {
     "Mish": "mish", "SELU": "selu", "Threshold": "threshold",
     "KLDivLoss": "kl_div_loss", "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SoftMarginLoss": "soft_margin_loss",
     "CosineEmbeddingLoss": "cosine_embedding_loss",
-    "Fold": "fold", "Unfold": "unfold", "UpsamplingBilinear2d": "upsampling_bilinear2d",
+    "Fold": "fold", "Unfold": "unfold", "UpsamplingBilinear2d": "upsampling_bilinear2d", "Upsample": "upsample",
     "Dropout": "dropout", "Dropout2d": "dropout2d",
 }
 
 _TENSOR = [
     "add_", "sub_", "mul_", "div_", "exp_", "log_", "floor_", "sigmoid_", "erfinv_", "zero_", "fill_",
     "masked_fill_", "clamp_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_", "index_fill_",
-    "scatter_", "clone", "repeat", "roll", "new_full",
+    "scatter_", "clone", "repeat", "roll", "new_full", "scatter_add", "index_add", "index_add_", "index_copy_",
+    "index_fill", "index_put_",
 ]
 
 
 def _plan():
-    """[(owner, attr, impl, kind)] for everything enable() patches. kind: 'func' | 'method'."""
+    """[(owner, attr, impl, label)] for everything enable() patches; label is the public dotted name."""
     import mindspore as ms
     from mindspore import mint
     import mindspore.mint.nn.functional as mF
 
-    from . import _cells, _functional, _mint, _tensor
+    from mindspore import ops
+
+    from . import _cells, _functional, _mint, _ops, _tensor
 
     mods = {"_mint": _mint, "_functional": _functional}
     plan = []
     for name in _MINT_FUNCS:
         if hasattr(mint, name):
-            plan.append((mint, name, getattr(_mint, _MINT_ALIASES.get(name, name)), "func"))
+            plan.append((mint, name, getattr(_mint, _MINT_ALIASES.get(name, name)), f"mindspore.mint.{name}"))
     if hasattr(mint, "conv2d"):
-        plan.append((mint, "conv2d", _functional.conv2d, "func"))
+        plan.append((mint, "conv2d", _functional.conv2d, "mindspore.mint.conv2d"))
     for name in _F_FUNCS:
         if hasattr(mF, name):
-            plan.append((mF, name, getattr(_functional, name), "func"))
+            plan.append((mF, name, getattr(_functional, name), f"mindspore.mint.nn.functional.{name}"))
+    if hasattr(mF, "adaptive_avg_pool3d_ext"):
+        plan.append((mF, "adaptive_avg_pool3d_ext", _functional.adaptive_avg_pool3d,
+                     "mindspore.mint.nn.functional.adaptive_avg_pool3d_ext"))
+    for name in _OPS:
+        if hasattr(ops, name):
+            plan.append((ops, name, getattr(_ops, name), f"mindspore.ops.{name}"))
     for name, impl in _LINALG.items():
         if hasattr(mint.linalg, name):
-            plan.append((mint.linalg, name, getattr(_functional, impl), "func"))
+            plan.append((mint.linalg, name, getattr(_functional, impl), f"mindspore.mint.linalg.{name}"))
     for name, (mod, impl) in _SPECIAL.items():
         if hasattr(mint.special, name):
-            plan.append((mint.special, name, getattr(mods[mod], impl), "func"))
+            plan.append((mint.special, name, getattr(mods[mod], impl), f"mindspore.mint.special.{name}"))
     for cls_name, impl in _CELLS.items():
         cls = getattr(mint.nn, cls_name, None)
         if cls is not None:
-            plan.append((cls, "construct", getattr(_cells, impl), "method"))
+            plan.append((cls, "construct", getattr(_cells, impl), f"mindspore.mint.nn.{cls_name}.construct"))
     for name in _TENSOR:
-        plan.append((ms.Tensor, name, getattr(_tensor, name), "method"))
+        plan.append((ms.Tensor, name, getattr(_tensor, name), f"mindspore.Tensor.{name}"))
     return plan
 
 
@@ -156,7 +169,7 @@ def _signature_for(impl, original):
     return sig
 
 
-def _wrap(impl, original, target):
+def _wrap(impl, original, target, attr):
     @functools.wraps(impl)
     def backfilled(*args, **kwargs):
         if target() != "CPU":
@@ -167,6 +180,7 @@ def _wrap(impl, original, target):
     backfilled.__mscore_backfill__ = impl
     backfilled.__mscore_original__ = original
     del backfilled.__wrapped__
+    backfilled.__name__ = attr
     return backfilled
 
 
@@ -184,11 +198,11 @@ def enable() -> bool:
     getter = _fast_target_getter()
     saved = []
     try:
-        for owner, attr, impl, _kind in _plan():
+        for owner, attr, impl, _label in _plan():
             had_own = attr in vars(owner)
             original = getattr(owner, attr)
             saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
-            setattr(owner, attr, _wrap(impl, original, getter))
+            setattr(owner, attr, _wrap(impl, original, getter, attr))
     except Exception:
         _restore(saved)
         raise
@@ -225,14 +239,7 @@ def is_enabled() -> bool:
 def covered() -> list[str]:
     """Dotted names of everything enable() replaces (e.g. 'mindspore.mint.mm', 'mindspore.mint.nn.GELU.construct',
     'mindspore.Tensor.add_')."""
-    out = []
-    for owner, attr, _impl, _kind in _plan():
-        if isinstance(owner, type):
-            base = "mindspore.Tensor" if owner.__name__ == "Tensor" else f"mindspore.mint.nn.{owner.__name__}"
-        else:
-            base = owner.__name__
-        out.append(f"{base}.{attr}")
-    return out
+    return [label for *_rest, label in _plan()]
 
 
 def _autoload():

@@ -151,16 +151,16 @@ def kl_div_loss(self, input, target):
     return F.kl_div(input, target, self.reduction, self.log_target)
 
 
-def l1_loss(self, input, target):
-    return F.l1_loss(input, target, self.reduction)
+def l1_loss(self, logits, labels):
+    return F.l1_loss(logits, labels, self.reduction)
 
 
 def mse_loss(self, input, target):
     return F.mse_loss(input, target, self.reduction)
 
 
-def soft_margin_loss(self, input, target):
-    return F.soft_margin_loss(input, target, self.reduction)
+def soft_margin_loss(self, logits, labels):
+    return F.soft_margin_loss(logits, labels, self.reduction)
 
 
 def cosine_embedding_loss(self, input1, input2, target):
@@ -185,3 +185,8 @@ def dropout(self, input):
 
 def dropout2d(self, input):
     return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+def upsample(self, input):
+    return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                         self.recompute_scale_factor)

@@ -101,14 +101,18 @@ def selu(input):
     return scale * ops.where(input > 0, input, alpha * ops.expm1(input))
 
 
-def threshold(input, threshold, value, inplace=False):
+def _threshold(input, threshold, value, inplace):
     x = snapshot(input) if inplace else input
     out = ops.where(x > threshold, x, ops.full_like(x, value))
     return inplace_update(input, out) if inplace else out
 
 
-def threshold_(input, threshold_, value):
-    return threshold(input, threshold_, value, True)
+def threshold(input, threshold, value, inplace=False):
+    return _threshold(input, threshold, value, inplace)
+
+
+def threshold_(input, threshold, value):
+    return _threshold(input, threshold, value, True)
 
 
 # ---------------------------------------------------------------------------------------------------- norms
@@ -428,7 +432,51 @@ def pad(input, pad, mode="constant", value=None):
                 parts.append(ops.narrow(out, d, 0, b))
             out = ops.cat(parts, d) if len(parts) > 1 else out
         return out
+    if mode in ("reflect", "replicate") and len(pad) > 4:  # the CPU PadV3 kernel stops at 4-D input
+        return _pad_by_gather(input, pad, mode)
     return ops.pad(input, pad, mode)
+
+
+def _pad_by_gather(input, pad, mode):
+    out = input
+    for i in range(len(pad) // 2):
+        d = input.ndim - 1 - i
+        a, b = pad[2 * i], pad[2 * i + 1]
+        if not a and not b:
+            continue
+        n = out.shape[d]
+        pos = list(range(-a, n + b))
+        if mode == "reflect":
+            idx = [(-p if p < 0 else (2 * (n - 1) - p if p >= n else p)) for p in pos]
+        else:
+            idx = [min(max(p, 0), n - 1) for p in pos]
+        out = ops.gather(out, ms.Tensor(idx, ms.int64), d)
+    return out
+
+
+def _mint_original(name):
+    import mindspore.mint.nn.functional as mF
+
+    fn = getattr(mF, name)
+    return getattr(fn, "__mscore_original__", fn)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None):
+    spatial = input.ndim - 2
+    if size is None:
+        if scale_factor is None:
+            raise ValueError("interpolate(): either size or scale_factor should be defined")
+        scales = tuple_n(scale_factor, spatial)
+        size = tuple(int(math.floor(float(n) * float(s))) for n, s in zip(input.shape[2:], scales))
+    else:
+        size = tuple(int(v) for v in tuple_n(size, spatial))
+    if mode in ("nearest", "trilinear"):  # these CPU kernels exist; they only reject an int scale_factor
+        return _mint_original("interpolate")(input, size, None, mode, align_corners, None)
+    if mode in ("linear", "bilinear", "area", "nearest-exact"):
+        ac = None if mode in ("area", "nearest-exact") else bool(align_corners)
+        return ops.interpolate(input, size, None, mode, ac)
+    raise NotImplementedError(f"mscore.backfill: interpolate(mode={mode!r}) has no CPU implementation matching torch")
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):

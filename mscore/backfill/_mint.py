@@ -53,6 +53,12 @@ def dot(input, other):
     return (input * other).sum()
 
 
+def vdot(input, other):
+    if input.dtype in (ms.complex64, ms.complex128):
+        return (ops.conj(input) * other).sum()
+    return (input * other).sum()
+
+
 def outer(input, vec2):
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
@@ -475,6 +481,14 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 def sort(input, *, dim=-1, descending=False, stable=False):
     v, i = ops.sort(input, dim, descending)
     return v, long(i)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    v, i = ops.sort(input, dim)
+    d = dim % max(input.ndim, 1)
+    v = ops.narrow(v, d, k - 1, 1)
+    i = long(ops.narrow(i, d, k - 1, 1))
+    return (v, i) if keepdim else (v.squeeze(d), i.squeeze(d))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):

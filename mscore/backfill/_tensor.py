@@ -9,6 +9,7 @@ Parameters too, and is differentiable) and return ``self``.
 from __future__ import annotations
 
 import mindspore as ms
+import numpy as np
 from mindspore import ops
 
 from . import _mint as M
@@ -101,12 +102,7 @@ def exponential_(self, lambd=1, *, generator=None):
 
 
 def index_fill_(self, dim, index, value):
-    dim = dim % max(self.ndim, 1)
-    shape = [1] * self.ndim
-    shape[dim] = self.shape[dim]
-    hit = ops.one_hot(long(index).reshape(-1), self.shape[dim]).sum(0) > 0
-    hit = ops.broadcast_to(hit.reshape(shape), self.shape)
-    return inplace_update(self, ops.masked_fill(snapshot(self), hit, _scalar(value)))
+    return inplace_update(self, _index_fill(snapshot(self), dim, index, value))
 
 
 def scatter_(self, dim, index, src):
@@ -135,3 +131,58 @@ def roll(self, shifts, dims=None):
 
 def new_full(self, size, fill_value, *, dtype=None):
     return M.full(size, fill_value, dtype=self.dtype if dtype is None else dtype)
+
+
+def scatter_add(self, dim, index, src):
+    return M.scatter_add(self, dim, index, src)
+
+
+def index_add(self, dim, index, source, *, alpha=1):
+    if is_tensor(dim):  # MindSpore's older overload: index_add(indices, y, axis)
+        return M.index_add(self, source, dim, index, alpha=alpha)
+    return M.index_add(self, dim, index, source, alpha=alpha)
+
+
+def index_add_(self, dim, index, source, *, alpha=1):
+    return inplace_update(self, M.index_add(snapshot(self), dim, index, source, alpha=alpha))
+
+
+def index_copy_(self, dim, index, tensor):
+    dim = dim % max(self.ndim, 1)
+    full_index = M._expand_index(index, tensor, dim)
+    return inplace_update(self, ops.tensor_scatter_elements(snapshot(self), full_index, tensor.astype(self.dtype),
+                                                            dim))
+
+
+def _index_fill(x, dim, index, value):
+    dim = dim % max(x.ndim, 1)
+    shape = [1] * x.ndim
+    shape[dim] = x.shape[dim]
+    hit = ops.one_hot(long(index).reshape(-1), x.shape[dim]).sum(0) > 0
+    hit = ops.broadcast_to(hit.reshape(shape), x.shape)
+    if is_tensor(value):
+        value = value.astype(x.dtype)
+    return ops.masked_fill(x, hit, _scalar(value))
+
+
+def index_fill(self, axis, index, value):
+    return _index_fill(self, axis, index, value)
+
+
+def index_put_(self, indices, values, accumulate=False):
+    indices = tuple(indices)
+    if len(indices) == 1 and indices[0].dtype == ms.bool_:
+        if accumulate:
+            raise NotImplementedError("mscore.backfill: Tensor.index_put_ with a bool mask and accumulate=True")
+        self[indices[0]] = values
+        return self
+    idx = [long(i) % self.shape[d] for d, i in enumerate(indices)]
+    shape = np.broadcast_shapes(*[tuple(i.shape) for i in idx])
+    idx = [ops.broadcast_to(i, shape) for i in idx]
+    coords = ops.stack(idx, -1)
+    upd_shape = tuple(shape) + tuple(self.shape[len(idx):])
+    v = values.astype(self.dtype) if is_tensor(values) else ms.Tensor(values, self.dtype)
+    v = ops.broadcast_to(v, upd_shape)
+    src = snapshot(self)
+    new = ops.tensor_scatter_add(src, coords, v) if accumulate else ops.tensor_scatter_update(src, coords, v)
+    return inplace_update(self, new)

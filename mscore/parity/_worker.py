@@ -67,7 +67,10 @@ def _startup(device: str) -> dict:
     os.environ.setdefault("GLOG_v", "4")
     import mindspore as ms
 
-    ms.set_device(device)
+    if device == "CPU":
+        ms.set_device(device)
+    else:
+        ms.set_device(device, int(os.environ.get("MSCORE_PARITY_DEVICE_ID", "0")))
     ms.runtime.launch_blocking()
     info = {"device": device, "mindspore": ms.__version__, "pid": os.getpid(), "backfill": "off"}
     if device == "CPU":
@@ -123,4 +126,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)   # skip MindSpore's slow interpreter teardown: the worker holds no state worth saving

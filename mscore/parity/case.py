@@ -10,11 +10,12 @@ import ast
 import keyword
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mscore.parity.values import Arr, to_seed
+from mscore.parity.values import Arr, from_numpy, to_seed
 
 DEFAULT_ATOL = 1e-6
 DEFAULT_RTOL = 1e-5
@@ -134,6 +135,8 @@ def materialize(value: Any, key: str) -> Any:
     """Generators -> :class:`Arr` (recursively through lists / tuples / dicts); anything else is kept as is."""
     if isinstance(value, Gen):
         return value.make(key)
+    if isinstance(value, np.ndarray):
+        return from_numpy(np.ascontiguousarray(value))
     if isinstance(value, (list, tuple)):
         items = [materialize(v, f"{key}[{i}]") for i, v in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)
@@ -170,7 +173,12 @@ def _assigns(tree: ast.AST, name: str) -> bool:
 def _caller() -> str:
     """``file:line`` of the case constructor call (for failure messages)."""
     f = sys._getframe(2)
-    return f"{f.f_code.co_filename}:{f.f_lineno}"
+    path = Path(f.f_code.co_filename)
+    try:
+        path = path.resolve().relative_to(Path(__file__).resolve().parents[2])
+    except ValueError:
+        pass
+    return f"{path}:{f.f_lineno}"
 
 
 def _header(text: str) -> str:

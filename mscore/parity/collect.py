@@ -76,6 +76,51 @@ def load_cases(cases_dir: Path | None = None, pattern: str = "cases_*.py") -> li
     return entries
 
 
+def load_elsewhere(cases_dir: Path | None = None, pattern: str = "cases_*.py") -> tuple[dict[str, list[str]], list[str]]:
+    """``COVERED_ELSEWHERE = {api: ["tests/x/test_y.py::test_z", ...]}`` from the case modules: rules whose torch
+    side cannot run in this harness even with ``reference=`` are proven by the listed tests instead. Returns the
+    merged mapping and the problems found (malformed entries, listed tests that do not exist)."""
+    import ast
+
+    cases_dir = cases_dir or default_cases_dir()
+    root = repo_root()
+    merged: dict[str, list[str]] = {}
+    problems: list[str] = []
+    defined: dict[str, set[str]] = {}
+    for path in sorted(cases_dir.glob(pattern)):
+        try:
+            mod = _load_module(path)
+        except Exception:  # noqa: BLE001 - reported by load_cases
+            continue
+        elsewhere = getattr(mod, "COVERED_ELSEWHERE", None)
+        if elsewhere is None:
+            continue
+        if not isinstance(elsewhere, dict):
+            problems.append(f"{path}: COVERED_ELSEWHERE must be a dict {{api: [pytest node ids]}}")
+            continue
+        for api, ids in elsewhere.items():
+            if not isinstance(api, str) or not isinstance(ids, (list, tuple)) or not ids \
+                    or not all(isinstance(i, str) and "::" in i for i in ids):
+                problems.append(f"{path}: COVERED_ELSEWHERE[{api!r}] must be a non-empty list of 'file.py::test' ids")
+                continue
+            for node in ids:
+                file, _, func = node.partition("::")
+                func = func.split("[", 1)[0].split("::")[-1]
+                if file not in defined:
+                    target = root / file
+                    try:
+                        tree = ast.parse(target.read_text(encoding="utf-8"))
+                    except (OSError, SyntaxError):
+                        defined[file] = set()
+                    else:
+                        defined[file] = {n.name for n in ast.walk(tree)
+                                         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                if func not in defined[file]:
+                    problems.append(f"{path}: COVERED_ELSEWHERE[{api!r}] lists {node}, which does not exist")
+            merged.setdefault(api, []).extend(ids)
+    return merged, problems
+
+
 def cases_by_api(entries: list[CaseEntry]) -> dict[str, list[CaseEntry]]:
     out: dict[str, list[CaseEntry]] = {}
     for e in entries:

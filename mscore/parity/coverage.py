@@ -29,6 +29,7 @@ EXCLUDED = "excluded"
 NO_RULE = "no rule"
 UNSUPPORTED = "unsupported"
 NO_CASE = "no passing case"
+FAILING = "case failed"          # with a junit report: pass cases exist but none passed in that run
 
 
 class CoverageInputError(ValueError):
@@ -151,7 +152,55 @@ class Coverage:
         return [r for r in self.rows if r.status == EXCLUDED]
 
 
-def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: dict[str, Exclusion]) -> Coverage:
+@dataclass
+class JUnitResults:
+    case_ids: set[str]                 # test_parity ids that passed (torch.cat:0)
+    nodes: dict[str, bool]             # node id (file.py::test or file.py::test[param]) -> passed
+
+    def node_passed(self, node: str) -> bool:
+        """An id without parameters passes when every parametrization of it ran and passed."""
+        if node in self.nodes:
+            return self.nodes[node]
+        runs = [ok for n, ok in self.nodes.items() if n.split("[", 1)[0] == node]
+        return bool(runs) and all(runs)
+
+
+def read_junit(junit_xml: Path) -> JUnitResults:
+    """A ``pytest --junitxml`` report: which parity cases and which tests passed."""
+    import xml.etree.ElementTree as ET
+
+    if not junit_xml.is_file():
+        raise CoverageInputError(f"{junit_xml}: junit report not found")
+    try:
+        root = ET.parse(junit_xml).getroot()
+    except ET.ParseError as exc:
+        raise CoverageInputError(f"{junit_xml}: not a junit XML report: {exc}") from None
+    res = JUnitResults(set(), {})
+    for tc in root.iter("testcase"):
+        name = tc.get("name", "")
+        ok = not any(child.tag in ("failure", "error", "skipped") for child in tc)
+        classname = tc.get("classname", "")
+        if classname:
+            res.nodes[classname.replace(".", "/") + ".py::" + name] = ok
+        if ok and name.startswith("test_parity[") and name.endswith("]"):
+            res.case_ids.add(name[len("test_parity["):-1])
+    return res
+
+
+def passed_case_ids(junit_xml: Path) -> set[str]:
+    """Case ids (``torch.cat:0``) whose ``test_parity`` test passed in a ``pytest --junitxml`` report."""
+    return read_junit(junit_xml).case_ids
+
+
+def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: dict[str, Exclusion],
+            passed_ids: set[str] | None = None, elsewhere: dict[str, list[str]] | None = None,
+            junit: JUnitResults | None = None) -> Coverage:
+    """``passed_ids`` (from :func:`passed_case_ids`): count only cases that passed in that parity run.
+    ``elsewhere`` (``COVERED_ELSEWHERE`` of the case modules): rules proven by other tests; with ``junit`` those
+    tests must have passed in that run."""
+    elsewhere = elsewhere or {}
+    if junit is not None and passed_ids is None:
+        passed_ids = junit.case_ids
     by_api = {r.api: r for r in rules.all()}
     cases = cases_by_api(entries)
     cov = Coverage()
@@ -165,9 +214,17 @@ def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: d
         elif rule.unsupported:
             cov.rows.append(RowStatus(row, UNSUPPORTED, rule.note))
         else:
-            passing = [e for e in cases.get(row.api, []) if e.case.expect == "pass" and not e.case.problems()]
+            candidates = [e for e in cases.get(row.api, []) if e.case.expect == "pass" and not e.case.problems()]
+            passing = [e for e in candidates if passed_ids is None or e.id in passed_ids]
+            proven_by = elsewhere.get(row.api, [])
+            if proven_by and junit is not None and not all(junit.node_passed(n) for n in proven_by):
+                proven_by = []
             if passing:
                 cov.rows.append(RowStatus(row, COVERED, f"{len(passing)} case(s); {rule.where}"))
+            elif proven_by:
+                cov.rows.append(RowStatus(row, COVERED, f"proven by {', '.join(proven_by)}"))
+            elif candidates:
+                cov.rows.append(RowStatus(row, FAILING, ", ".join(e.id for e in candidates)))
             else:
                 cov.rows.append(RowStatus(row, NO_CASE, rule.where))
     return cov

@@ -101,6 +101,10 @@ def run_case(case, worker: Worker, rules, *, convert: Converter | None = None) -
     outcome.converted_source = converted
     if problems:
         return outcome.fail("convert", *problems)
+    if fr is not None and case.api not in fr.seen:
+        seen = ", ".join(sorted(fr.seen)) or "nothing"
+        return outcome.fail("convert", f"the engine found no reference to {case.api} in the snippet (it found: {seen}): "
+                                       "the case does not exercise its rule")
     if case.expect == "unsupported":
         return _check_unsupported(case, outcome, converted, fr)
     if fr is not None and fr.unconverted:
@@ -139,8 +143,25 @@ def _ask(worker: Worker, outcome: Outcome, msg: dict) -> dict | None:
         return None
     if not reply.get("ok"):
         outcome.fail("mindspore", "the converted code raised in the MindSpore worker:\n" + _indent(reply["error"]))
+        hint = _kernel_hint(reply["error"], worker.info)
+        if hint:
+            outcome.problems.append(hint)
         return None
     return reply
+
+
+_ASCEND_ONLY = ("unregistered", "only supports Ascend", "Create kernelmod", "Unsupported op")
+
+
+def _kernel_hint(error: str, info: dict) -> str:
+    """Explain an Ascend-only kernel failure on CPU: backfill absent, or the op not (yet) covered by it."""
+    if info.get("device") != "CPU" or not any(s in error for s in _ASCEND_ONLY):
+        return ""
+    backfill = str(info.get("backfill", ""))
+    if backfill.startswith("absent"):
+        return f"hint: an Ascend-only kernel on the CPU build and the CPU backfill is {backfill}"
+    return ("hint: an Ascend-only kernel on the CPU build that mscore.backfill does not cover: add a CPU composite "
+            "there (or target an op that runs on CPU)")
 
 
 def _run_snippet(case: Case, outcome: Outcome, converted: str, worker: Worker) -> Outcome:

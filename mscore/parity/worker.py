@@ -55,17 +55,39 @@ class Worker:
         self._log = None
         self._start_error: WorkerStartError | None = None
         self._request_log_start = 0
+        self._pending_hello = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def spawn(self) -> None:
+        """Start the process without waiting for MindSpore to load (``start`` waits): lets the session overlap the
+        worker's MindSpore import with the test process's own start-up."""
+        if self.alive or self._start_error is not None:
+            return
+        self._spawn()
+
     def start(self) -> dict[str, Any]:
-        if self.alive:
-            return self.info
+        """Make sure a ready worker is running; return its info (device, MindSpore version, backfill state)."""
         if self._start_error is not None:   # MindSpore cannot be set up: do not retry for every case
             raise self._start_error
+        if self.proc is None or (not self._pending_hello and not self.alive):
+            self._spawn()
+        if self._pending_hello:     # read even if the process already died: the crash report has its log
+            self._pending_hello = False
+            hello = self._recv("starting")
+            if not hello.get("ready"):
+                err = hello.get("error", "")
+                self.close()
+                self._start_error = WorkerStartError(
+                    f"the MindSpore parity worker could not start on {self.device}:\n{err}")
+                raise self._start_error
+            self.info = hello["info"]
+        return self.info
+
+    def _spawn(self) -> None:
         self._cleanup()
         c_read, p_write = os.pipe()     # parent -> child
         p_read, c_write = os.pipe()     # child -> parent
@@ -84,23 +106,18 @@ class Worker:
         self._rfd, self._wfd = p_read, p_write
         self._request_log_start = 0
         self.starts += 1
-        hello = self._recv("starting")
-        if not hello.get("ready"):
-            err = hello.get("error", "")
-            self.close()
-            self._start_error = WorkerStartError(
-                f"the MindSpore parity worker could not start on {self.device}:\n{err}")
-            raise self._start_error
-        self.info = hello["info"]
-        return self.info
+        self._pending_hello = True
 
     def close(self) -> None:
         if self.alive:
-            try:
-                self._send({"op": "exit"})
-                self.proc.wait(timeout=10)
-            except Exception:  # noqa: BLE001
+            if self._pending_hello:          # still importing MindSpore: nothing to say goodbye to
                 self._kill()
+            else:
+                try:
+                    self._send({"op": "exit"})
+                    self.proc.wait(timeout=10)
+                except Exception:  # noqa: BLE001
+                    self._kill()
         self._cleanup()
 
     def _kill(self) -> None:
@@ -119,6 +136,7 @@ class Worker:
                 except OSError:
                     pass
         self._rfd = self._wfd = -1
+        self._pending_hello = False
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -25,6 +25,7 @@ class Fetched:
     date: int                # the commit's committer time (seconds), used to date the output commits
     tree: Path               # the pristine upstream tree at ``commit`` in the cache (never modified)
     clone: Path              # the cache clone holding ``commit``
+    note: str = ""           # how the commit was chosen, when that deserves a word (a moved branch, an override)
 
 
 def parse_sources(items: list[str] | None, manifest: Manifest) -> dict[str, str]:
@@ -34,7 +35,8 @@ def parse_sources(items: list[str] | None, manifest: Manifest) -> dict[str, str]
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise PipelineError(f"bad --source {item!r}: expected NAME=PATH_OR_URL, e.g. --source MindSpeed=/srv/git/MindSpeed")
+            raise PipelineError(f"bad --source {item!r}: expected NAME=PATH_OR_URL, "
+                                f"e.g. --source MindSpeed=/srv/git/MindSpeed")
         if name not in manifest.repos:
             raise PipelineError(f"--source {item!r}: unknown repository {name!r}; known: {', '.join(manifest.names())}")
         if name in sources:
@@ -86,10 +88,19 @@ def _network_env() -> dict[str, str]:
 
 
 def _clone(spec: RepoSpec, url: str, dest: Path) -> None:
-    import git  # gitpython
+    try:
+        import git  # gitpython
+    except ImportError as exc:
+        raise PipelineError(f"cannot clone {spec.name}: gitpython is unusable ({str(exc).splitlines()[0]})") from None
 
-    if url.startswith("/") and not Path(url).exists():
-        raise PipelineError(f"cannot clone {spec.name} from {url}: no such path; {_hint(spec)}")
+    if url.startswith("/"):
+        local = Path(url)
+        if not local.exists():
+            raise PipelineError(f"cannot clone {spec.name} from {url}: no such path; {_hint(spec)}")
+        if not ((local / ".git").exists() or ((local / "HEAD").is_file() and (local / "objects").is_dir())):
+            raise PipelineError(f"cannot clone {spec.name} from {url}: not a git repository (mscore converts "
+                                f"commits; make it one with git init, git add -A, git commit, or convert a plain "
+                                f"directory with mscore convert SRC --out DST)")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
@@ -148,31 +159,47 @@ def _extract(clone: Path, sha: str, trees: Path) -> Path:
     return dest / "tree"
 
 
-def fetch(spec: RepoSpec, url: str, cache: Path, *, allow_network: bool = True) -> Fetched:
-    """Clone (once) into ``cache`` and resolve ``spec.ref``; nothing under the cache is modified afterwards."""
+def _pick(spec: RepoSpec, clone: Path, overridden: bool) -> tuple[str | None, str]:
+    """The commit to convert: the manifest's pinned ``commit`` when the clone has it, else what ``ref`` names."""
+    at_ref = _resolve(clone, spec.ref)
+    if spec.commit:
+        if _resolve(clone, spec.commit) == spec.commit:
+            note = "" if at_ref in (None, spec.commit) else (
+                f"{spec.ref} now points at {at_ref[:12]}; converting the pinned commit {spec.commit[:12]}")
+            return spec.commit, note
+        if not overridden:
+            return None, ""
+        return at_ref, (f"the pinned commit {spec.commit[:12]} is not in this source; converting {spec.ref} "
+                        f"({at_ref[:12]})" if at_ref else "")
+    return at_ref, ""
+
+
+def fetch(spec: RepoSpec, url: str, cache: Path, *, overridden: bool = False) -> Fetched:
+    """Clone (once) into ``cache`` and pick the commit; nothing under the cache is modified afterwards.
+
+    ``overridden``: the URL came from --source, so a pinned commit it lacks falls back to the ref (with a note)."""
     clone = _clone_dir(cache, spec, url)
     if not (clone / "HEAD").exists():
-        if not allow_network:
-            raise PipelineError(f"{spec.name} is not in the cache {cache}")
         _clone(spec, url, clone)
-    sha = _resolve(clone, spec.ref)
-    if sha is None and allow_network:
-        _fetch_more(spec, url, clone)
-        sha = _resolve(clone, spec.ref)
+    sha, note = _pick(spec, clone, overridden)
     if sha is None:
-        raise PipelineError(f"{spec.name}: ref {spec.ref!r} not found in {url}; {_hint(spec)}")
+        _fetch_more(spec, url, clone)
+        sha, note = _pick(spec, clone, overridden)
+    if sha is None:
+        what = f"commit {spec.commit} (pinned for {spec.ref!r})" if spec.commit else f"ref {spec.ref!r}"
+        raise PipelineError(f"{spec.name}: {what} not found in {url}; {_hint(spec)}")
     date = int(gitutil.out(["show", "-s", "--format=%ct", sha], git_dir=clone))
     try:
         tree = _extract(clone, sha, cache / spec.name / "trees")
     except PipelineError as exc:
         raise PipelineError(f"{spec.name}: cannot check out {sha[:12]} from {url} (an incomplete mirror?): "
                             f"{str(exc).split(': ', 1)[-1]}; {_hint(spec)}") from None
-    return Fetched(spec, url, sha, date, tree, clone)
+    return Fetched(spec, url, sha, date, tree, clone, note)
 
 
-def resolve_cached(spec: RepoSpec, url: str, cache: Path) -> str | None:
-    """The commit ``spec.ref`` resolves to in an existing cache clone, without any network; None if unknown."""
+def resolve_cached(spec: RepoSpec, url: str, cache: Path, *, overridden: bool = False) -> str | None:
+    """The commit :func:`fetch` would pick, from an existing cache clone without any network; None if unknown."""
     clone = _clone_dir(cache, spec, url)
     if not (clone / "HEAD").exists():
         return None
-    return _resolve(clone, spec.ref)
+    return _pick(spec, clone, overridden)[0]

@@ -32,8 +32,11 @@ def git(args: list[str], *, cwd: Path | None = None, git_dir: Path | None = None
     if git_dir is not None:
         cmd += ["--git-dir", str(git_dir)]
     cmd += args
-    proc = subprocess.run(cmd, cwd=cwd, env=env if env is not None else isolated_env(), input=input,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env if env is not None else isolated_env(), input=input,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise PipelineError("git was not found on PATH; mscore convert --repo needs git (2.32 or newer)") from None
     if check and proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise PipelineError(f"git {' '.join(args[:2])} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")

@@ -25,7 +25,8 @@ DEFAULT_LOG_DIR = "msrun_log"
 
 _LAUNCHER = re.compile(
     r"(?<![\w./$-])(?:torchrun|python[0-9.]*\s+-m\s+torch\.distributed\.(?:run|launch))(?![\w.-])")
-_VARREF = re.compile(r"^(?:\$([A-Za-z_]\w*)|\$\{([A-Za-z_]\w*)\}|\"\$([A-Za-z_]\w*)\"|\"\$\{([A-Za-z_]\w*)\}\")$")
+# $X, ${X}, "$X", "${X}", and arrays ${X[@]}, "${X[@]}", ${X[*]}
+_VARREF = re.compile(r'^("?)(?:\$([A-Za-z_]\w*)|\$\{([A-Za-z_]\w*)(?:\[[@*]\])?\})\1$')
 _INT = re.compile(r"^\d+$")
 
 
@@ -102,7 +103,7 @@ def _opt(tok: str) -> tuple[str, str | None] | None:
 def _arith(tok: str) -> str:
     m = _VARREF.match(tok)
     if m:
-        return "$" + next(g for g in m.groups() if g)
+        return "$" + (m.group(2) or m.group(3))
     return tok
 
 
@@ -170,8 +171,9 @@ def convert_options(words: list[str], *, complete: bool) -> tuple[list[str], lis
     return out, notes, True
 
 
-def _layout(words: list[str], original: str) -> str:
-    """Lay the words out like the original value: one option per line if it was multi-line, else on one line."""
+def _layout(words: list[str], original: str, quote: str = '"') -> str:
+    """Lay the words out like the original value: one option per line if it was multi-line, else on one line
+    (continuation backslashes in a quoted string, none in an array)."""
     if "\n" not in original.strip("\n"):
         return " ".join(words)
     m = re.search(r"\n([ \t]*)\S", original)
@@ -184,7 +186,7 @@ def _layout(words: list[str], original: str) -> str:
             groups[-1].append(w)
     lead = "\n" if original.startswith("\n") else ""
     tail = "\n" if original.endswith("\n") else ""
-    body = " \\\n".join(indent + " ".join(g) for g in groups)
+    body = (" \\\n" if quote != "(" else "\n").join(indent + " ".join(g) for g in groups)
     return lead + (body if lead else body.lstrip()) + tail
 
 
@@ -250,7 +252,7 @@ def convert_script(text: str, path: str = "") -> LaunchResult:
                         value = text[b:e]
                         new_words, notes, ok = convert_options(_words(value), complete=True)
                         if ok:
-                            var_edits.setdefault(var, []).append((b, e, _layout(new_words, value)))
+                            var_edits.setdefault(var, []).append((b, e, _layout(new_words, value, q)))
                             res.notes += [f"{path}: ${var}: {n}" for n in notes]
                 if var in var_edits:
                     rewritten_var = True

@@ -17,7 +17,8 @@ else:  # pragma: no cover
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parent / "manifest.toml"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_KEYS = {"name", "url", "ref", "depends", "rules", "patches"}
+_KEYS = {"name", "url", "ref", "commit", "depends", "rules", "patches"}
+_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class RepoSpec:
     name: str
     url: str
     ref: str
+    commit: str | None             # the commit ``ref`` is expected to be (a branch may move): used when present
     depends: tuple[str, ...]
     rules: tuple[Path, ...]        # absolute paths of extra rule files
     patches: Path | None           # absolute path of the patches directory (may not exist: no patches)
@@ -78,7 +80,8 @@ def load_manifest(path: Path | None = None) -> Manifest:
             raise PipelineError(f"{where}: expected a table")
         unknown = set(entry) - _KEYS
         if unknown:
-            raise PipelineError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(_KEYS))})")
+            raise PipelineError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
+                                f"(known: {', '.join(sorted(_KEYS))})")
         for key in ("name", "url", "ref"):
             if not isinstance(entry.get(key), str) or not entry[key]:
                 raise PipelineError(f"{where}: '{key}' must be a non-empty string")
@@ -91,11 +94,14 @@ def load_manifest(path: Path | None = None) -> Manifest:
         rules = entry.get("rules", [])
         if not all(isinstance(x, str) for x in depends) or not all(isinstance(x, str) for x in rules):
             raise PipelineError(f"{where}: 'depends' and 'rules' must be lists of strings")
+        commit = entry.get("commit")
+        if commit is not None and (not isinstance(commit, str) or not _SHA.match(commit)):
+            raise PipelineError(f"{where}: 'commit' must be a full 40-hex-digit commit id")
         patches = entry.get("patches")
         if patches is not None and not isinstance(patches, str):
             raise PipelineError(f"{where}: 'patches' must be a string")
         repos[name] = RepoSpec(
-            name=name, url=entry["url"], ref=entry["ref"], depends=tuple(depends),
+            name=name, url=entry["url"], ref=entry["ref"], commit=commit, depends=tuple(depends),
             rules=tuple((base / r).resolve() for r in rules),
             patches=(base / patches).resolve() if patches else None,
         )

@@ -67,9 +67,17 @@ def check_out_dir(out: Path) -> dict | None:
     return lock
 
 
-def edited_files(out: Path, lock: dict) -> list[str]:
-    """Paths ('<repo>/<path>') where the output differs from the converted commit mscore wrote."""
+_SCRATCH = ("__pycache__/", ".pyc", ".pyo", ".pytest_cache/")
+
+
+def edited_files(out: Path, lock: dict) -> tuple[list[str], list[str]]:
+    """What the user changed in an existing output, as '<repo>/<path>' lists:
+
+    ``edited``  - differences from the converted commit mscore wrote (changed, added, deleted files, new commits);
+    ``ignored`` - files matched by the repository's .gitignore (logs, checkpoints...) that a rebuild would drop;
+                  Python caches do not count."""
     edited: list[str] = []
+    ignored: list[str] = []
     for repo in lock.get("repo", []):
         name, want = repo.get("name", "?"), repo.get("converted_commit", "")
         d = out / name
@@ -81,8 +89,8 @@ def edited_files(out: Path, lock: dict) -> list[str]:
             diff = gitutil.git(["diff", "--name-only", "-z", want, "HEAD", "--"], cwd=d, check=False)
             names = [n for n in diff.stdout.decode("utf-8", "replace").split("\0") if n]
             edited += [f"{name}/{n}" for n in names] or [f"{name}/ (HEAD moved from the converted commit)"]
-        st = gitutil.git(["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
-                         cwd=d, check=False)
+        st = gitutil.git(["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                          "--ignored=traditional"], cwd=d, check=False)
         if st.returncode != 0:
             edited.append(f"{name}/ (not a readable git repository)")
             continue
@@ -91,11 +99,16 @@ def edited_files(out: Path, lock: dict) -> list[str]:
         while i < len(entries):
             e = entries[i]
             if len(e) > 3:
-                edited.append(f"{name}/{e[3:]}")
+                path = e[3:]
+                if e[:2] == "!!":
+                    if not any(x in path or path.endswith(x) for x in _SCRATCH):
+                        ignored.append(f"{name}/{path}")
+                else:
+                    edited.append(f"{name}/{path}")
                 if e[0] in "RC":
                     i += 1   # the rename's source path follows
             i += 1
-    return sorted(dict.fromkeys(edited))
+    return sorted(dict.fromkeys(edited)), sorted(dict.fromkeys(ignored))
 
 
 # -- building a repo -------------------------------------------------------------------------------------------
@@ -144,15 +157,18 @@ def changed_paths(repo: Path, a: str, b: str) -> list[str]:
 
 
 # -- env.sh ----------------------------------------------------------------------------------------------------
-def env_sh(names_top_first: list[str]) -> bytes:
+def env_sh(names_top_first: list[str], out_abs: Path) -> bytes:
+    """bash and zsh find the output from the sourced file's own location (the directory may be moved); other
+    shells cannot know it and use the absolute path the output was written to."""
     parts = ":".join(f"$_mscore_out/{n}" for n in names_top_first)
+    fallback = str(out_abs).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
     return (
         "# Source this file to put the converted repositories on PYTHONPATH (written by mscore).\n"
-        "if [ -n \"${BASH_SOURCE:-}\" ]; then _mscore_env=\"${BASH_SOURCE[0]}\"; "
-        "elif [ -n \"${ZSH_VERSION:-}\" ]; then _mscore_env=\"${(%):-%x}\"; else _mscore_env=\"$0\"; fi\n"
-        "_mscore_out=\"$(cd \"$(dirname \"$_mscore_env\")\" && pwd)\"\n"
+        "if [ -n \"${BASH_SOURCE:-}\" ]; then _mscore_out=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n"
+        "elif [ -n \"${ZSH_VERSION:-}\" ]; then eval '_mscore_out=\"$(cd \"$(dirname \"${(%):-%x}\")\" && pwd)\"'\n"
+        f"else _mscore_out=\"{fallback}\"; fi\n"
         f"export PYTHONPATH=\"{parts}${{PYTHONPATH:+:$PYTHONPATH}}\"\n"
-        "unset _mscore_env _mscore_out\n"
+        "unset _mscore_out\n"
     ).encode()
 
 

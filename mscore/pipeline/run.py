@@ -24,7 +24,8 @@ from typing import Callable
 from mscore import __version__
 from mscore.pipeline import output as outmod
 from mscore.pipeline.errors import PipelineError
-from mscore.pipeline.fetch import Fetched, fetch, mirror_dir as _mirror_dir, parse_sources, resolve_cached, resolve_url
+from mscore.pipeline.fetch import Fetched, fetch, parse_sources, resolve_cached, resolve_url
+from mscore.pipeline.fetch import mirror_dir as _mirror_dir
 from mscore.pipeline.launch import convert_script
 from mscore.pipeline.manifest import RepoSpec, load_manifest, patches_digest
 from mscore.pipeline.patches import apply_all
@@ -48,6 +49,8 @@ def code_digest() -> str:
 PROFILES = ("native", "msadapter")
 DEFAULT_OUT = Path("mscore-out")
 TOP_GAPS = 15
+# C/C++/CUDA extension sources: copied as they are (mscore converts Python)
+NATIVE_SUFFIXES = (".cu", ".cuh", ".cpp", ".cc", ".cxx", ".c", ".h", ".hpp")
 
 
 def default_cache_dir() -> Path:
@@ -97,6 +100,7 @@ class RepoOutcome:
     launch_scripts: list = field(default_factory=list)    # converted .sh paths
     launch_notes: list = field(default_factory=list)
     applied_patches: list = field(default_factory=list)
+    fetch_note: str = ""
 
 
 @dataclass
@@ -125,6 +129,21 @@ def _input_row(spec: RepoSpec, commit: str, rules_fp: str) -> dict:
     return {"name": spec.name, "ref": spec.ref, "commit": commit, "rules": rules_fp, "patches": patches_digest(spec)}
 
 
+def _check_out_location(out: Path, inputs: list[Path]) -> None:
+    """mscore never writes into its inputs: the output may not be inside a source repository or the cache."""
+    o = out.resolve()
+    for p in inputs:
+        p = p.resolve()
+        if o == p or p in o.parents:
+            raise PipelineError(f"--out {out} is inside {p}, an input of this run; choose an output elsewhere")
+        if o in p.parents:
+            raise PipelineError(f"--out {out} contains {p}, an input of this run; choose an output elsewhere")
+
+
+def _shown(paths: list[str], n: int = 10) -> str:
+    return ", ".join(paths[:n]) + (f" and {len(paths) - n} more" if len(paths) > n else "")
+
+
 def _summarize(files) -> tuple[dict, list]:
     status = Counter(f.status for f in files)
     seen = sum(f.n_seen for f in files)
@@ -137,6 +156,9 @@ def _summarize(files) -> tuple[dict, list]:
         "references": seen, "converted": conv, "unconverted": sum(gaps.values()),
         "rate": round(1.0 if seen == 0 else conv / seen, 6),
     }
+    native = [f.path for f in files if f.path.endswith(NATIVE_SUFFIXES)]
+    totals["native_sources"] = len(native)
+    totals["native_examples"] = native[:5]
     top = sorted(gaps.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_GAPS]
     return totals, [list(t) for t in top]
 
@@ -162,10 +184,19 @@ def _readme(result_repos: list[RepoOutcome], profile: str) -> bytes:
         lines.append(f"| {r.name} | {r.ref} | `{r.commit[:12]}` | {t.get('converted_files', 0)}/"
                      f"{t.get('python_files', 0)} | {t.get('converted', 0)}/{t.get('references', 0)} | "
                      f"{100 * t.get('rate', 1.0):.1f}% | `{r.patch}` ({r.patch_bytes} bytes) |")
+    lines.append("")
+    for r in result_repos:
+        extra = [f"{len(r.launch_scripts)} launch scripts switched from torchrun to msrun"] if r.launch_scripts else []
+        extra += [f"hand-written {p}" for p in r.applied_patches]
+        if extra:
+            lines.append(f"- {r.name}: " + "; ".join(extra))
     lines += ["", "Each `<repo>/` is a git repository: branch `upstream` is the pristine tree, branch `mscore` "
               "(checked out) the converted one; `git -C <repo> diff upstream mscore` is `patches/<repo>.patch`.",
               "`source env.sh` puts the converted repositories on PYTHONPATH.", "", "## Not converted", ""]
     any_gap = False
+    for r in result_repos:
+        if r.fetch_note:
+            lines += [f"Note: {r.name}: {r.fetch_note}.", ""]
     for r in result_repos:
         if r.top_unconverted:
             any_gap = True
@@ -178,6 +209,11 @@ def _readme(result_repos: list[RepoOutcome], profile: str) -> bytes:
             lines.append(f"{r.name}: {r.totals.get('unparsable_files', 0)} unparsable/undecodable and "
                          f"{r.totals.get('error_files', 0)} failed Python files were copied unchanged "
                          f"(see report.json).")
+            lines.append("")
+        if r.totals.get("native_sources"):
+            any_gap = True
+            lines.append(f"{r.name}: {r.totals['native_sources']} C/C++/CUDA source files were copied unchanged "
+                         f"(e.g. {', '.join(r.totals.get('native_examples', [])[:3])}).")
             lines.append("")
         for n in r.launch_notes:
             any_gap = True
@@ -193,6 +229,8 @@ def _report_txt(result_repos: list[RepoOutcome], profile: str) -> bytes:
     for r in result_repos:
         t = r.totals
         lines.append(f"{r.name} {r.ref} {r.commit}")
+        if r.fetch_note:
+            lines.append(f"  note: {r.fetch_note}")
         lines.append(f"  Python files: {t.get('python_files', 0)} ({t.get('converted_files', 0)} converted), "
                      f"files changed in total: {r.changed_files}, patch {r.patch} {r.patch_bytes} bytes")
         lines.append(f"  torch references: {t.get('references', 0)}, converted {t.get('converted', 0)}, "
@@ -243,14 +281,14 @@ def convert_repos(
     repo_cache, convert_cache = cache / "repos", (cache / "convert" if use_convert_cache else None)
     out = Path(out)
     urls = {s.name: resolve_url(s, srcs, mirror) for s in specs}
+    _check_out_location(out, [Path(u) for u in urls.values() if u.startswith("/")] + [cache])
 
     # 1. the existing output: refuse a foreign directory; find user edits
     lock = outmod.check_out_dir(out)
-    edited = outmod.edited_files(out, lock) if lock else []
+    edited, ignored = outmod.edited_files(out, lock) if lock else ([], [])
     if edited and not force and not dry_run:
-        shown = ", ".join(edited[:10]) + (f" and {len(edited) - 10} more" if len(edited) > 10 else "")
-        raise PipelineError(f"{out} has edits to the converted tree ({shown}); keep them elsewhere or re-run with "
-                            f"--force to overwrite")
+        raise PipelineError(f"{out} has edits to the converted tree ({_shown(edited)}); keep them elsewhere or "
+                            f"re-run with --force to overwrite")
 
     # 2. the no-op check: same commits, rules, patches, profile and mscore version -> nothing to do
     rules_cache: dict[tuple, object] = {}
@@ -262,7 +300,7 @@ def convert_repos(
         return rules_cache[key]
 
     if lock and not edited and lock.get("inputs_digest"):
-        commits = {s.name: resolve_cached(s, urls[s.name], repo_cache) for s in specs}
+        commits = {s.name: resolve_cached(s, urls[s.name], repo_cache, overridden=s.name in srcs) for s in specs}
         if all(commits.values()) and [r.get("name") for r in lock.get("repo", [])] == [s.name for s in specs]:
             digest = _digest(profile, [_input_row(s, commits[s.name], rules_for(s, False).fingerprint)
                                        for s in specs])
@@ -270,12 +308,19 @@ def convert_repos(
                 repos = [_outcome_from_lock(r, out) for r in lock["repo"]]
                 return PipelineResult(out, repos, noop=True, dry_run=dry_run, seconds=time.perf_counter() - t0)
 
+    # a rebuild replaces the output whole: files the user keeps there (ignored by git) would go with it
+    if ignored and not force and not dry_run:
+        raise PipelineError(f"{out} must be rebuilt but holds files that are not mscore's ({_shown(ignored)}); "
+                            f"move them out or re-run with --force to delete them")
+
     # 3. fetch
     fetched: list[Fetched] = []
     for s in specs:
         say(f"fetching {s.name} {s.ref} from {urls[s.name]}")
         try:
-            fetched.append(fetch(s, urls[s.name], repo_cache))
+            fetched.append(fetch(s, urls[s.name], repo_cache, overridden=s.name in srcs))
+            if fetched[-1].note:
+                say(f"note: {s.name}: {fetched[-1].note}")
         except OSError as exc:
             raise PipelineError(f"cannot use the repository cache {repo_cache}: {exc.strerror or exc} "
                                 f"({exc.filename}); choose another with --cache-dir") from None
@@ -299,7 +344,7 @@ def convert_repos(
                     (repo_dir / fr.path).write_bytes(fr.output)
             launch_scripts, launch_notes = [], []
             for fr in tree_result.files:
-                if fr.path.endswith(".sh"):
+                if fr.path.endswith((".sh", ".bash")):
                     p = repo_dir / fr.path
                     text = p.read_bytes().decode("utf-8", "surrogateescape")
                     lr = convert_script(text, fr.path)
@@ -321,17 +366,17 @@ def convert_repos(
             oc = RepoOutcome(
                 spec.name, spec.url, spec.ref, f.commit, up, conv, f"patches/{spec.name}.patch", len(patch),
                 len(outmod.changed_paths(repo_dir, up, conv)), totals, top, launch_scripts, launch_notes,
-                [f"{a.kind} {a.name}" + (f" ({a.reason})" if a.reason else "") for a in applied])
+                [f"{a.kind} {a.name}" + (f" ({a.reason})" if a.reason else "") for a in applied], f.note)
             repos.append(oc)
             reports.append({
-                "name": spec.name, "ref": spec.ref, "commit": f.commit, "fetched_from": f.url,
+                "name": spec.name, "ref": spec.ref, "commit": f.commit, "fetched_from": f.url, "fetch_note": f.note,
                 "totals": totals, "top_unconverted": top, "changed_files": oc.changed_files,
                 "launch_scripts": {"converted": launch_scripts, "notes": launch_notes},
                 "patches_applied": oc.applied_patches,
                 "files": _file_report(spec.name, tree_result, profile, rules.fingerprint),
             })
         top_first = [s.name for s in reversed(specs)]
-        (staging / "env.sh").write_bytes(outmod.env_sh(top_first))
+        (staging / "env.sh").write_bytes(outmod.env_sh(top_first, out.resolve()))
         (staging / "README.md").write_bytes(_readme(list(reversed(repos)), profile))
         (staging / "report.txt").write_bytes(_report_txt(list(reversed(repos)), profile))
         (staging / "report.json").write_bytes((json.dumps(
@@ -361,7 +406,7 @@ def convert_repos(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return PipelineResult(out, repos, noop=False, dry_run=dry_run, seconds=time.perf_counter() - t0,
-                          edited=edited if dry_run else [])
+                          edited=(edited + ignored) if dry_run else [])
 
 
 def _outcome_from_lock(r: dict, out: Path) -> RepoOutcome:
@@ -416,6 +461,13 @@ def run_from_args(args, console=None) -> int:
         force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0) or 0,
         profile=getattr(args, "profile", "native"), dry_run=getattr(args, "dry_run", False),
         rules_dir=getattr(args, "rules", None), use_convert_cache=not getattr(args, "no_cache", False), log=say)
+    report = getattr(args, "report", None)
+    if report and not res.dry_run:
+        try:
+            Path(report).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(res.out / "report.json", report)
+        except OSError as exc:
+            raise PipelineError(f"cannot write --report {report}: {exc.strerror or exc}") from None
     lines = []
     if res.noop:
         lines.append(f"{res.out}: up to date (same commits, rules, patches and mscore version); nothing rewritten")
@@ -427,7 +479,7 @@ def run_from_args(args, console=None) -> int:
     if res.dry_run:
         lines.append("dry run: nothing written")
         if res.edited:
-            lines.append(f"note: the existing output has edits that a real run would refuse: {', '.join(res.edited[:10])}")
+            lines.append(f"note: the existing output has edits that a real run would refuse: {_shown(res.edited)}")
     elif not res.noop:
         lines.append(f"wrote {res.out} in {res.seconds:.1f} s; source {res.out / 'env.sh'} to use it")
     if console is not None:

@@ -1,6 +1,7 @@
 """What a transform works with: the rule set, the torch aliases in scope, and where it records what it did."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -16,6 +17,7 @@ TARGET_PREFIXES = (
     ("mindspore", "ms"),
 )
 PLACEHOLDER = "__mscore_{}__"
+_MS = re.compile(r"\bmindspore(?:\.(mint|ops|nn))?\b")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,17 @@ class Ctx:
     profile: str = "native"
     events: list[Event] = field(default_factory=list)
     used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn
+    annotation: bool = False                # the unit is a type annotation
+
+    def mindspore_source(self, text: str) -> str:
+        """Python source written with full ``mindspore.*`` names (templates, defaults) → placeholder aliases."""
+        def alias(m: re.Match) -> str:
+            sub = m.group(1) or "ms"
+            self.used.add(sub)
+            return PLACEHOLDER.format(sub)
+
+        return _MS.sub(alias, text)
+
     # names the file binds to mindspore (a converted file's own `from mindspore import mint`): `mint.norm(x)` is
     # never the torch method `x.norm()`, so method rules do not apply to a receiver rooted at one of them
     ms_names: frozenset[str] = frozenset()
@@ -52,6 +65,8 @@ class Ctx:
 
     def target(self, qualified: str) -> cst.BaseExpression:
         """``mindspore.mint.nn.functional.gelu`` → ``mint.nn.functional.gelu`` (through a placeholder alias)."""
+        if qualified.startswith("builtins."):
+            return cst.parse_expression(qualified[len("builtins."):])
         for prefix, alias in TARGET_PREFIXES:
             if qualified == prefix or qualified.startswith(prefix + "."):
                 self.used.add(alias)
@@ -64,5 +79,5 @@ class Unconvertible(Exception):
     """Raised by a transform: leave the call as it is, for this reason."""
 
 
-class SignatureMismatch(Unconvertible):
-    """The call's arguments do not bind to the rule's torch signature."""
+class NoMatch(Unconvertible):
+    """The call does not fit the rule's torch signature: for a method rule, it is not the torch method at all."""

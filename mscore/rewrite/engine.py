@@ -200,7 +200,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         aliases = scope_aliases.get(id(unit.scope))
         if aliases is None:   # one walk per scope, not per unit: a module scope can bind thousands of names
             aliases = scope_aliases[id(unit.scope)] = unit.scope.aliases()
-        ctx = Ctx(rules, dict(aliases), profile, ms_names=ms_names)
+        ctx = Ctx(rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names)
         nl = _first_newline(segment)
         node, wrapped = parse_unit(segment, nl)
         new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)

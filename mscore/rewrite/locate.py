@@ -40,6 +40,7 @@ class Unit:
     marker_line: int            # 1-based line a marker goes on (end of line) ...
     marker_above: int           # ... or the line a marker goes above (a compound statement's first line)
     header: bool                # a compound statement header: markers go above
+    annotation: bool = False    # a type annotation: names matter, calls do not happen
 
 
 @dataclass
@@ -99,6 +100,15 @@ def dotted_name(node: ast.expr) -> str | None:
     return None
 
 
+def receiver_text(node: ast.expr) -> str | None:
+    """``self`` / ``super()`` receivers, the only ones whose kind is known statically."""
+    if isinstance(node, ast.Name) and node.id == "self":
+        return "self"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
+        return "super()"
+    return None
+
+
 def _comp_targets(gens: list[ast.comprehension]) -> set[str]:
     names: set[str] = set()
     for g in gens:
@@ -128,7 +138,7 @@ class _Scanner:
                 if q is not None:
                     self.found.append(match_qualified(self.rules, f"{q}.{rest}", called=called))
                     return
-            m = match_method(self.rules, n.attr, called=called)
+            m = match_method(self.rules, n.attr, called=called, receiver=receiver_text(n.value))
             if m is not None:
                 self.found.append(m)
             self.scan(n.value, shadow)
@@ -180,6 +190,19 @@ def _header_exprs(st: ast.stmt) -> list[ast.expr]:
     if isinstance(st, ast.Match):
         return [st.subject, *[c.guard for c in st.cases if c.guard is not None]]
     return []
+
+
+def _annotations(st: ast.stmt) -> set[int]:
+    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = st.args
+        out = {id(arg.annotation) for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
+               if arg is not None and arg.annotation is not None}
+        if st.returns is not None:
+            out.add(id(st.returns))
+        return out
+    if isinstance(st, ast.AnnAssign):
+        return {id(st.annotation)}
+    return set()
 
 
 def _simple_exprs(st: ast.stmt) -> list[ast.expr]:
@@ -248,7 +271,7 @@ class Locator:
                     self._bind_block(block, scope)
 
     # -- pass 2: references -----------------------------------------------------------------------------
-    def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool) -> None:
+    def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool, annotation: bool = False) -> None:
         scanner = _Scanner(self.rules, scope)
         scanner.scan(e)
         if not scanner.found:
@@ -264,6 +287,7 @@ class Locator:
                     marker_line=st.end_lineno if not header else first,
                     marker_above=first,
                     header=header,
+                    annotation=annotation,
                 )
             )
         else:
@@ -325,10 +349,11 @@ class Locator:
                         )
                     )
                 continue
+            notes = _annotations(st)
             for e in _header_exprs(st):
-                self._unit(e, scope, st, header=True)
+                self._unit(e, scope, st, header=True, annotation=id(e) in notes)
             for e in _simple_exprs(st):
-                self._unit(e, scope, st, header=False)
+                self._unit(e, scope, st, header=False, annotation=id(e) in notes)
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if isinstance(st, ast.ClassDef) and self._is_cell_class(st, scope):
                     self._rename_forward(st)

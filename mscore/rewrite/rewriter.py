@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
-from mscore.rewrite.context import Ctx, SignatureMismatch, Unconvertible
+from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
 from mscore.rewrite.transforms import CALL_TRANSFORMS, calls
 
 
@@ -96,9 +96,9 @@ class UnitRewriter(cst.CSTTransformer):
                 return updated        # leave_Call handles it
             q, root = resolved
             m = match_qualified(self.ctx.rules, q, called=False)
-            return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs)
+            return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs or self.ctx.annotation)
         if isinstance(original, cst.Attribute) and not called and not self.ctx.is_ms_receiver(original.value):
-            m = match_method(self.ctx.rules, original.attr.value, called=False)
+            m = match_method(self.ctx.rules, original.attr.value, called=False, receiver=receiver_text(original.value))
             if m is not None:
                 return self._map_property(m, updated)
         return updated
@@ -111,7 +111,7 @@ class UnitRewriter(cst.CSTTransformer):
         if m.rule.unsupported:
             ctx.fail(m.api, m.rule.note, root)
             return updated
-        if m.rule.sig is not None and m.rule.adapts_args and not type_check:
+        if m.rule.target is None or (m.rule.sig is not None and (m.rule.adapts_args or m.rule.template) and not type_check):
             ctx.fail(m.api, "used without a call, so its arguments cannot be adapted", root)
             return updated
         ctx.ok(m.api, root)
@@ -154,7 +154,7 @@ class UnitRewriter(cst.CSTTransformer):
             return self._apply(m, updated_node, root, method=False)
         func = original_node.func
         if isinstance(func, cst.Attribute) and not ctx.is_ms_receiver(func.value):
-            m = match_method(ctx.rules, func.attr.value, called=True)
+            m = match_method(ctx.rules, func.attr.value, called=True, receiver=receiver_text(func.value))
             if m is None:
                 return updated_node
             if m.rule.unsupported:
@@ -181,20 +181,23 @@ class UnitRewriter(cst.CSTTransformer):
                 out = calls.emit_method(ctx, rule, call)
             else:
                 out = calls.emit_function(ctx, rule, call, m.suffix)
-        except SignatureMismatch as exc:
-            ctx.used = used_before
-            if method and rule.target == rule.method_name:
-                # x.softmax(axis=-1): the same method name with the target's arguments, i.e. this rule's own
-                # output (or no torch call at all): not a torch reference, as for identity rules
-                return call
-            ctx.fail(m.api, str(exc), root)
-            return call
         except Unconvertible as exc:
             ctx.used = used_before
+            if method and isinstance(exc, NoMatch):
+                return call     # does not fit the method's torch signature: not a torch call at all
             ctx.fail(m.api, str(exc), root)
             return call
         ctx.ok(m.api, root)
         return out
+
+
+def receiver_text(node: cst.BaseExpression) -> str | None:
+    """``self`` / ``super()`` receivers, the only ones whose kind is known statically."""
+    if isinstance(node, cst.Name) and node.value == "self":
+        return "self"
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super":
+        return "super()"
+    return None
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -107,10 +107,17 @@ def assert_same(ms_out, t_out, atol=ATOL, rtol=RTOL, check_dtype=True, what="out
         np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), atol=atol, rtol=rtol, err_msg=what)
 
 
+def _need_reason(atol, rtol, grad_atol, reason):
+    if (atol > ATOL or rtol > RTOL or (grad_atol or 0) > 2 * ATOL) and not reason:
+        raise AssertionError("a loosened tolerance needs reason=")
+
+
 def parity(ms_fn, torch_fn, *arrays, atol=ATOL, rtol=RTOL, grad=True, grad_atol=None, check_dtype=True, seed=1,
-           grad_inputs=None):
+           grad_inputs=None, reason=None):
     """Run ms_fn(*ms inputs) and torch_fn(*torch inputs), compare outputs; with grad=True also compare the
-    gradients of sum(out * fixed cotangent) w.r.t. every float array input (or the positions in grad_inputs)."""
+    gradients of sum(out * fixed cotangent) w.r.t. every float array input (or the positions in grad_inputs).
+    A tolerance looser than atol=1e-6 / rtol=1e-5 needs a reason."""
+    _need_reason(atol, rtol, grad_atol, reason)
     float_pos = [i for i, a in enumerate(arrays) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     if grad_inputs is not None:
         float_pos = list(grad_inputs)
@@ -140,9 +147,10 @@ def parity(ms_fn, torch_fn, *arrays, atol=ATOL, rtol=RTOL, grad=True, grad_atol=
     return ms_out
 
 
-def cell_parity(ms_cell, t_mod, *arrays, atol=ATOL, rtol=RTOL, grad=True, grad_atol=None, seed=1):
+def cell_parity(ms_cell, t_mod, *arrays, atol=ATOL, rtol=RTOL, grad=True, grad_atol=None, seed=1, reason=None):
     """Load the torch module's state_dict into the mint cell (same keys), compare forward and gradients w.r.t.
     float inputs and parameters."""
+    _need_reason(atol, rtol, grad_atol, reason)
     t_sd = t_mod.state_dict()
     ms_sd = ms_cell.state_dict() if hasattr(ms_cell, "state_dict") else {}
     assert set(k for k in t_sd if not k.endswith("num_batches_tracked")) == \

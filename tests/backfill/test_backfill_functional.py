@@ -47,7 +47,7 @@ CASES = [
     ("leaky_relu", lambda a: F.leaky_relu(a), lambda a: TF.leaky_relu(a), (X,), {}),
     ("leaky_relu_slope", lambda a: F.leaky_relu(a, negative_slope=0.2), lambda a: TF.leaky_relu(a, negative_slope=0.2),
      (X,), {}),
-    ("mish", lambda a: F.mish(a), lambda a: TF.mish(a), (X * 3,), {"atol": 2e-6, "grad_atol": 4e-6}),
+    ("mish", lambda a: F.mish(a), lambda a: TF.mish(a), (X * 3,), {"reason": "exp-based composite vs torch's fused mish: a few ulp at |x|~4", "atol": 2e-6, "grad_atol": 4e-6}),
     ("elu", lambda a: F.elu(a), lambda a: TF.elu(a), (X,), {}),
     ("elu_alpha", lambda a: F.elu(a, alpha=0.5), lambda a: TF.elu(a, alpha=0.5), (X,), {}),
     ("hardtanh", lambda a: F.hardtanh(a, -0.5, 0.5), lambda a: TF.hardtanh(a, -0.5, 0.5), (X,), {}),
@@ -82,33 +82,33 @@ CASES = [
     ("dropout_p1", lambda a: F.dropout(a, p=1.0), lambda a: TF.dropout(a, p=1.0), (X,), {}),
     # convolution
     ("conv1d", lambda a, w, b: F.conv1d(a, w, b), lambda a, w, b: TF.conv1d(a, w, b), (SEQ, randn(4, 3, 3), randn(4)),
-     {"atol": 2e-6}),
+     {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 2e-6}),
     ("conv1d_stride_pad_dil", lambda a, w: F.conv1d(a, w, None, 2, 2, 2),
-     lambda a, w: TF.conv1d(a, w, None, 2, 2, 2), (SEQ, randn(4, 3, 3)), {"atol": 2e-6}),
+     lambda a, w: TF.conv1d(a, w, None, 2, 2, 2), (SEQ, randn(4, 3, 3)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 2e-6}),
     ("conv1d_same_groups", lambda a, w: F.conv1d(a, w, padding="same", groups=3),
-     lambda a, w: TF.conv1d(a, w, padding="same", groups=3), (SEQ, randn(6, 1, 4)), {"atol": 2e-6}),
+     lambda a, w: TF.conv1d(a, w, padding="same", groups=3), (SEQ, randn(6, 1, 4)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 2e-6}),
     ("conv2d", lambda a, w, b: F.conv2d(a, w, b, padding=1), lambda a, w, b: TF.conv2d(a, w, b, padding=1),
-     (IMG, randn(4, 3, 3, 3), randn(4)), {"atol": 3e-6, "grad_atol": 1e-5}),
+     (IMG, randn(4, 3, 3, 3), randn(4)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 3e-6, "grad_atol": 1e-5}),
     ("conv2d_kw_stride_tuple", lambda a, w: F.conv2d(a, w, stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
      lambda a, w: TF.conv2d(a, w, stride=(2, 1), padding=(1, 0), dilation=(1, 2)), (IMG, randn(4, 3, 3, 3)),
-     {"atol": 3e-6, "grad_atol": 1e-5}),
+     {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 3e-6, "grad_atol": 1e-5}),
     ("conv2d_same_even_kernel", lambda a, w: F.conv2d(a, w, padding="same"),
-     lambda a, w: TF.conv2d(a, w, padding="same"), (IMG, randn(2, 3, 4, 4)), {"atol": 3e-6, "grad_atol": 1e-5}),
+     lambda a, w: TF.conv2d(a, w, padding="same"), (IMG, randn(2, 3, 4, 4)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 3e-6, "grad_atol": 1e-5}),
     ("conv2d_valid_groups", lambda a, w: F.conv2d(a, w, padding="valid", groups=3),
-     lambda a, w: TF.conv2d(a, w, padding="valid", groups=3), (IMG, randn(3, 1, 2, 2)), {"atol": 2e-6}),
+     lambda a, w: TF.conv2d(a, w, padding="valid", groups=3), (IMG, randn(3, 1, 2, 2)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 2e-6}),
     ("conv2d_unbatched", lambda a, w: F.conv2d(a, w), lambda a, w: TF.conv2d(a, w), (IMG[0], randn(4, 3, 3, 3)),
-     {"atol": 3e-6, "grad_atol": 1e-5}),
+     {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 3e-6, "grad_atol": 1e-5}),
     ("mint_conv2d", lambda a, w: mint.conv2d(a, w, stride=2), lambda a, w: torch.conv2d(a, w, stride=2),
-     (IMG, randn(4, 3, 3, 3)), {"atol": 3e-6, "grad_atol": 1e-5}),
+     (IMG, randn(4, 3, 3, 3)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 3e-6, "grad_atol": 1e-5}),
     ("conv3d_patch_embed", lambda a, w, b: F.conv3d(a, w, b, stride=(1, 2, 2)),
-     lambda a, w, b: TF.conv3d(a, w, b, stride=(1, 2, 2)), (VOL, randn(4, 2, 1, 2, 2), randn(4)), {"atol": 2e-6}),
+     lambda a, w, b: TF.conv3d(a, w, b, stride=(1, 2, 2)), (VOL, randn(4, 2, 1, 2, 2), randn(4)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 2e-6}),
     ("conv3d_pad", lambda a, w: F.conv3d(a, w, padding=1), lambda a, w: TF.conv3d(a, w, padding=1),
-     (VOL, randn(3, 2, 3, 3, 3)), {"atol": 1e-5, "grad_atol": 2e-5}),
+     (VOL, randn(3, 2, 3, 3, 3)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 1e-5, "grad_atol": 2e-5}),
     ("conv_transpose2d", lambda a, w, b: F.conv_transpose2d(a, w, b, stride=2, padding=1, output_padding=1),
      lambda a, w, b: TF.conv_transpose2d(a, w, b, stride=2, padding=1, output_padding=1),
-     (IMG, randn(3, 2, 3, 3), randn(2)), {"atol": 3e-6, "grad_atol": 1e-5}),
+     (IMG, randn(3, 2, 3, 3), randn(2)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 3e-6, "grad_atol": 1e-5}),
     ("conv_transpose2d_plain", lambda a, w: F.conv_transpose2d(a, w),
-     lambda a, w: TF.conv_transpose2d(a, w), (IMG, randn(3, 4, 2, 2)), {"atol": 3e-6, "grad_atol": 1e-5}),
+     lambda a, w: TF.conv_transpose2d(a, w), (IMG, randn(3, 4, 2, 2)), {"reason": "conv accumulation order differs between MindSpore's CPU conv and torch/oneDNN", "atol": 3e-6, "grad_atol": 1e-5}),
     # pooling
     ("avg_pool1d", lambda a: F.avg_pool1d(a, 3, 2, 1), lambda a: TF.avg_pool1d(a, 3, 2, 1), (SEQ,), {}),
     ("avg_pool2d", lambda a: F.avg_pool2d(a, 2), lambda a: TF.avg_pool2d(a, 2), (IMG,), {}),
@@ -147,12 +147,30 @@ CASES = [
     ("unfold_pad_dil", lambda a: F.unfold(a, (2, 3), dilation=1, padding=1, stride=1),
      lambda a: TF.unfold(a, (2, 3), dilation=1, padding=1, stride=1), (randn(1, 2, 5, 5),), {}),
     ("fold", lambda a: F.fold(a, (4, 4), 2, stride=2), lambda a: TF.fold(a, (4, 4), 2, stride=2), (randn(2, 12, 4),), {}),
+    # interpolate: int scale factors, linear/bilinear/area modes
+    ("interp_nearest_int_scale", lambda a: F.interpolate(a, scale_factor=2), lambda a: TF.interpolate(a, scale_factor=2),
+     (IMG,), {}),
+    ("interp_nearest_1d_int_scale", lambda a: F.interpolate(a, scale_factor=3), lambda a: TF.interpolate(a, scale_factor=3),
+     (SEQ,), {}),
+    ("interp_nearest_size", lambda a: F.interpolate(a, size=(9, 11)), lambda a: TF.interpolate(a, size=(9, 11)), (IMG,), {}),
+    ("interp_bilinear", lambda a: F.interpolate(a, size=(9, 11), mode="bilinear"),
+     lambda a: TF.interpolate(a, size=(9, 11), mode="bilinear"), (IMG,), {"reason": "resize kernels interpolate with a different operation order", "atol": 2e-6}),
+    ("interp_bilinear_scale", lambda a: F.interpolate(a, scale_factor=2.0, mode="bilinear"),
+     lambda a: TF.interpolate(a, scale_factor=2.0, mode="bilinear"), (IMG,), {"reason": "resize kernels interpolate with a different operation order", "atol": 2e-6}),
+    ("interp_bilinear_align", lambda a: F.interpolate(a, (4, 12), None, "bilinear", True),
+     lambda a: TF.interpolate(a, (4, 12), None, "bilinear", True), (IMG,), {"reason": "resize kernels interpolate with a different operation order", "atol": 2e-6}),
+    ("interp_linear", lambda a: F.interpolate(a, size=13, mode="linear"),
+     lambda a: TF.interpolate(a, size=13, mode="linear"), (SEQ,), {"reason": "resize kernels interpolate with a different operation order", "atol": 2e-6}),
+    ("interp_trilinear", lambda a: F.interpolate(a, size=(6, 7, 8), mode="trilinear"),
+     lambda a: TF.interpolate(a, size=(6, 7, 8), mode="trilinear"), (VOL,), {"reason": "resize kernels interpolate with a different operation order", "atol": 2e-6}),
+    ("interp_area", lambda a: F.interpolate(a, size=(3, 2), mode="area"),
+     lambda a: TF.interpolate(a, size=(3, 2), mode="area"), (IMG,), {}),
     # losses
     ("cross_entropy", lambda a, t: F.cross_entropy(a, t), lambda a, t: TF.cross_entropy(a, t), (X, ri(0, 5, (3,))), {}),
     ("cross_entropy_ignore", lambda a, t: F.cross_entropy(a, t, ignore_index=-100),
      lambda a, t: TF.cross_entropy(a, t, ignore_index=-100), (randn(4, 5), np.array([1, -100, 3, -100], I64)), {}),
     ("cross_entropy_weight_sum", lambda a, t, w: F.cross_entropy(a, t, w, reduction="sum"),
-     lambda a, t, w: TF.cross_entropy(a, t, w, reduction="sum"), (X, ri(0, 5, (3,)), pos(5)), {"atol": 2e-6, "grad_inputs": (0,)}),
+     lambda a, t, w: TF.cross_entropy(a, t, w, reduction="sum"), (X, ri(0, 5, (3,)), pos(5)), {"reason": "weighted sum reduction order", "atol": 2e-6, "grad_inputs": (0,)}),
     ("cross_entropy_weight_mean_ignore", lambda a, t, w: F.cross_entropy(a, t, weight=w, ignore_index=2),
      lambda a, t, w: TF.cross_entropy(a, t, weight=w, ignore_index=2), (randn(4, 5), np.array([1, 2, 3, 0], I64), pos(5)),
      {"grad_inputs": (0,)}),
@@ -202,7 +220,7 @@ CASES = [
     ("linalg_norm_mat", lambda a: mint.linalg.norm(a), lambda a: torch.linalg.norm(a), (X,), {}),
     ("linalg_norm_dim", lambda a: mint.linalg.norm(a, dim=1), lambda a: torch.linalg.norm(a, dim=1), (X,), {}),
     ("linalg_inv", lambda a: mint.linalg.inv(a), lambda a: torch.linalg.inv(a),
-     (randn(3, 3) + 3 * np.eye(3, dtype=np.float32),), {"atol": 1e-5, "grad_atol": 1e-5}),
+     (randn(3, 3) + 3 * np.eye(3, dtype=np.float32),), {"reason": "matrix inverse via a different factorisation", "atol": 1e-5, "grad_atol": 1e-5}),
 ]
 
 
@@ -236,7 +254,8 @@ def test_batch_norm_training_updates_running_stats():
 def test_batch_norm_training_grad():
     parity(lambda a, w, b: F.batch_norm(a, None, None, w, b, training=True),
            lambda a, w, b: TF.batch_norm(a, None, None, w, b, training=True),
-           randn(4, 3, 5), randn(3, seed=2), randn(3, seed=3), atol=2e-6, grad_atol=1e-5)
+           randn(4, 3, 5), randn(3, seed=2), randn(3, seed=3), atol=2e-6, grad_atol=1e-5,
+           reason="batch statistics: mean/var reduction order differs")
 
 
 def test_embedding_max_norm_renorms_rows_in_place():
@@ -299,3 +318,22 @@ def test_functional_inplace_updates_input(ms_fn, t_fn):
     t_fn(b)
     assert out is a
     np.testing.assert_allclose(a.asnumpy(), b.numpy(), atol=1e-6)
+
+
+def test_functional_inplace_is_differentiable():
+    def f(a):
+        y = a * 2.0
+        F.relu_(y)
+        z = y - 1.0
+        F.elu_(z, 0.5)
+        return (z * a).sum()
+
+    x = randn(3, 4)
+    g = ms.grad(f)(ms.Tensor(x))
+    t = torch.from_numpy(x.copy()).requires_grad_()
+    y = t * 2.0
+    TF.relu_(y)
+    z = y - 1.0
+    TF.elu_(z, 0.5)
+    (z * t).sum().backward()
+    np.testing.assert_allclose(g.asnumpy(), t.grad.numpy(), atol=1e-6)

@@ -43,6 +43,11 @@ CASES = [
      (randn(3, seed=2), randn(3, 4), randn(4, seed=1)), {}),
     ("mv", lambda a, b: mint.mv(a, b), lambda a, b: torch.mv(a, b), (randn(3, 4), randn(4, seed=1)), {}),
     ("dot", lambda a, b: mint.dot(a, b), lambda a, b: torch.dot(a, b), (randn(4), randn(4, seed=1)), {}),
+    ("vdot", lambda a, b: mint.vdot(a, b), lambda a, b: torch.vdot(a, b), (randn(4), randn(4, seed=1)), {}),
+    ("kthvalue", lambda a: mint.kthvalue(a, 2, 1), lambda a: tuple(torch.kthvalue(a, 2, 1)), (randn(3, 5),),
+     {"grad": False}),
+    ("kthvalue_keepdim_values_grad", lambda a: mint.kthvalue(a, 3, dim=0, keepdim=True)[0],
+     lambda a: torch.kthvalue(a, 3, dim=0, keepdim=True)[0], (randn(4, 5),), {}),
     ("outer", lambda a, b: mint.outer(a, b), lambda a, b: torch.outer(a, b), (randn(3), randn(4, seed=1)), {}),
     ("stack", lambda a, b: mint.stack([a, b]), lambda a, b: torch.stack([a, b]), (randn(2, 3), randn(2, 3, seed=1)),
      {}),
@@ -86,9 +91,9 @@ CASES = [
     ("var_mean", lambda a: mint.var_mean(a, 1), lambda a: tuple(torch.var_mean(a, 1)), (randn(3, 5),), {"grad": False}),
     ("std_mean", lambda a: mint.std_mean(a, -1, keepdim=True), lambda a: tuple(torch.std_mean(a, -1, keepdim=True)),
      (randn(3, 5),), {"grad": False}),
-    ("logsumexp", lambda a: mint.logsumexp(a, 1), lambda a: torch.logsumexp(a, 1), (randn(3, 5) * 10,), {"atol": 2e-6}),
+    ("logsumexp", lambda a: mint.logsumexp(a, 1), lambda a: torch.logsumexp(a, 1), (randn(3, 5) * 10,), {"reason": "exp/log rounding at |x|~10 (values ~20)", "atol": 2e-6}),
     ("logsumexp_keep", lambda a: mint.logsumexp(a, dim=(0, 1), keepdim=True),
-     lambda a: torch.logsumexp(a, dim=(0, 1), keepdim=True), (randn(3, 5),), {"atol": 2e-6}),
+     lambda a: torch.logsumexp(a, dim=(0, 1), keepdim=True), (randn(3, 5),), {"reason": "exp/log rounding at |x|~10 (values ~20)", "atol": 2e-6}),
     ("argmax", lambda a: mint.argmax(a), lambda a: torch.argmax(a), (randn(3, 5),), {"grad": False}),
     ("argmax_dim", lambda a: mint.argmax(a, 1, True), lambda a: torch.argmax(a, 1, True), (randn(3, 5),),
      {"grad": False}),
@@ -149,7 +154,7 @@ CASES = [
      {"grad": False}),
     ("bitwise_not", lambda a: mint.bitwise_not(a), lambda a: torch.bitwise_not(a), (ri(-8, 8, (5,)),), {"grad": False}),
     ("inverse", lambda a: mint.inverse(a), lambda a: torch.inverse(a), (randn(3, 3) + 3 * np.eye(3, dtype=np.float32),),
-     {"atol": 1e-5, "grad_atol": 1e-5}),
+     {"reason": "matrix inverse via a different factorisation", "atol": 1e-5, "grad_atol": 1e-5}),
     ("trace", lambda a: mint.trace(a), lambda a: torch.trace(a), (randn(3, 3),), {}),
     ("diag_vec", lambda a: mint.diag(a), lambda a: torch.diag(a), (randn(3),), {}),
     ("diag_mat_off", lambda a: mint.diag(a, 1), lambda a: torch.diag(a, 1), (randn(3, 4),), {}),
@@ -188,7 +193,8 @@ EINSUM = [
 @pytest.mark.parametrize("eq,shapes", EINSUM, ids=[e[0] for e in EINSUM])
 def test_einsum(eq, shapes):
     arrays = [randn(*s, seed=i) for i, s in enumerate(shapes)]
-    parity(lambda *xs: mint.einsum(eq, *xs), lambda *xs: torch.einsum(eq, *xs), *arrays, atol=2e-6)
+    parity(lambda *xs: mint.einsum(eq, *xs), lambda *xs: torch.einsum(eq, *xs), *arrays, atol=2e-6,
+           reason="contraction via bmm: summation order differs from torch's einsum path")
 
 
 def test_einsum_operand_list():

@@ -35,6 +35,14 @@ INPLACE = [
     ("clamp_min_kw", lambda T: lambda x: x.clamp_(min=0.0)),
     ("index_fill_", lambda T: lambda x: x.index_fill_(1, T(np.array([0, 2], I64)), -3.0)),
     ("scatter_", lambda T: lambda x: x.scatter_(1, T(np.array([[2], [0]], I64)), T(OTHER[:, :1]))),
+    ("index_add_", lambda T: lambda x: x.index_add_(1, T(np.array([0, 2, 0], I64)), T(np.ones((2, 3), np.float32)),
+                                                    alpha=2)),
+    ("index_copy_", lambda T: lambda x: x.index_copy_(1, T(np.array([2, 0], I64)), T(OTHER[:, :2]))),
+    ("index_put_", lambda T: lambda x: x.index_put_((T(np.array([1, 0], I64)), T(np.array([2, 2], I64))),
+                                                    T(np.array([9.0, 8.0], np.float32)))),
+    ("index_put_accumulate", lambda T: lambda x: x.index_put_((T(np.array([1, 1, 0], I64)),),
+                                                              T(np.ones(3, np.float32)), accumulate=True)),
+    ("index_put_mask", lambda T: lambda x: x.index_put_((T(MASK),), T(np.array(5.0, np.float32)))),
 ]
 
 
@@ -117,6 +125,12 @@ OUT_OF_PLACE = [
     ("roll", lambda x: x.roll(1, 1), lambda t: t.roll(1, 1)),
     ("roll_flat", lambda x: x.roll(2), lambda t: t.roll(2)),
     ("new_full", lambda x: x.new_full((2, 2), 3.5), lambda t: t.new_full((2, 2), 3.5)),
+    ("scatter_add", lambda x: x.scatter_add(1, ms.Tensor(np.array([[0], [2]], I64)), x[:, 1:2] * 2),
+     lambda t: t.scatter_add(1, torch.tensor([[0], [2]]), t[:, 1:2] * 2)),
+    ("index_add", lambda x: x.index_add(0, ms.Tensor(np.array([1, 1], I64)), x * 3, alpha=0.5),
+     lambda t: t.index_add(0, torch.tensor([1, 1]), t * 3, alpha=0.5)),
+    ("index_fill", lambda x: x.index_fill(1, ms.Tensor(np.array([1], I64)), -1.0),
+     lambda t: t.index_fill(1, torch.tensor([1]), -1.0)),
 ]
 
 

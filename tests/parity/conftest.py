@@ -18,6 +18,7 @@ def parity_device(request) -> str:
 def ms_worker(parity_device):
     """The long-lived MindSpore worker (started on first use, restarted after a crash, closed at session end)."""
     worker = Worker(parity_device)
+    worker.spawn()      # MindSpore loads in the worker while this process imports torch and collects
     yield worker
     worker.close()
 

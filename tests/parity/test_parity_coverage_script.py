@@ -96,3 +96,35 @@ def test_bad_exclusions_are_one_line_errors(tmp_path, text, err):
     p.write_text(text)
     with pytest.raises(cv.CoverageInputError, match=err):
         cv.load_exclusions(p)
+
+
+def test_junit_report_limits_coverage_to_passing_cases(world):
+    rows = cv.read_usage_csv(world / "usage.csv", top=5)
+    args = (load_rules(world / "rules"), load_cases(world / "cases"), cv.load_exclusions(world / "excl.toml"))
+    junit = world / "junit.xml"
+    junit.write_text('''<?xml version="1.0"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.parity.test_parity" name="test_parity[torch.cat:0]"><failure message="x"/></testcase>
+<testcase classname="tests.parity.test_parity" name="test_parity[torch.cuda.foo:0]"/>
+</testsuite></testsuites>''')
+    assert cv.passed_case_ids(junit) == {"torch.cuda.foo:0"}
+    cov = cv.compute(rows, *args, cv.passed_case_ids(junit))
+    assert cov.covered == 0
+    assert [(r.row.api, r.status) for r in cov.missing()][0] == ("torch.cat", cv.FAILING)
+    junit.write_text(junit.read_text().replace('<failure message="x"/>', ""))
+    assert cv.compute(rows, *args, cv.passed_case_ids(junit)).covered == 60
+
+
+def test_covered_elsewhere_counts_when_its_tests_pass(world):
+    rows = cv.read_usage_csv(world / "usage.csv", top=5)
+    args = (load_rules(world / "rules"), load_cases(world / "cases"), cv.load_exclusions(world / "excl.toml"))
+    elsewhere = {"torch.exp": ["tests/npu/test_x.py::test_exp"]}
+    assert cv.compute(rows, *args, elsewhere=elsewhere).covered == 60 + 20
+    junit = world / "junit.xml"
+    junit.write_text('''<?xml version="1.0"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.parity.test_parity" name="test_parity[torch.cat:0]"/>
+<testcase classname="tests.npu.test_x" name="test_exp[a]"/>
+<testcase classname="tests.npu.test_x" name="test_exp[b]"><failure message="x"/></testcase>
+</testsuite></testsuites>''')
+    assert cv.compute(rows, *args, elsewhere=elsewhere, junit=cv.read_junit(junit)).covered == 60
+    junit.write_text(junit.read_text().replace('<failure message="x"/>', ""))
+    assert cv.compute(rows, *args, elsewhere=elsewhere, junit=cv.read_junit(junit)).covered == 80

@@ -26,7 +26,8 @@ def test_negative_case_fails(case, expected, ms_worker, parity_rules):
 
 
 def _identity(data: bytes, path: str, rules, **_) -> FileResult:
-    return FileResult(path=path, status=UNCHANGED, output=data)
+    """An engine that sees torch.zeros and converts nothing."""
+    return FileResult(path=path, status=UNCHANGED, output=data, seen={"torch.zeros": 1})
 
 
 def test_unconverted_torch_is_blocked_in_worker(ms_worker, parity_rules):
@@ -138,6 +139,12 @@ def test_correct_rules_pass_through_the_engine(wrong_rules, ms_worker):
             outcome.converted_source
 
 
+def test_a_case_must_exercise_its_rule(wrong_rules, ms_worker):
+    outcome = run_case(Case("torch.exp", "torch.cat([x])", x=randn(2)), ms_worker, wrong_rules)
+    assert not outcome.passed and outcome.stage == "convert"
+    assert "no reference to torch.exp" in outcome.report() and "torch.cat" in outcome.report()
+
+
 def test_an_out_argument_is_reported_unconverted(wrong_rules, ms_worker):
     outcome = run_case(Case("torch.cat", "torch.cat([a, b], out=c)", a=randn(2), b=randn(2), c=randn(4)),
                        ms_worker, wrong_rules)
@@ -166,6 +173,19 @@ def test_references_are_restored():
     assert "cuda" not in vars(torch.Tensor)       # the inherited method is back, not a copy
     with pytest.raises((AssertionError, RuntimeError)):   # CPU torch: no CUDA
         x.cuda()
+
+
+def test_a_case_cannot_change_global_state_for_the_next(ms_worker, parity_rules):
+    import torch
+
+    first = Case("selftest.global_state", "torch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\n"
+                 "out = torch.zeros(2).dtype", converted_override="import mindspore as ms\n"
+                 "ms.set_context(mode=ms.GRAPH_MODE)\nout = ms.float64\n")
+    assert run_case(first, ms_worker, parity_rules).passed
+    assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
+    reply = ms_worker.request({"op": "case", "source": "import mindspore as ms\nout = ms.get_context('mode')\n",
+                               "inputs": {}})
+    assert reply["ok"] and reply["value"] == 1      # PYNATIVE_MODE
 
 
 # -- pieces ------------------------------------------------------------------------------------------------------

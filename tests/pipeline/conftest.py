@@ -3,6 +3,7 @@ temporary directory, plus a manifest pointing at them and the fake engine instal
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,7 @@ def build_stack(root: Path) -> Stack:
         "megatron/__init__.py": "",
         "megatron/core/layer.py": "import torch\n\n\ndef act(x):\n    return torch.relu(x) + torch.secret(x)\n",
         "megatron/core/data.bin": bytes(range(256)) * 4,
+        "megatron/csrc/helpers.cpp": "int helper() { return 1; }\n",
         "README.md": "# fixture Megatron\n",
     }, "first", "2024-01-02T03:04:05+00:00")
     os.symlink("megatron/core/layer.py", src / "Megatron-LM" / "layer_link.py")
@@ -110,12 +112,11 @@ def build_stack(root: Path) -> Stack:
         "mindspeed_mm/model.py": "import torch\n\n\nclass M:\n    def f(self, x):\n        return torch.tanh(x)\n",
         "examples/qwen/finetune.sh": LAUNCH_SH,
         "train_vlm.py": "import torch\nprint(torch.ones(2))\n",
+        ".gitignore": "logs/\n__pycache__/\n",
     }, "mm first", "2024-04-01T00:00:00+00:00")
     mm.create_tag("2.1.0")
 
-    patches_root = root / "patches"
-    manifest = root / "manifest.toml"
-    manifest.write_text(textwrap.dedent("""\
+    (root / "manifest.toml").write_text(textwrap.dedent("""\
         base = "."
         [[repo]]
         name = "MindSpeed-MM"
@@ -136,7 +137,15 @@ def build_stack(root: Path) -> Stack:
         depends = []
         patches = "patches/Megatron-LM"
         """))
-    return Stack(root, repos, pinned, manifest, {n: patches_root / n for n in repos}, root / "cache", root / "out")
+    st = _stack_paths(root)
+    st.pinned.update(pinned)
+    return st
+
+
+def _stack_paths(root: Path) -> Stack:
+    names = ("Megatron-LM", "MindSpeed", "MindSpeed-MM")
+    return Stack(root, {n: root / "upstream" / n for n in names}, {}, root / "manifest.toml",
+                 {n: root / "patches" / n for n in names}, root / "cache", root / "out")
 
 
 @pytest.fixture
@@ -147,7 +156,19 @@ def fake_engine(monkeypatch):
     return pipeline_fake_engine
 
 
+@pytest.fixture(scope="session")
+def _stack_template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("stack-template")
+    build_stack(root)
+    return root
+
+
 @pytest.fixture
-def stack(tmp_path, fake_engine, monkeypatch) -> Stack:
+def stack(tmp_path, fake_engine, monkeypatch, _stack_template) -> Stack:
+    """A private copy of the fixture stack (built once per session; the copy keeps commit ids and tags)."""
     monkeypatch.delenv("MSCORE_MIRROR", raising=False)
-    return build_stack(tmp_path)
+    shutil.copytree(_stack_template, tmp_path, symlinks=True, dirs_exist_ok=True)
+    st = _stack_paths(tmp_path)
+    st.pinned.update({n: git.Repo(p).commit(ref).hexsha for (n, p), ref in
+                      zip(st.repos.items(), ("core_r0.8.0", "2.1.0_core_r0.8.0", "2.1.0"))})
+    return st

@@ -82,3 +82,17 @@ def test_running_instead_of_sourcing_says_so(env_with_fake_mscore, tmp_path):
     env, _ = env_with_fake_mscore
     p = bash(f'bash "{SCRIPT}" --repo-bogus; echo "rc $?"', env, tmp_path)
     assert "source this script" in p.stderr and p.stdout.strip().endswith("rc 2")
+
+
+def test_source_success_through_python_module_and_real_engine(tmp_path):
+    """No `mscore` on PATH: the script runs `python -m mscore` from this checkout (the real CLI and engine)."""
+    stack = build_stack(tmp_path / "stack")
+    env = {"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "PYTHON": sys.executable,
+           "HOME": str(tmp_path), "MSCORE_MANIFEST": str(stack.manifest)}
+    args = " ".join(f"--source {s}" for s in stack.sources())
+    out = tmp_path / "o"
+    p = bash(f'source "{SCRIPT}" -o "{out}" --cache-dir "{tmp_path}/c" --jobs 1 {args}; echo "rc=$? PP=$PYTHONPATH"',
+             env, tmp_path)
+    o = out.resolve()
+    assert f"rc=0 PP={o}/MindSpeed-MM:{o}/MindSpeed:{o}/Megatron-LM" in p.stdout, p.stderr
+    assert "msrun $DISTRIBUTED_ARGS" in (out / "MindSpeed-MM/examples/qwen/finetune.sh").read_text()

@@ -14,8 +14,9 @@ def test_cli_repo_end_to_end(tmp_path, monkeypatch, capsys):
     assert "wrote" in capsys.readouterr().out
     assert (stack.out / "mscore.lock").is_file() and (stack.out / "patches/MindSpeed-MM.patch").is_file()
     assert "msrun $DISTRIBUTED_ARGS" in (stack.out / "MindSpeed-MM/examples/qwen/finetune.sh").read_text()
-    assert main(argv) == 0
+    assert main(argv + ["--report", str(tmp_path / "r" / "rep.json")]) == 0
     assert "up to date" in capsys.readouterr().out
+    assert (tmp_path / "r" / "rep.json").read_bytes() == (stack.out / "report.json").read_bytes()
     (stack.out / "MindSpeed/mindspeed/kept.py").write_text("VALUE = 5\n")
     assert main(argv) == 2
     err = capsys.readouterr().err

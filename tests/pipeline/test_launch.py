@@ -131,3 +131,24 @@ def test_script_without_torchrun_is_untouched():
     src = "#!/bin/sh\npython train.py\n"
     res = convert_script(src)
     assert res.text == src and not res.changed
+
+
+def test_array_style_golden():
+    src = textwrap.dedent("""\
+        LAUNCH=(
+            --nproc_per_node $GPUS
+            --nnodes $NODES
+            --master_port 6000
+        )
+        torchrun "${LAUNCH[@]}" train.py "${MODEL[@]}"
+        """)
+    assert convert_script(src).text == textwrap.dedent("""\
+        LAUNCH=(
+            --worker_num $(($GPUS*$NODES))
+            --local_worker_num $GPUS
+            --master_port 6000
+            --log_dir msrun_log
+            --join=True
+        )
+        msrun "${LAUNCH[@]}" train.py "${MODEL[@]}"
+        """)

@@ -12,7 +12,6 @@ import pytest
 
 from mscore.pipeline import run
 from mscore.pipeline.errors import PipelineError
-from mscore.pipeline.output import read_lock
 from mscore.pipeline.patches import blob_sha
 
 if sys.version_info >= (3, 11):
@@ -60,6 +59,8 @@ def test_report_readme_env(stack):
     stack.convert()
     readme = (stack.out / "README.md").read_text()
     assert "torch.secret" in readme and "50.0%" in readme
+    assert "- MindSpeed-MM: 1 launch scripts switched from torchrun to msrun" in readme
+    assert "Megatron-LM: 1 C/C++/CUDA source files were copied unchanged (e.g. megatron/csrc/helpers.cpp)" in readme
     import json
 
     rep = json.loads((stack.out / "report.json").read_text())
@@ -71,6 +72,16 @@ def test_report_readme_env(stack):
                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "/keep"}).stdout.strip()
     o = stack.out.resolve()
     assert out == f"{o}/MindSpeed-MM:{o}/MindSpeed:{o}/Megatron-LM:/keep"
+    if shutil.which("dash"):   # a POSIX shell cannot see the sourced file's path: the recorded one is used
+        out = subprocess.run(["dash", "-c", f'. "{stack.out}/env.sh"; echo "$PYTHONPATH"'], capture_output=True,
+                             text=True, cwd="/", env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+        assert out == f"{o}/MindSpeed-MM:{o}/MindSpeed:{o}/Megatron-LM"
+    moved = stack.root / "moved"
+    stack.out.rename(moved)
+    out = subprocess.run(["bash", "-c", f'source "{moved}/env.sh"; echo "$PYTHONPATH"'], capture_output=True,
+                         text=True, env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+    m = moved.resolve()
+    assert out == f"{m}/MindSpeed-MM:{m}/MindSpeed:{m}/Megatron-LM"
 
 
 def test_deterministic_patches_and_commits(stack, tmp_path):
@@ -265,7 +276,8 @@ def test_replace_toml(stack):
     (d / "files").mkdir()
     new_bin = bytes(reversed(range(256))) * 3 + b"\0tail"
     (d / "files/data.bin").write_bytes(new_bin)
-    (d / "files/layer.py").write_text("import mindspore\n\n\ndef act(x):\n    return mindspore.mint.nn.functional.relu(x)\n")
+    (d / "files/layer.py").write_text("import mindspore\n\n\ndef act(x):\n"
+                                      "    return mindspore.mint.nn.functional.relu(x)\n")
     upstream = stack.repos["Megatron-LM"]
     blob_layer = sh("git", "rev-parse", f"{stack.pinned['Megatron-LM']}:megatron/core/layer.py", cwd=upstream)
     blob_bin = sh("git", "rev-parse", f"{stack.pinned['Megatron-LM']}:megatron/core/data.bin", cwd=upstream)
@@ -324,3 +336,84 @@ def test_unwritable_cache_is_a_clear_error(stack, tmp_path):
     with pytest.raises(PipelineError, match=r"cannot use the repository cache .*not_a_dir/repos.*--cache-dir"):
         stack.convert(cache_dir=blocker)
     assert not stack.out.exists()
+
+
+def test_user_files_ignored_by_git_survive_noop_and_block_rebuild(stack):
+    stack.convert()
+    mm = stack.out / "MindSpeed-MM"
+    (mm / "logs").mkdir()
+    (mm / "logs/train.log").write_text("step 1\n")
+    (mm / "mindspeed_mm/__pycache__").mkdir()
+    (mm / "mindspeed_mm/__pycache__/model.cpython-311.pyc").write_bytes(b"\0")
+    assert stack.convert().noop                                   # nothing to rebuild: nothing touched
+    assert (mm / "logs/train.log").exists()
+    with pytest.raises(PipelineError) as e:                       # a rebuild would delete the log
+        stack.convert(profile="msadapter")
+    assert "MindSpeed-MM/logs/train.log" in str(e.value) and "__pycache__" not in str(e.value)
+    assert (mm / "logs/train.log").read_text() == "step 1\n"
+    stack.convert(profile="msadapter", force=True)
+    assert not (mm / "logs").exists()
+
+
+def _pin(stack, name: str, commit: str) -> None:
+    text = stack.manifest.read_text()
+    stack.manifest.write_text(text.replace(f'name = "{name}"\n', f'name = "{name}"\ncommit = "{commit}"\n', 1))
+
+
+def test_pinned_commit_wins_over_a_moved_branch(stack, tmp_path):
+    _pin(stack, "MindSpeed", stack.pinned["MindSpeed"])
+    repo = git.Repo(stack.repos["MindSpeed"])
+    repo.git.checkout("-q", "2.1.0_core_r0.8.0")
+    (stack.repos["MindSpeed"] / "mindspeed/kept.py").write_text("VALUE = 7\n")
+    repo.git.commit("-qam", "branch moves", env={"GIT_AUTHOR_NAME": "u", "GIT_AUTHOR_EMAIL": "u@x",
+                                                 "GIT_COMMITTER_NAME": "u", "GIT_COMMITTER_EMAIL": "u@x"})
+    res = stack.convert()
+    ms = next(r for r in res.repos if r.name == "MindSpeed")
+    assert ms.commit == stack.pinned["MindSpeed"]
+    assert (stack.out / "MindSpeed/mindspeed/kept.py").read_text() == "VALUE = 1\n"
+    assert "now points at" in ms.fetch_note
+
+
+def test_pinned_commit_missing(stack, tmp_path):
+    _pin(stack, "MindSpeed", "1" * 40)
+    res = stack.convert()                     # an explicit --source lacking the pin: the ref, with a note
+    ms = next(r for r in res.repos if r.name == "MindSpeed")
+    assert ms.commit == stack.pinned["MindSpeed"] and "is not in this source" in ms.fetch_note
+    readme = (stack.out / "README.md").read_text()
+    assert f"Note: MindSpeed: the pinned commit {'1' * 12} is not in this source" in readme
+    mirror = tmp_path / "mirror"
+    for name, src in stack.repos.items():
+        git.Repo.clone_from(src, mirror / name, bare=True)
+    with pytest.raises(PipelineError, match=r"MindSpeed: commit 1{40} \(pinned for '2.1.0_core_r0.8.0'\) not found"):
+        stack.convert(sources=None, mirror_dir=mirror, out=tmp_path / "o2")
+
+
+def test_bad_manifest_commit(stack):
+    _pin(stack, "MindSpeed", "abc")
+    with pytest.raises(PipelineError, match="'commit' must be a full 40-hex-digit commit id"):
+        stack.convert()
+
+
+def test_output_may_not_be_inside_an_input(stack):
+    for out in (stack.repos["MindSpeed"] / "converted", stack.cache / "o", stack.root):
+        with pytest.raises(PipelineError, match="an input of this run; choose an output elsewhere"):
+            stack.convert(out=out)
+    assert sh("git", "status", "--porcelain", cwd=stack.repos["MindSpeed"]) == ""
+
+
+def test_sources_and_cache_are_never_modified(stack):
+    heads = {n: sh("git", "rev-parse", "HEAD", cwd=p) for n, p in stack.repos.items()}
+    stack.convert()
+    trees = snapshot(stack.cache / "repos", with_git=True)
+    (stack.out / "MindSpeed/mindspeed/kept.py").write_text("edited\n")
+    stack.convert(force=True, profile="msadapter")
+    assert snapshot(stack.cache / "repos", with_git=True) == trees
+    for n, p in stack.repos.items():
+        assert sh("git", "rev-parse", "HEAD", cwd=p) == heads[n] and sh("git", "status", "--porcelain", cwd=p) == ""
+
+
+def test_plain_directory_source_is_explained(stack, tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(PipelineError, match=r"cannot clone MindSpeed from .*plain: not a git repository"):
+        stack.convert(sources=stack.sources()[:1] + [f"MindSpeed={plain}"])

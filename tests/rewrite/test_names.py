@@ -95,3 +95,24 @@ def test_method_on_a_torch_call_result(assert_converts):
         y = mint.cat([a, b], dim=-1).unsqueeze(2)
         """,
     )
+
+
+def test_annotations_map_classes_whose_calls_need_adaptation(assert_converts):
+    assert_converts(
+        """\
+        import torch
+
+
+        def f(layer: torch.nn.Linear) -> torch.nn.LayerNorm:
+            x: torch.nn.Linear = layer
+            return x
+        """,
+        """\
+        from mindspore import mint, nn
+
+
+        def f(layer: mint.nn.Linear) -> nn.LayerNorm:
+            x: mint.nn.Linear = layer
+            return x
+        """,
+    )

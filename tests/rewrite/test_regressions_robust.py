@@ -119,18 +119,9 @@ def test_nesting_deeper_than_python_recursion_still_converts(assert_converts):
     )
 
 
-def test_method_rule_with_qualified_target_is_a_fixed_point(assert_converts, tmp_path):
+def test_method_rule_with_qualified_target_is_a_fixed_point(assert_converts):
     # was: x.norm() -> mint.norm(x), and the second pass took mint.norm(x) for the method x.norm on receiver
-    # `mint`: mint.norm(mint, x). (Tensor.norm -> mindspore.mint.norm is a shipped rule.)
-    from mscore.rewrite.transforms import KNOWN
-    from mscore.rules import load_rule_file
-    from mscore.rules.model import RuleSet
-    from tests.conftest import FIXTURE_RULES
-
-    extra = tmp_path / "extra.toml"
-    extra.write_text(FIXTURE_RULES.read_text() + '\n["Tensor.norm"]\ntarget = "mindspore.mint.norm"\n'
-                     'sig = "(p=\'fro\', dim=None, keepdim=False, dtype=None)"\nstatus = "consistent"\nnote = "x"\n')
-    rules = RuleSet.build(load_rule_file(extra, KNOWN), "extra")
+    # `mint`: mint.norm(mint, x). (Tensor.norm -> mindspore.mint.norm is a shipped rule, and a fixture rule.)
     assert_converts(
         """\
         import torch
@@ -143,7 +134,6 @@ def test_method_rule_with_qualified_target_is_a_fixed_point(assert_converts, tmp
         n = mint.norm(x, 2)
         d = torch.cuda.current_device()  # mscore: unconverted torch.cuda.current_device: no device index on MindSpore
         """,
-        rules=rules,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import libcst as cst
 
-from mscore.rewrite.context import Ctx, SignatureMismatch, Unconvertible
+from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
 from mscore.rules import BindError, Rule, bind
 from mscore.rules.signature import KEYWORD_ONLY, POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_POSITIONAL
 
@@ -67,7 +67,7 @@ def bind_call(rule: Rule, args: Sequence[cst.Arg]):
     try:
         return bind(rule.sig, pos, kws)
     except BindError as exc:
-        raise SignatureMismatch(f"call does not match torch signature {rule.sig.text}: {exc}") from None
+        raise NoMatch(f"call does not match torch signature {rule.sig.text}: {exc}") from None
 
 
 def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
@@ -86,7 +86,7 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
         args = _pack(rule, bound, args)
         bound = bind_call(rule, args)
     if rule.target_sig is not None:
-        return _emit_by_target(rule, bound, drop, args)
+        return _emit_by_target(ctx, rule, bound, drop, args)
     out: list[cst.Arg] = []
     gap = False
     var_name = rule.sig.var_positional.name if rule.sig.var_positional else None
@@ -108,7 +108,7 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
             if name in drop:
                 continue
             out.append(keyword(a, rule.rename.get(name, name)) if name in rule.rename else a)
-    _add_defaults(rule, out)
+    _add_defaults(ctx, rule, out)
     return fix_commas(out, args)
 
 
@@ -133,7 +133,7 @@ def _pack(rule: Rule, bound, args: Sequence[cst.Arg]) -> list[cst.Arg]:
     return out
 
 
-def _emit_by_target(rule: Rule, bound, drop: set[str], original: Sequence[cst.Arg]) -> list[cst.Arg]:
+def _emit_by_target(ctx: Ctx, rule: Rule, bound, drop: set[str], original: Sequence[cst.Arg]) -> list[cst.Arg]:
     tsig = rule.target_sig
     values = {rule.rename.get(n, n): a for n, a in bound.values.items() if n not in drop}
     for name in values:
@@ -165,11 +165,11 @@ def _emit_by_target(rule: Rule, bound, drop: set[str], original: Sequence[cst.Ar
         out.append(keyword(a, name))
     for name, a in bound.extra_keywords.items():
         out.append(keyword(a, rule.rename.get(name, name)))
-    _add_defaults(rule, out)
+    _add_defaults(ctx, rule, out)
     return fix_commas(out, original)
 
 
-def _add_defaults(rule: Rule, out: list[cst.Arg]) -> None:
+def _add_defaults(ctx: Ctx, rule: Rule, out: list[cst.Arg]) -> None:
     present = {a.keyword.value for a in out if a.keyword is not None}
     n_pos = sum(1 for a in out if a.keyword is None and not a.star)
     sig = rule.target_sig
@@ -185,7 +185,7 @@ def _add_defaults(rule: Rule, out: list[cst.Arg]) -> None:
             pos_params = [q.name for q in rule.sig.params if q.kind in (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD)]
             if torch_name in pos_params and pos_params.index(torch_name) < n_pos:
                 continue
-        out.append(cst.Arg(value=cst.parse_expression(expr), keyword=cst.Name(name), equal=_EQ))
+        out.append(cst.Arg(value=cst.parse_expression(ctx.mindspore_source(expr)), keyword=cst.Name(name), equal=_EQ))
 
 
 def emit_function(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:

@@ -37,6 +37,8 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
     receiver = func.value
     if not _simple(receiver):
         raise Unconvertible("in-place update of a computed receiver (it would be evaluated twice)")
+    if rule.unsupported_args:
+        calls.adapt_args(ctx, rule, call.args)   # the in-place rule's own unsupported_args apply first
     if rule.target.startswith("mindspore."):
         value = calls.emit_method(ctx, rule, call)
     elif (out_of_place_rule := ctx.rules.method(rule.target)) is not None and not out_of_place_rule.unsupported and not out_of_place_rule.is_identity \

@@ -16,7 +16,11 @@ def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExp
     func = call.func
     if not isinstance(func, cst.Attribute):
         raise Unconvertible("size_to_shape needs a method call")
-    shape = cst.Attribute(value=func.value, attr=cst.Name("shape"))
+    receiver = func.value
+    if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and \
+            receiver.func.attr.value in ("untyped_storage", "storage", "_typed_storage"):
+        raise Unconvertible("the size of a storage, not of a tensor")
+    shape = cst.Attribute(value=receiver, attr=cst.Name("shape"))
     bound = bind_call(rule, call.args)
     dim = next(iter(bound.values.values()), None)
     if dim is None or code(dim.value).strip() == "None":

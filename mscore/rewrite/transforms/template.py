@@ -20,7 +20,6 @@ from mscore.rewrite.transforms.calls import bind_call, code
 from mscore.rules import Rule
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_MS = re.compile(r"\bmindspore(?:\.(mint|ops|nn))?\b")
 
 
 def _simple(node: cst.BaseExpression) -> bool:
@@ -56,11 +55,4 @@ def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExp
         text = code(value).strip()
         return text if _atom(value) else f"({text})"
 
-    text = _FIELD.sub(fill, rule.template)
-
-    def alias(m: re.Match) -> str:
-        sub = m.group(1) or "ms"
-        ctx.used.add(sub)
-        return f"__mscore_{sub}__"
-
-    return cst.parse_expression(_MS.sub(alias, text))
+    return cst.parse_expression(ctx.mindspore_source(_FIELD.sub(fill, rule.template)))

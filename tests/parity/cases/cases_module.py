@@ -1,0 +1,128 @@
+"""Parity cases for rules/module.toml (nn.Module methods -> nn.Cell methods). Freshly built layers are initialized
+differently by the two frameworks, so cases compare names, counts, shapes or values that do not depend on the
+initial weights (or load one module's weights into another)."""
+from mscore.parity.case import Case, ModuleCase, randn
+
+ADD_MODULE = """
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.add_module("lin", nn.Linear(3, 2))
+
+    def forward(self, x):
+        return self.lin(x)
+
+m = M()
+"""
+
+REGISTER_PARAMETER = """
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_parameter("scale", nn.Parameter(torch.zeros(3)))
+
+    def forward(self, x):
+        return x * self.scale
+
+m = M()
+"""
+
+REGISTER_BUFFER = """
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+        self.register_buffer("shift", torch.zeros(3))
+        self.register_buffer("tmp", torch.zeros(3), persistent=False)
+
+    def forward(self, x):
+        return self.lin(x) + self.shift + self.tmp
+
+m = M()
+"""
+
+FORWARD_CALL = """
+class Inner(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.lin(x)
+
+
+class Outer(Inner):
+    def forward(self, x):
+        return super().forward(x) * 2
+
+
+class Wrap(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = Outer()
+
+    def forward(self, x):
+        return self.inner.forward(x) + 1
+
+m = Wrap()
+"""
+
+SEQ = "m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))\n"
+
+CASES = [
+    Case("Module.parameters", SEQ + "out = [tuple(p.shape) for p in m.parameters()]"),
+    Case("Module.parameters", SEQ + "out = len(list(m.parameters(recurse=True)))"),
+    Case("Module.parameters", SEQ + "out = len(list(m.parameters(recurse=False)))", expect="unsupported"),
+    Case("Module.named_parameters", SEQ + "out = [n for n, p in m.named_parameters()]"),
+    Case("Module.named_parameters", SEQ + "out = [n for n, p in m.named_parameters(prefix='model')]"),
+    Case("Module.named_parameters", SEQ + "out = [n for n, p in m.named_parameters(recurse=False)]",
+         expect="unsupported"),
+    Case("Module.named_modules", SEQ + "out = [n for n, _ in m.named_modules()]"),
+    Case("Module.named_modules", SEQ + "out = [n for n, _ in m.named_modules(prefix='net')]"),
+    Case("Module.children", SEQ + "out = len(list(m.children()))"),
+    Case("Module.modules", SEQ + "out = len(list(m.modules()))"),
+    Case("Module.modules", SEQ + "out = [tuple(c.weight.shape) for c in m.modules() if isinstance(c, nn.Linear)]"),
+    Case("Module.named_children", SEQ + "out = [n for n, _ in m.named_children()]"),
+    Case("Module.named_children", SEQ + "out = [tuple(c.weight.shape) for _, c in m.named_children() if isinstance(c, nn.Linear)]"),
+    Case("Module.eval", "m = nn.Dropout(0.5)\nm.eval()\nout = m(x)", x=randn(64)),
+    Case("Module.eval", "m = nn.Sequential(nn.Dropout(0.9), nn.Dropout(0.9)).eval()\nout = m(x)", x=randn(64)),
+    Case("Module.train", "m = nn.Dropout(0.5)\nm.train()\nm.train(False)\nout = m(x)", x=randn(64)),
+    Case("Module.train", "m = nn.Dropout(0.5)\nm.train(mode=False)\nout = m(x)", x=randn(64)),
+    Case("Module.forward", "m = nn.Linear(3, 2)\nout = m.forward(x) - m(x)", x=randn(2, 3)),
+    ModuleCase("Module.forward", FORWARD_CALL, inputs=dict(x=randn(2, 3))),
+    # the stack calls zero_grad on its own optimizer classes: the call must stay untouched
+    Case("Module.zero_grad", "class Opt:\n    def __init__(self):\n        self.calls = []\n\n"
+         "    def zero_grad(self, set_to_none=True):\n        self.calls.append(set_to_none)\n\n"
+         "o = Opt()\no.zero_grad()\no.zero_grad(set_to_none=False)\nout = o.calls"),
+    Case("Module.state_dict", SEQ + "out = sorted(m.state_dict().keys())"),
+    Case("Module.state_dict", SEQ + "out = [tuple(v.shape) for v in m.state_dict().values()]"),
+    Case("Module.load_state_dict", SEQ + "m2 = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))\n"
+         "m2.load_state_dict(m.state_dict())\nout = m2(x) - m(x)", x=randn(2, 3)),
+    Case("Module.load_state_dict", SEQ + "m2 = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))\n"
+         "m2.load_state_dict(m.state_dict(), strict=True)\nout = m2(x) - m(x)", x=randn(2, 3)),
+    Case("Module.apply", SEQ + "seen = []\nm.apply(lambda c: seen.append(1))\nout = len(seen)"),
+    Case("Module.apply", SEQ + "r = m.apply(fn=lambda c: None)\nout = r is m"),
+    ModuleCase("Module.register_buffer", REGISTER_BUFFER, inputs=dict(x=randn(2, 3))),
+    Case("Module.buffers", SEQ + "m[0].register_buffer('b', x)\nout = [b * 1 for b in m.buffers()]", x=randn(3)),
+    Case("Module.buffers", SEQ + "m[0].register_buffer('b', x)\nout = len(list(m.buffers(recurse=False)))", x=randn(3)),
+    Case("Module.named_buffers", SEQ + "m[2].register_buffer('c', x)\nout = [n for n, _ in m.named_buffers()]",
+         x=randn(3)),
+    ModuleCase("Module.add_module", ADD_MODULE, inputs=dict(x=randn(2, 3))),
+    ModuleCase("Module.register_parameter", REGISTER_PARAMETER, inputs=dict(x=randn(2, 3))),
+    Case("Module.register_forward_hook",
+         "m = nn.Linear(3, 2)\nh = m.register_forward_hook(lambda mod, inp, o: o * 0 + 1)\nout = m(x)", x=randn(2, 3)),
+    Case("Module.register_forward_hook",
+         "m = nn.Linear(3, 2)\nseen = []\nh = m.register_forward_hook(lambda mod, inp, o: seen.append(1))\n"
+         "m(x)\nh.remove()\nm(x)\nout = len(seen)", x=randn(2, 3)),
+    Case("Module.register_forward_pre_hook",
+         "m = nn.ReLU()\nh = m.register_forward_pre_hook(lambda mod, inp: (inp[0] * -1,))\nout = m(x)", x=randn(2, 3)),
+    Case("Module.register_full_backward_hook",
+         "m = nn.Linear(3, 2)\nh = m.register_full_backward_hook(lambda mod, gi, go: None)\nh.remove()\nout = m(x) - m(x)",
+         x=randn(2, 3)),
+    Case("Module.register_full_backward_pre_hook",
+         "m = nn.Linear(3, 2)\nh = m.register_full_backward_pre_hook(lambda mod, go: None)\nh.remove()\n"
+         "out = m(x) - m(x)", x=randn(2, 3)),
+    Case("Module.register_load_state_dict_post_hook",
+         SEQ + "seen = []\nm.register_load_state_dict_post_hook(lambda mod, keys: seen.append(1))\n"
+         "m.load_state_dict(m.state_dict())\nout = len(seen)"),
+]

@@ -1,0 +1,52 @@
+"""Parity cases for rules/optim.toml: optimizer hyper-parameters and defaults as the optimizer records them, and
+learning-rate schedules stepped on both sides. (A MindSpore optimizer step is optimizer(grads), not
+loss.backward(); optimizer.step(): training loops are not part of these rules.)"""
+from mscore.parity.case import Case
+
+LIN = "m = nn.Linear(3, 2)\n"
+ADAM_KEYS = "('lr', 'betas', 'eps', 'weight_decay', 'amsgrad')"
+SGD_KEYS = "('lr', 'momentum', 'dampening', 'weight_decay', 'nesterov')"
+
+
+def hyper(ctor: str, keys: str) -> str:
+    # numbers as floats: torch keeps an int 0 where MindSpore stores 0.0 (the same hyper-parameter)
+    return LIN + f"opt = {ctor}\nd = opt.defaults\nout = tuple(d[k] if k == 'betas' else float(d[k]) for k in {keys})"
+
+
+def sched(ctor: str, steps: int = 3) -> str:
+    return (LIN + "opt = torch.optim.SGD(m.parameters(), lr=0.1)\n"
+            f"sched = {ctor}\nlrs = []\nfor _ in range({steps}):\n    sched.step()\n"
+            "    lrs.append(float(sched.get_last_lr()[0]))\nout = lrs")
+
+
+CASES = [
+    Case("torch.optim.AdamW", hyper("torch.optim.AdamW(m.parameters())", ADAM_KEYS)),
+    Case("torch.optim.AdamW", hyper("torch.optim.AdamW(m.parameters(), lr=0.01, betas=(0.8, 0.95), eps=1e-6, "
+                                    "weight_decay=0.1)", ADAM_KEYS)),
+    Case("torch.optim.AdamW", hyper("torch.optim.AdamW(m.parameters(), 0.02, (0.9, 0.99), 1e-5, 0.0, foreach=False)",
+                                    ADAM_KEYS)),
+    Case("torch.optim.AdamW", hyper("torch.optim.AdamW(m.parameters(), capturable=True)", ADAM_KEYS),
+         expect="unsupported"),
+    Case("torch.optim.adamw.AdamW", "from torch.optim.adamw import AdamW\n" + hyper("AdamW(m.parameters(), lr=0.003)",
+                                                                                   ADAM_KEYS)),
+    Case("torch.optim.Adam", hyper("torch.optim.Adam(m.parameters())", ADAM_KEYS)),
+    Case("torch.optim.Adam", hyper("torch.optim.Adam(params=m.parameters(), weight_decay=0.01, lr=0.1)", ADAM_KEYS)),
+    Case("torch.optim.SGD", hyper("torch.optim.SGD(m.parameters())", SGD_KEYS)),
+    Case("torch.optim.SGD", hyper("torch.optim.SGD(m.parameters(), 0.1, momentum=0.9, nesterov=True)", SGD_KEYS)),
+    Case("torch.optim.Optimizer", LIN + "opt = torch.optim.AdamW(m.parameters())\n"
+         "out = isinstance(opt, torch.optim.Optimizer)"),
+    Case("torch.optim.optimizer.Optimizer", "from torch.optim.optimizer import Optimizer\n" + LIN +
+         "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nout = (isinstance(opt, Optimizer), isinstance(m, Optimizer))"),
+    Case("torch.optim.lr_scheduler.StepLR", sched("torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)", 5)),
+    Case("torch.optim.lr_scheduler.StepLR", sched("torch.optim.lr_scheduler.StepLR(opt, step_size=1)")),
+    Case("torch.optim.lr_scheduler.LambdaLR",
+         sched("torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0 / (step + 1))", 4)),
+    Case("torch.optim.lr_scheduler.CosineAnnealingLR", sched("torch.optim.lr_scheduler.CosineAnnealingLR(opt, 4)", 5)),
+    Case("torch.optim.lr_scheduler.CosineAnnealingLR",
+         sched("torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=6, eta_min=0.01)", 4)),
+    Case("torch.optim.lr_scheduler.LinearLR", sched("torch.optim.lr_scheduler.LinearLR(opt)", 6)),
+    Case("torch.optim.lr_scheduler.LinearLR",
+         sched("torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)", 3)),
+    Case("torch.optim.lr_scheduler.LRScheduler",
+         "out = issubclass(torch.optim.lr_scheduler.StepLR, torch.optim.lr_scheduler.LRScheduler)"),
+]
