@@ -73,7 +73,7 @@ def fetch(name: str) -> Path:
     if path.exists() and _sha256(path) == spec["sha256"]:
         return path
     root.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
            "--disable-pip-version-check", "-q", "-d", str(root), f"{name}=={spec['version']}"]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -137,3 +137,14 @@ def test_corpus_converts_cleanly(name, shipped_rules, tmp_path):
     print(f"\n{name}: {n} files {statuses}; {done}/{refs} torch references converted")
     assert statuses.get("converted", 0) > 0, "nothing converted: are the shipped rules loaded?"
     assert not problems, f"{len(problems)} of {n} {name} files break the contract:\n" + "\n".join(problems[:40])
+
+
+def test_failed_download_fails_with_a_clear_message(monkeypatch, tmp_path):
+    """No silent skip: when pip cannot fetch the sdist, the test fails and says why."""
+    import tests.robustness.test_corpora as mod
+
+    monkeypatch.setenv("MSCORE_TEST_CORPORA", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(mod.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a[0], 1, "", "ERROR: Could not find a version that satisfies the requirement megatron-core==0.10.0"))
+    with pytest.raises(pytest.fail.Exception, match=r"cannot download the megatron-core 0\.10\.0 sdist .*Could not"):
+        fetch("megatron-core")
