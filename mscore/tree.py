@@ -239,16 +239,17 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         if _stamp_matches(dst, digest, result):
             return   # same result already there, untouched since: nothing to write
     parent = dst.parent if str(dst.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.mscore-", dir=parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-    except OSError as exc:
-        raise TreeError(f"cannot write to {parent}: {exc.strerror}") from None
+    tmp: Path | None = None
     old: Path | None = None
     try:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.mscore-", dir=parent))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)
+        except OSError as exc:
+            raise TreeError(f"cannot write to {parent}: {exc.strerror}") from None
         for f in result.files:
             target = tmp / f.path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -264,15 +265,18 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         os.rename(tmp, dst)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except TreeError:
+        _settle(tmp, dst, old)
+        raise
     except OSError as exc:
         _settle(tmp, dst, old)
         raise TreeError(f"writing {dst} failed, nothing changed: {exc.strerror or exc}") from None
-    except BaseException:
+    except BaseException:   # Ctrl-C anywhere once the temporary directory exists (even while it is set up)
         _settle(tmp, dst, old)
         raise
 
 
-def _settle(tmp: Path, dst: Path, old: Path | None) -> None:
+def _settle(tmp: Path | None, dst: Path, old: Path | None) -> None:
     """After a failure or an interrupt (Ctrl-C can land between the two renames, or during the clean-up), leave
     ``dst`` whole: the previous output put back if the new one is not in place yet, else the new one; nothing
     left beside it."""
@@ -281,7 +285,8 @@ def _settle(tmp: Path, dst: Path, old: Path | None) -> None:
             os.rename(old, dst)
         else:
             shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def result_digest(result: TreeResult) -> str:

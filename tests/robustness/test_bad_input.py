@@ -280,3 +280,24 @@ def test_failure_between_the_swap_renames_restores_the_output(work, monkeypatch,
     monkeypatch.undo()
     assert tree_hash(work / "out") == before
     assert not leftovers(work, "out")
+
+
+@pytest.mark.parametrize("where", ["os.chmod", "os.umask"])
+def test_interrupt_while_the_temporary_directory_is_set_up_leaves_nothing(work, monkeypatch, where):
+    """Ctrl-C right after the temporary output directory was created (the SIGINT test's 'writing' case)."""
+    from mscore.rewrite.transforms import KNOWN
+    from mscore.rules import load_rule_file
+    from mscore.rules.model import RuleSet
+    from mscore.tree import convert_tree, write_tree
+
+    rules = RuleSet.build(load_rule_file(work / "rules" / "fixture.toml", KNOWN), "f")
+    result = convert_tree(work / "src", rules=rules, jobs=1)
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, where.split(".")[1], interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(result, work / "out", report_json=b"{}")
+    monkeypatch.undo()
+    assert not (work / "out").exists() and not leftovers(work, "out")
