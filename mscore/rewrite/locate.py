@@ -314,6 +314,10 @@ class Locator:
                     return True
                 continue
             last = dotted.rsplit(".", 1)[-1]
+            if root in self.ms_names:   # already MindSpore (a converted file): a Cell only if it says so
+                if last == "Cell" or ".nn." in f".{rest}." or rest.startswith("nn."):
+                    return True
+                continue
             if last in self.index.cells:
                 return True
             if last not in NOT_CELL_BASES and last not in self.index.classes:
@@ -390,6 +394,13 @@ class Locator:
         return body[i].lineno if i < len(body) else line
 
     def run(self) -> Analysis:
+        self.ms_names = {
+            (a.asname or a.name.split(".", 1)[0])
+            for st in self.tree.body if isinstance(st, (ast.Import, ast.ImportFrom))
+            for a in st.names
+            if (isinstance(st, ast.Import) and a.name.split(".", 1)[0] == "mindspore")
+            or (isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").split(".", 1)[0] == "mindspore")
+        }
         module = Scope()
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local

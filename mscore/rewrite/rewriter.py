@@ -14,9 +14,10 @@ from mscore.rewrite.transforms import CALL_TRANSFORMS, calls
 
 
 class UnitRewriter(cst.CSTTransformer):
-    def __init__(self, ctx: Ctx):
+    def __init__(self, ctx: Ctx, depth: int = 0):
         super().__init__()
         self.ctx = ctx
+        self.depth = depth
         self.not_refs: set[int] = set()     # Name nodes that are not references (attr names, keywords, params)
         self.inner: set[int] = set()        # chain parts below the top of an attribute chain
         self.call_funcs: set[int] = set()
@@ -170,6 +171,17 @@ class UnitRewriter(cst.CSTTransformer):
             return self._apply(m, updated_node, None, method=True)
         return updated_node
 
+    def _settle(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """Run the rules once more over a template's output (``init.zeros_(w)`` → ``w.zero_()`` → the in-place
+        rule's form), so converting the converted file again changes nothing. Its events are not counted: they are
+        not references in the user's source."""
+        inner = Ctx(self.ctx.rules, {}, self.ctx.profile)
+        out = node.visit(UnitRewriter(inner, self.depth + 1))
+        if any(not ev.converted for ev in inner.events):
+            return node
+        self.ctx.used |= inner.used
+        return out
+
     def _apply(self, m: Match, call: cst.Call, root: str | None, method: bool) -> cst.BaseExpression:
         ctx = self.ctx
         rule = m.rule
@@ -177,6 +189,8 @@ class UnitRewriter(cst.CSTTransformer):
         try:
             if rule.transform in CALL_TRANSFORMS:
                 out = CALL_TRANSFORMS[rule.transform](ctx, rule, call, m.suffix)
+                if rule.transform == "template" and self.depth < 2:
+                    out = self._settle(out)
             elif method:
                 out = calls.emit_method(ctx, rule, call)
             else:
