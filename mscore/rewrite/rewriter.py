@@ -191,13 +191,13 @@ class UnitRewriter(cst.CSTTransformer):
         return out
 
 
-def receiver_text(node: cst.BaseExpression) -> str | None:
-    """``self`` / ``super()`` receivers, the only ones whose kind is known statically."""
-    if isinstance(node, cst.Name) and node.value == "self":
-        return "self"
+def receiver_text(node: cst.BaseExpression) -> str:
+    """The receiver's kind: ``self``, ``super()``, ``class`` (a capitalised name) or ``other`` (as in locate.py)."""
+    if isinstance(node, cst.Name):
+        return "self" if node.value == "self" else ("class" if node.value[:1].isupper() else "other")
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super":
         return "super()"
-    return None
+    return "other"
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
