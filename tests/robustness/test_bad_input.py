@@ -104,14 +104,11 @@ def test_bad_rule_file(work, files, needle):
     one_line_error(check, needle)
 
 
-# Known gaps outside this branch's files (reported to the lead); strict xfail so a fix shows up as XPASS -> fail.
-@pytest.mark.xfail(strict=True, reason="mscore.rules/cli: a --rules directory that does not exist is not an error")
 def test_missing_rule_dir(work):
     out = run("convert", work / "src", "--out", work / "out", "--rules", work / "no-such-rules", cwd=work)
     one_line_error(out, "no-such-rules")
 
 
-@pytest.mark.xfail(strict=True, reason="mscore.rules.signature: a sig with a repeated parameter name is accepted")
 def test_repeated_parameter_in_sig(work):
     rules = work / "badrules"
     rules.mkdir()
@@ -119,7 +116,6 @@ def test_repeated_parameter_in_sig(work):
     one_line_error(run("rules", "check", "--rules", rules, cwd=work), "bad.toml:5:")
 
 
-@pytest.mark.xfail(strict=True, reason="mscore.cli: --report below a regular file raises FileExistsError (traceback)")
 def test_report_that_cannot_be_written(work):
     out = run("convert", work / "src", "--out", work / "out", "--rules", work / "rules", "--report",
               work / "a_file" / "r.json", cwd=work)
