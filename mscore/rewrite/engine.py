@@ -83,6 +83,17 @@ def render(node: cst.BaseExpression, wrapped: bool, newline: str = "\n") -> str:
     return cst.Module(body=[], default_newline=newline).code_for_node(node)
 
 
+def _parses(expression: str) -> bool:
+    """Is a unit's new text still an expression? The last guard before it goes into the file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(f"({expression}\n)", mode="eval")
+        return True
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+
+
 def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
     out = []
     pos = 0
@@ -204,9 +215,15 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         nl = _first_newline(segment)
         node, wrapped = parse_unit(segment, nl)
         new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)
+        reason = None
         if segment != text[unit.start:unit.end]:   # undecodable bytes inside: leave the expression whole
-            ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason="expression holds "
-                          "undecodable bytes") for ev in ctx.events]
+            reason = "expression holds undecodable bytes"
+        elif new != segment and not _parses(new):
+            # e.g. a template with 'quotes' emitted inside an f-string delimited by the same quote (< 3.12)
+            reason = "its rewrite would not parse here (quotes inside an f-string?)"
+        if reason is not None:
+            ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason=reason)
+                          for ev in ctx.events]
             ctx.used = set()
             new = segment   # what stays in the output (so _still_there finds its torch references)
         elif new != segment:

@@ -239,6 +239,20 @@ def _blocks(st: ast.stmt) -> list[list[ast.stmt]]:
     return out
 
 
+def _mindspore_bindings(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``name -> mindspore module path`` (``ms -> mindspore``, ``nn -> mindspore.nn``)."""
+    out: dict[str, str] = {"mindspore": "mindspore"}
+    for st in tree.body:
+        if isinstance(st, ast.Import):
+            for a in st.names:
+                if a.name.split(".", 1)[0] == "mindspore":
+                    out[a.asname or "mindspore"] = a.name if a.asname else "mindspore"
+        elif isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").split(".", 1)[0] == "mindspore":
+            for a in st.names:
+                out[a.asname or a.name] = f"{st.module}.{a.name}"
+    return out
+
+
 class Locator:
     def __init__(self, text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None):
         self.text = text
@@ -249,6 +263,7 @@ class Locator:
         self.scopes: dict[int, Scope] = {}
         self.result = Analysis(line_starts=self.offset.starts)
         self.file_imports_torch = False
+        self.ms_bindings = _mindspore_bindings(tree)
 
     # -- pass 1: bindings ---------------------------------------------------------------------------------
     def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
@@ -311,6 +326,11 @@ class Locator:
                 if m.rule is not None and m.rule.target and (
                     m.rule.transform == "module_to_cell" or m.rule.target.startswith(("mindspore.nn.", "mindspore.mint.nn."))
                 ):
+                    return True
+                continue
+            if root in self.ms_bindings:
+                # a mindspore base (a converted file's ms._Function, nn.Cell) is known: a Cell only under mindspore.nn
+                if f"{self.ms_bindings[root]}.{rest}".startswith(("mindspore.nn.", "mindspore.mint.nn.")):
                     return True
                 continue
             last = dotted.rsplit(".", 1)[-1]

@@ -162,3 +162,66 @@ def test_same_name_method_with_renamed_args_is_a_fixed_point(assert_converts, tm
         """,
         rules=rules,
     )
+
+
+def test_rewrite_that_would_not_parse_in_an_fstring_is_left_and_reported(assert_converts, tmp_path):
+    # was: a template with 'quotes' emitted inside an f-string delimited by ' -> the output did not compile on
+    # Python < 3.12 (found by bench/fuzz.py with the shipped torch.cuda.current_device rule)
+    from mscore.rewrite.transforms import KNOWN
+    from mscore.rules import load_rule_file
+    from mscore.rules.model import RuleSet
+    from tests.conftest import FIXTURE_RULES
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text(FIXTURE_RULES.read_text() + '\n["torch.cuda.get_device_name"]\ntarget = "mindspore.get_context"\n'
+                     'sig = "(device=None)"\ntemplate = "mindspore.get_context(\'device_target\')"\n'
+                     'status = "differing_args"\nnote = "x"\n')
+    rules = RuleSet.build(load_rule_file(extra, KNOWN), "extra")
+    assert_converts(
+        """\
+        import torch
+        a = f'{torch.cuda.get_device_name()}'
+        b = f"{torch.cuda.get_device_name()}"
+        """,
+        """\
+        import mindspore as ms
+        import torch
+        a = f'{torch.cuda.get_device_name()}'  # mscore: unconverted torch.cuda.get_device_name: its rewrite would not parse here (quotes inside an f-string?)
+        b = f"{ms.get_context('device_target')}"
+        """,
+        rules=rules,
+    )
+
+
+def test_converted_autograd_function_keeps_forward(assert_converts, tmp_path):
+    # was: class F(torch.autograd.Function) -> class F(ms._Function); the second pass took the mindspore base for
+    # an unknown (so nn.Module-like) base and renamed its forward to construct
+    from mscore.rewrite.transforms import KNOWN
+    from mscore.rules import load_rule_file
+    from mscore.rules.model import RuleSet
+    from tests.conftest import FIXTURE_RULES
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text(FIXTURE_RULES.read_text() + '\n["torch.autograd.Function"]\ntarget = "mindspore._Function"\n'
+                     'status = "consistent"\nnote = "x"\n')
+    rules = RuleSet.build(load_rule_file(extra, KNOWN), "extra")
+    assert_converts(
+        """\
+        import torch
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+        d = torch.cuda.current_device()
+        """,
+        """\
+        import mindspore as ms
+        import torch
+        class F(ms._Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+        d = torch.cuda.current_device()  # mscore: unconverted torch.cuda.current_device: no device index on MindSpore
+        """,
+        rules=rules,
+    )
