@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_rules(args, console)
         return cmd_convert(args, console)
     except KeyboardInterrupt:
-        print("mscore: interrupted; nothing was written", file=sys.stderr)
+        print("mscore: interrupted (the output is either the previous one or the complete new one)", file=sys.stderr)
         return 130
     except Exception as exc:
         if not _is_user_error(exc):

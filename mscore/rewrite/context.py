@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import libcst as cst
 
@@ -65,14 +66,21 @@ class Ctx:
 
     def target(self, qualified: str) -> cst.BaseExpression:
         """``mindspore.mint.nn.functional.gelu`` → ``mint.nn.functional.gelu`` (through a placeholder alias)."""
-        if qualified.startswith("builtins."):
-            return cst.parse_expression(qualified[len("builtins."):])
-        for prefix, alias in TARGET_PREFIXES:
-            if qualified == prefix or qualified.startswith(prefix + "."):
-                self.used.add(alias)
-                rest = qualified[len(prefix):]
-                return cst.parse_expression(PLACEHOLDER.format(alias) + rest)
-        raise ValueError(f"target {qualified!r} is not a mindspore name")
+        alias, node = _target_node(qualified)
+        if alias:
+            self.used.add(alias)
+        return node
+
+
+@lru_cache(maxsize=4096)
+def _target_node(qualified: str) -> tuple[str, cst.BaseExpression]:
+    """(alias used, expression) for a target name; parsed once per process (libcst nodes are immutable)."""
+    if qualified.startswith("builtins."):
+        return "", cst.parse_expression(qualified[len("builtins."):])
+    for prefix, alias in TARGET_PREFIXES:
+        if qualified == prefix or qualified.startswith(prefix + "."):
+            return alias, cst.parse_expression(PLACEHOLDER.format(alias) + qualified[len(prefix):])
+    raise ValueError(f"target {qualified!r} is not a mindspore name")
 
 
 class Unconvertible(Exception):

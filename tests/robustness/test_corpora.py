@@ -56,10 +56,7 @@ CORPORA = {
 # "converting the output again changed it" for that file, and is checked to still fail: once the rules are fixed the
 # test says to remove the entry. nn.toml: torch.nn.init.zeros_/ones_ templates emit `.zero_()` / `.fill_(1.0)`, which
 # the Tensor.zero_/fill_ in-place rules then rewrite (`x.copy_(ops.zeros_like(x))`) on a second pass.
-KNOWN_RULE_ISSUES = {
-    "megatron_core-0.10.0/megatron/core/fusions/fused_layer_norm.py": "nn.init.zeros_/ones_ template emits zero_/fill_",
-    "megatron_core-0.10.0/megatron/core/ssm/mamba_block.py": "nn.init.zeros_ template emits zero_",
-}
+KNOWN_RULE_ISSUES: dict[str, str] = {}   # path -> why a second pass may change it (none known)
 
 
 def cache_dir() -> Path:
