@@ -209,14 +209,21 @@ def compute(rows: list[UsageRow], rules, entries: list[CaseEntry], exclusions: d
             cov.rows.append(RowStatus(row, EXCLUDED, exclusions[row.api].reason))
             continue
         rule = by_api.get(row.api)
+        if rule is None and row.api.startswith(("torch.", "torch_npu.")):
+            # torch.distributed.ReduceOp.SUM is converted through the torch.distributed.ReduceOp rule
+            from mscore.rewrite.classify import match_qualified
+
+            m = match_qualified(rules, row.api, called=False)
+            rule = m.rule if m.suffix else None
+        api = rule.api if rule is not None else row.api
         if rule is None:
             cov.rows.append(RowStatus(row, NO_RULE))
         elif rule.unsupported:
             cov.rows.append(RowStatus(row, UNSUPPORTED, rule.note))
         else:
-            candidates = [e for e in cases.get(row.api, []) if e.case.expect == "pass" and not e.case.problems()]
+            candidates = [e for e in cases.get(api, []) if e.case.expect == "pass" and not e.case.problems()]
             passing = [e for e in candidates if passed_ids is None or e.id in passed_ids]
-            proven_by = elsewhere.get(row.api, [])
+            proven_by = elsewhere.get(api, [])
             if proven_by and junit is not None and not all(junit.node_passed(n) for n in proven_by):
                 proven_by = []
             if passing:
