@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mscore import __version__
+from mscore import __version__, code_digest
 from mscore.rewrite.engine import PROFILES, convert_source
 from mscore.rewrite.locate import TreeIndex
 from mscore.rewrite.result import NOT_PYTHON, FileResult
@@ -148,7 +148,9 @@ def convert_tree(
             raise TreeError(f"cannot read {base / rel}: {exc.strerror}") from None
     py = {rel: data for rel, data in blobs.items() if rel.endswith(".py")}
     index = build_index(py)
-    salt = pickle.dumps((__version__, rules.fingerprint, profile, sorted(index.classes), sorted(index.cells)))
+    salt = pickle.dumps(
+        (__version__, code_digest(), rules.fingerprint, profile, sorted(index.classes), sorted(index.cells))
+    )
     results: dict[str, FileResult] = {}
     todo: list[tuple[str, bytes]] = []
     hits = 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mscore import __version__
+from mscore import __version__, code_digest
 from mscore.pipeline import output as outmod
 from mscore.pipeline.errors import PipelineError
 from mscore.pipeline.fetch import Fetched, fetch, parse_sources, resolve_cached, resolve_url
@@ -32,20 +32,8 @@ from mscore.pipeline.patches import apply_all
 
 # Bump when the pipeline's own output changes for the same inputs (launch-script mapping, layout, messages).
 PIPELINE_VERSION = "1"
-_CODE_DIGEST: list[str] = []
 
 
-def code_digest() -> str:
-    """A digest of mscore's own source (engine and pipeline): a development checkout whose code changed is not
-    mistaken for an up-to-date output even when the version number did not move."""
-    if not _CODE_DIGEST:
-        root = Path(__file__).resolve().parent.parent
-        h = hashlib.sha256()
-        for p in sorted(root.rglob("*.py")):
-            if "__pycache__" not in p.parts:
-                h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-        _CODE_DIGEST.append(h.hexdigest())
-    return _CODE_DIGEST[0]
 PROFILES = ("native", "msadapter")
 DEFAULT_OUT = Path("mscore-out")
 TOP_GAPS = 15
