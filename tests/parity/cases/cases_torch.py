@@ -44,6 +44,8 @@ CASES = [
     Case("torch.finfo", "(torch.finfo(x.dtype).max, torch.finfo(torch.float16).eps, torch.finfo(type=x.dtype).tiny)",
          x=randn(2)),
     Case("torch.finfo", "torch.full((2,), torch.finfo(x.dtype).min, dtype=x.dtype) + x", x=randn(2)),
+    Case("torch.finfo", "x.masked_fill(x > 0, torch.finfo(x.dtype).min)", x=randn(4)),
+    Case("torch.finfo", "(type(torch.finfo(torch.float32).min).__name__, torch.finfo(torch.float32).bits)"),
 
     # --- creation ---------------------------------------------------------------------------------------------
     Case("torch.tensor", "torch.tensor([1, 2, 3])"),
