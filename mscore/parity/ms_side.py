@@ -79,6 +79,19 @@ def _exec(source: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return ns
 
 
+def isolated(fn):
+    """Put back the MindSpore execution mode a case may change (``set_context(mode=GRAPH_MODE)``)."""
+    def wrapper(msg: dict) -> dict:
+        mode = ms.get_context("mode")
+        try:
+            return fn(msg)
+        finally:
+            if ms.get_context("mode") != mode:
+                ms.set_context(mode=mode)
+    return wrapper
+
+
+@isolated
 def run_snippet(msg: dict) -> dict:
     try:
         mins = {k: to_ms(v) for k, v in msg["inputs"].items()}
@@ -90,6 +103,7 @@ def run_snippet(msg: dict) -> dict:
         return {"ok": False, "error": _tb()}
 
 
+@isolated
 def run_module(msg: dict) -> dict:
     stage = "build"
     try:

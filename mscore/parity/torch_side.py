@@ -131,14 +131,28 @@ def references(refs: dict[str, Any]) -> Iterator[None]:
             fn()
 
 
+@contextlib.contextmanager
+def isolated() -> Iterator[None]:
+    """Put back the process-wide torch state a case may change (default dtype, grad mode, RNG), so one case
+    (``torch.set_default_dtype``, ``torch.set_grad_enabled(False)``) cannot change the next."""
+    torch = _torch()
+    dtype, grad, rng = torch.get_default_dtype(), torch.is_grad_enabled(), torch.get_rng_state()
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_grad_enabled(grad)
+        torch.set_rng_state(rng)
+
+
 def run_snippet(source: str, inputs: dict[str, Any], refs: dict[str, Any] | None = None) -> dict:
-    with references(refs or {}):
+    with isolated(), references(refs or {}):
         return _run_snippet(source, inputs)
 
 
 def run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool,
                refs: dict[str, Any] | None = None) -> dict:
-    with references(refs or {}):
+    with isolated(), references(refs or {}):
         return _run_module(source, inputs, grad=grad, train=train)
 
 

@@ -33,12 +33,18 @@ def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
     return Match(qualified, None)
 
 
-def match_method(rules: RuleSet, name: str, *, called: bool) -> Match | None:
-    """``<expr>.name(...)`` (called) or ``<expr>.name`` (a property rule: no sig). None when no rule names it."""
-    rule = rules.method(name)
+def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str | None = None) -> Match | None:
+    """``<expr>.name(...)`` (called) or ``<expr>.name`` (a property rule: no sig). None when no rule names it.
+
+    ``receiver`` is the receiver's source when it is short and simple (``self``, ``super()``): a method called on
+    ``self`` is a Module method (``self.norm(h)`` calls a submodule, not ``Tensor.norm``), and a rule with
+    ``receivers`` applies only to those receivers."""
+    rule = rules.module_methods.get(name) if receiver == "self" else rules.method(name)
     if rule is None:
         return None
-    if called != (rule.sig is not None) and not rule.unsupported:
+    if rule.receivers and receiver not in rule.receivers:
+        return None
+    if called != (rule.sig is not None or rule.transform is not None) and not rule.unsupported:
         return None
     if rule.unsupported and not called and rule.sig is not None:
         return None

@@ -69,3 +69,7 @@ class Ctx:
 
 class Unconvertible(Exception):
     """Raised by a transform: leave the call as it is, for this reason."""
+
+
+class NoMatch(Unconvertible):
+    """The call does not fit the rule's torch signature: for a method rule, it is not the torch method at all."""

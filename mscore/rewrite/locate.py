@@ -106,6 +106,15 @@ def dotted_name(node: ast.expr) -> str | None:
     return None
 
 
+def receiver_text(node: ast.expr) -> str | None:
+    """``self`` / ``super()`` receivers, the only ones whose kind is known statically."""
+    if isinstance(node, ast.Name) and node.id == "self":
+        return "self"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
+        return "super()"
+    return None
+
+
 def _comp_targets(gens: list[ast.comprehension]) -> set[str]:
     names: set[str] = set()
     for g in gens:
@@ -135,7 +144,7 @@ class _Scanner:
                 if q is not None:
                     self.found.append(match_qualified(self.rules, f"{q}.{rest}", called=called))
                     return
-            m = match_method(self.rules, n.attr, called=called)
+            m = match_method(self.rules, n.attr, called=called, receiver=receiver_text(n.value))
             if m is not None:
                 self.found.append(m)
             self.scan(n.value, shadow)

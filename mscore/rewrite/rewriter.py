@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
-from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
 from mscore.rewrite.transforms import CALL_TRANSFORMS, calls
 
 
@@ -98,7 +98,7 @@ class UnitRewriter(cst.CSTTransformer):
             m = match_qualified(self.ctx.rules, q, called=False)
             return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs or self.ctx.annotation)
         if isinstance(original, cst.Attribute) and not called:
-            m = match_method(self.ctx.rules, original.attr.value, called=False)
+            m = match_method(self.ctx.rules, original.attr.value, called=False, receiver=receiver_text(original.value))
             if m is not None:
                 return self._map_property(m, updated)
         return updated
@@ -159,7 +159,7 @@ class UnitRewriter(cst.CSTTransformer):
             return self._apply(m, updated_node, root, method=False)
         func = original_node.func
         if isinstance(func, cst.Attribute):
-            m = match_method(ctx.rules, func.attr.value, called=True)
+            m = match_method(ctx.rules, func.attr.value, called=True, receiver=receiver_text(func.value))
             if m is None:
                 return updated_node
             if m.rule.unsupported:
@@ -188,10 +188,21 @@ class UnitRewriter(cst.CSTTransformer):
                 out = calls.emit_function(ctx, rule, call, m.suffix)
         except Unconvertible as exc:
             ctx.used = used_before
+            if method and isinstance(exc, NoMatch):
+                return call     # does not fit the method's torch signature: not a torch call at all
             ctx.fail(m.api, str(exc), root)
             return call
         ctx.ok(m.api, root)
         return out
+
+
+def receiver_text(node: cst.BaseExpression) -> str | None:
+    """``self`` / ``super()`` receivers, the only ones whose kind is known statically."""
+    if isinstance(node, cst.Name) and node.value == "self":
+        return "self"
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super":
+        return "super()"
+    return None
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

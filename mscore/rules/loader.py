@@ -30,7 +30,7 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template",
+    "pack", "template", "receivers",
 }
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)!?\}")   # {name}, or {name!}: must be passed
 KEY_PREFIXES = ("torch.", "torch_npu.", "safetensors.torch.", "Tensor.", "Module.")
@@ -175,6 +175,11 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
             err("template", f"template {template!r} is not a Python expression")
         if body.get("transform", "template") != "template":
             err("template", "a rule with a template has transform = \"template\" (or none)")
+    receivers = body.get("receivers", [])
+    if not isinstance(receivers, list) or not all(r in ("self", "super()") for r in receivers):
+        err("receivers", 'receivers must be a list of "self" / "super()"')
+    if receivers and kind not in (TENSOR_METHOD, MODULE_METHOD):
+        err("receivers", "receivers applies to Tensor.* / Module.* rules only")
     transform = body.get("transform", "template" if template is not None else None)
     if transform is not None:
         if not isinstance(transform, str):
@@ -184,7 +189,7 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     return Rule(
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
-        pack=pack, template=template, file=file, line=header_line,
+        pack=pack, template=template, receivers=tuple(receivers), file=file, line=header_line,
     )
 
 

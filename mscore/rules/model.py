@@ -31,6 +31,7 @@ class Rule:
     transform: str | None = None
     pack: str | None = None           # torch *varargs packed into one tuple argument for the target
     template: str | None = None       # the whole emitted expression, for the "template" transform
+    receivers: tuple[str, ...] = ()   # method rules only: the receivers it applies to ("self", "super()")
     file: str = ""
     line: int = 0
 

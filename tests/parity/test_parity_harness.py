@@ -175,6 +175,19 @@ def test_references_are_restored():
         x.cuda()
 
 
+def test_a_case_cannot_change_global_state_for_the_next(ms_worker, parity_rules):
+    import torch
+
+    first = Case("selftest.global_state", "torch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\n"
+                 "out = torch.zeros(2).dtype", converted_override="import mindspore as ms\n"
+                 "ms.set_context(mode=ms.GRAPH_MODE)\nout = ms.float64\n")
+    assert run_case(first, ms_worker, parity_rules).passed
+    assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
+    reply = ms_worker.request({"op": "case", "source": "import mindspore as ms\nout = ms.get_context('mode')\n",
+                               "inputs": {}})
+    assert reply["ok"] and reply["value"] == 1      # PYNATIVE_MODE
+
+
 # -- pieces ------------------------------------------------------------------------------------------------------
 
 def test_generators_are_deterministic_and_distinct():

@@ -101,3 +101,25 @@ def test_autograd_function_forward_stays(fixture_rules):
     out = convert_text(src, fixture_rules).output.decode()
     assert "def forward(ctx, x)" in out
     assert "mscore: unconverted torch.autograd.Function" in out
+
+
+def test_methods_on_self_are_module_methods(assert_converts):
+    # self.norm(h) calls a submodule: never Tensor.norm; Function.forward(ctx, x) is not renamed
+    assert_converts(
+        """\
+        import torch
+
+
+        class Block(torch.nn.Module):
+            def forward(self, h):
+                return self.norm(h) + h.norm(2) + Fn.forward(None, h)
+        """,
+        """\
+        from mindspore import mint, nn
+
+
+        class Block(nn.Cell):
+            def construct(self, h):
+                return self.norm(h) + mint.norm(h, 2) + Fn.forward(None, h)
+        """,
+    )

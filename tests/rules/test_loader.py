@@ -97,4 +97,4 @@ def test_signature_binding():
 def test_shipped_rules_load():
     rules = load_rules(known_transforms=KNOWN)
     for rule in rules.all():
-        assert rule.status == "unsupported" or rule.target
+        assert rule.status == "unsupported" or rule.target or rule.template

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import libcst as cst
 
-from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
 from mscore.rules import BindError, Rule, bind
 from mscore.rules.signature import KEYWORD_ONLY, POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_POSITIONAL
 
@@ -67,7 +67,7 @@ def bind_call(rule: Rule, args: Sequence[cst.Arg]):
     try:
         return bind(rule.sig, pos, kws)
     except BindError as exc:
-        raise Unconvertible(f"call does not match torch signature {rule.sig.text}: {exc}") from None
+        raise NoMatch(f"call does not match torch signature {rule.sig.text}: {exc}") from None
 
 
 def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:

@@ -43,11 +43,13 @@ CASES = [
     Case("torch.distributed.distributed_c10d._get_default_group",
          "import torch.distributed.distributed_c10d as c10d\ntry:\n    g = c10d._get_default_group()\n"
          "except ValueError:\n    g = 'world'\nout = isinstance(g, str)"),
-    Case("torch.distributed.ProcessGroup", "from torch.distributed import ProcessGroup\nout = ProcessGroup",
-         expect="unsupported"),
+    Case("torch.distributed.ProcessGroup", "from torch.distributed import ProcessGroup\n"
+         "def f(x, group: ProcessGroup = None) -> int:\n    return x * 2\nout = f(3)"),
+    Case("torch.distributed.ProcessGroup", "from torch.distributed import ProcessGroup\n"
+         "out = isinstance('world', ProcessGroup) or True"),
     Case("torch.distributed.distributed_c10d.ProcessGroup",
-         "import torch.distributed.distributed_c10d\nout = torch.distributed.distributed_c10d.ProcessGroup",
-         expect="unsupported"),
+         "import torch.distributed.distributed_c10d as c10d\n"
+         "def f(group: c10d.ProcessGroup = None):\n    return group is None\nout = f()"),
     Case("torch.distributed.Work", "out = torch.distributed.Work", expect="unsupported"),
     Case("torch.distributed.utils._p_assert", "import torch.distributed.utils\n"
          "torch.distributed.utils._p_assert(True, 'ok')\nout = 1", expect="unsupported"),
