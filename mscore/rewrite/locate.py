@@ -284,9 +284,8 @@ class Locator:
         scanner = _Scanner(self.rules, scope)
         scanner.scan(e)
         training = self.stmt_ctx.get(id(st))
-        grad_read = bool(training and training.get("grad_alias")) and any(
-            isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.value, ast.Name)
-            and n.value.id in training["grad_alias"] for n in ast.walk(e))
+        grad_read = bool(training and (training.get("grad_alias") or training.get("grad_unmapped"))) and any(
+            isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.ctx, ast.Load) for n in ast.walk(e))
         if not scanner.found and not grad_read:
             return
         if grad_read or any(m.active for m in scanner.found):

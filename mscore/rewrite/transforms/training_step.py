@@ -30,8 +30,9 @@ inside a recognised step and when its parameters are provably the optimizer's (s
 optimizer's constructor argument in the same function); norm_type 2 only. Its arithmetic is torch's:
 total = sqrt(sum of squares), every gradient scaled by min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
 gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
-``R.parameters()`` (same order). Anything else is left as written and reported by the ordinary rules
-(``Tensor.backward`` and the clip stay, with markers).
+``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
+A shape that is not recognised is left as written and reported by the ordinary rules (``Tensor.backward`` and the
+clip stay, with markers). When the forward assigns nothing but the loss, no ``has_aux`` is used.
 """
 from __future__ import annotations
 
@@ -255,10 +256,14 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
                 body.append(unit + ln if ln.strip() else ln)
         if body and not body[-1].endswith(("\n", "\r")):
             body[-1] += nl
+        if aux:
+            ret, target, extra = f"{loss}, {aux_t}", f"({loss}, {aux_t})", ", has_aux=True"
+        else:
+            ret, target, extra = loss, loss, ""
         out = [f"{indent}def {FORWARD}({call_args}):{nl}", *body,
-               f"{indent}{unit}return {loss}, {aux_t}{nl}",
-               f"{indent}({loss}, {aux_t}), {GRADS} = __mscore_ms__.value_and_grad({FORWARD}, None, "
-               f"{opt_src}.parameters, has_aux=True)({call_args}){nl}",
+               f"{indent}{unit}return {ret}{nl}",
+               f"{indent}{target}, {GRADS} = __mscore_ms__.value_and_grad({FORWARD}, None, "
+               f"{opt_src}.parameters{extra})({call_args}){nl}",
                f"{indent}{GRADS} = list({GRADS}){nl}"]
         return "".join(out)
 
@@ -285,6 +290,10 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
         _clip_ctx(loc, plan, s, scope, opt_params)
         if isinstance(s, ast.For):
             _grad_loop(loc, plan, s, opt_params)
+    for s in _nested_stmts(stmts[i + 1:]):
+        if id(s) not in plan.consumed and any(isinstance(n, ast.Attribute) and n.attr == "grad"
+                                              and isinstance(n.ctx, ast.Load) for n in ast.walk(s)):
+            plan.stmt_ctx.setdefault(id(s), {})["grad_unmapped"] = True
     return plan
 
 
@@ -335,6 +344,10 @@ def _grad_loop(loc, plan: Plan, s: ast.For, opt_params) -> None:
     off = loc.offset
     ts, te = off(t.lineno, t.col_offset), off(t.end_lineno, t.end_col_offset)
     ist, ie = off(it.lineno, it.col_offset), off(it.end_lineno, it.end_col_offset)
-    plan.edits += [(ts, ts, "("), (te, te, f"), {GRAD}"), (ist, ist, "zip("), (ie, ie, f", {GRADS})")]
+    if isinstance(t, ast.Tuple):
+        plan.edits += [(ts, ts, "("), (te, te, f"), {GRAD}")]
+    else:
+        plan.edits.append((te, te, f", {GRAD}"))
+    plan.edits += [(ist, ist, "zip("), (ie, ie, f", {GRADS})")]
     for b in _nested_stmts(s.body):
         plan.stmt_ctx.setdefault(id(b), {}).setdefault("grad_alias", {})[pname] = GRAD
