@@ -203,3 +203,31 @@ def test_clip_norm_type_other_than_two_is_reported(assert_converts, shipped):
         rules=shipped,
     )
     assert [u.api for u in result.unconverted] == ["torch.nn.utils.clip_grad_norm_"]
+
+
+def test_forward_assigning_a_global_is_left(assert_converts, shipped):
+    result = assert_converts(
+        """\
+        import torch
+
+
+        def step(model, opt, x):
+            global last
+            last = model(x)
+            loss = last.sum()
+            loss.backward()
+            opt.step()
+        """,
+        """\
+
+
+        def step(model, opt, x):
+            global last
+            last = model(x)
+            loss = last.sum()
+            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
+            opt.step()
+        """,
+        rules=shipped,
+    )
+    assert [u.api for u in result.unconverted] == ["Tensor.backward"]

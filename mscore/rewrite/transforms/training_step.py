@@ -221,6 +221,10 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
             if w not in assigned:
                 assigned.append(w)
     params = [p for p in params if p in assigned]
+    declared = {n for node in ast.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names} \
+        if fn is not None else set()
+    if declared & set(assigned):
+        return None   # the closure would make a global/nonlocal name local
     aux = [n for n in assigned if n != loss]
 
     plan = Plan()
