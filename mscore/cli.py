@@ -83,6 +83,8 @@ def _load_rules(path: Path | None):
     from mscore.rewrite.transforms import KNOWN
     from mscore.rules import load_rules
 
+    if path is not None and not path.is_dir():
+        raise UserError(f"--rules {path} is not a directory of rule files")
     return load_rules(path, known_transforms=KNOWN)
 
 
@@ -148,8 +150,11 @@ def cmd_convert(args, console) -> int:
     else:
         write_tree(result, args.out, report_json=report.to_json())
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_bytes(report.to_json())
+        try:
+            args.report.parent.mkdir(parents=True, exist_ok=True)
+            args.report.write_bytes(report.to_json())
+        except OSError as exc:
+            raise UserError(f"cannot write --report {args.report}: {exc.strerror or exc}") from None
     if args.quiet:
         console.print(f"{report.converted}/{report.references} torch references converted ({100 * report.rate:.1f}%)")
     else:

@@ -223,9 +223,12 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
     dst = Path(dst)
     check_destination(result.root, dst)
     if result.single_file:
-        _write_file_atomic(dst, result.files[0].output, result.root)
-        if report_json is not None:
-            _write_file_atomic(dst.with_name(dst.name + ".mscore.json"), report_json, None)
+        try:
+            _write_file_atomic(dst, result.files[0].output, result.root)
+            if report_json is not None:
+                _write_file_atomic(dst.with_name(dst.name + ".mscore.json"), report_json, None)
+        except OSError as exc:   # e.g. --out below a regular file: one line, not a traceback
+            raise TreeError(f"cannot write {dst}: {exc.strerror or exc}") from None
         return
     digest = result_digest(result)
     if dst.exists():
@@ -236,15 +239,17 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         if _stamp_matches(dst, digest, result):
             return   # same result already there, untouched since: nothing to write
     parent = dst.parent if str(dst.parent) else Path(".")
+    tmp: Path | None = None
+    old: Path | None = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.mscore-", dir=parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-    except OSError as exc:
-        raise TreeError(f"cannot write to {parent}: {exc.strerror}") from None
-    try:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.mscore-", dir=parent))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)
+        except OSError as exc:
+            raise TreeError(f"cannot write to {parent}: {exc.strerror}") from None
         for f in result.files:
             target = tmp / f.path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +258,6 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         if report_json is not None:
             (tmp / REPORT_NAME).write_bytes(report_json)
         _write_stamp(tmp, digest, result)
-        old = None
         if dst.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dst.name}.old-", dir=parent))
             old.rmdir()
@@ -261,12 +265,28 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         os.rename(tmp, dst)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise TreeError(f"writing {dst} failed, nothing changed: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except TreeError:
+        _settle(tmp, dst, old)
         raise
+    except OSError as exc:
+        _settle(tmp, dst, old)
+        raise TreeError(f"writing {dst} failed, nothing changed: {exc.strerror or exc}") from None
+    except BaseException:   # Ctrl-C anywhere once the temporary directory exists (even while it is set up)
+        _settle(tmp, dst, old)
+        raise
+
+
+def _settle(tmp: Path | None, dst: Path, old: Path | None) -> None:
+    """After a failure or an interrupt (Ctrl-C can land between the two renames, or during the clean-up), leave
+    ``dst`` whole: the previous output put back if the new one is not in place yet, else the new one; nothing
+    left beside it."""
+    if old is not None and old.exists():
+        if not dst.exists():
+            os.rename(old, dst)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def result_digest(result: TreeResult) -> str:

@@ -9,7 +9,9 @@ differentiate on CPU. The converted code never changes; ``disable()`` restores e
 
 Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU), and every
 replacement re-checks the device target at call time and calls the original op if it is no longer CPU (so
-``set_device('Ascend')`` after ``enable()`` still runs the real kernels).
+``set_device('Ascend')`` after ``enable()`` still runs the real kernels). Works in PyNative and under ``ms.jit``
+for the mint functions and layers; Tensor methods are only replaced in PyNative (graph mode has its own method
+table).
 
 Switching it on without editing code:
 
@@ -20,7 +22,6 @@ Switching it on without editing code:
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import os
 import warnings
@@ -67,7 +68,7 @@ _MINT_FUNCS = [
     "argsort", "median", "count_nonzero", "histc", "bincount", "unique", "norm",
     "addcmul", "addcdiv", "acos", "arccos", "acosh", "arccosh", "asin", "arcsin", "asinh", "arcsinh", "atan",
     "arctan", "atan2", "arctan2", "log2", "log10", "exp2", "logaddexp", "logaddexp2", "frac", "isneginf", "equal",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "nonzero", "where", "round",
 ]
 _MINT_ALIASES = {"arccos": "acos", "arccosh": "acosh", "arcsinh": "asinh", "arctan": "atan", "arctan2": "atan2"}
 
@@ -78,7 +79,7 @@ _F_FUNCS = [
     "conv1d", "conv2d", "conv3d", "conv_transpose2d",
     "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     "adaptive_avg_pool3d", "adaptive_max_pool1d", "pad", "unfold", "fold", "interpolate",
-    "cross_entropy", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
 ]
 
 # Ascend-only fused mindspore.ops functions emitted by the torch_npu rules
@@ -104,7 +105,7 @@ _CELLS = {
     "ReplicationPad3d": "replication_pad",
     "ELU": "elu", "Hardtanh": "hardtanh", "ReLU6": "relu6", "LogSigmoid": "logsigmoid", "LogSoftmax": "log_softmax",
     "Mish": "mish", "SELU": "selu", "Threshold": "threshold",
-    "KLDivLoss": "kl_div_loss", "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SoftMarginLoss": "soft_margin_loss",
+    "KLDivLoss": "kl_div_loss", "NLLLoss": "nll_loss", "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SoftMarginLoss": "soft_margin_loss",
     "CosineEmbeddingLoss": "cosine_embedding_loss",
     "Fold": "fold", "Unfold": "unfold", "UpsamplingBilinear2d": "upsampling_bilinear2d", "Upsample": "upsample",
     "Dropout": "dropout", "Dropout2d": "dropout2d",
@@ -114,7 +115,7 @@ _TENSOR = [
     "add_", "sub_", "mul_", "div_", "exp_", "log_", "floor_", "sigmoid_", "erfinv_", "zero_", "fill_",
     "masked_fill_", "clamp_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_", "index_fill_",
     "scatter_", "clone", "repeat", "roll", "new_full", "scatter_add", "index_add", "index_add_", "index_copy_",
-    "index_fill", "index_put_", "sum",
+    "index_fill", "index_put_", "nonzero", "round", "sum",
 ]
 
 
@@ -169,21 +170,6 @@ def _signature_for(impl, original):
     return sig
 
 
-def _wrap(impl, original, target, attr):
-    @functools.wraps(impl)
-    def backfilled(*args, **kwargs):
-        if target() != "CPU":
-            return original(*args, **kwargs)
-        return impl(*args, **kwargs)
-
-    backfilled.__signature__ = _signature_for(impl, original)
-    backfilled.__mscore_backfill__ = impl
-    backfilled.__mscore_original__ = original
-    del backfilled.__wrapped__
-    backfilled.__name__ = attr
-    return backfilled
-
-
 def enable() -> bool:
     """Install the CPU implementations. Idempotent. Raises BackfillRefused unless the device target is CPU.
 
@@ -195,14 +181,16 @@ def enable() -> bool:
         raise BackfillRefused(
             f"mscore.backfill is for the MindSpore CPU build only; the device target is {target!r}: "
             "the real mint kernels are used there")
-    getter = _fast_target_getter()
+    from . import _guard
+
+    _guard.set_target_getter(_fast_target_getter())
     saved = []
     try:
         for owner, attr, impl, _label in _plan():
             had_own = attr in vars(owner)
             original = getattr(owner, attr)
             saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
-            setattr(owner, attr, _wrap(impl, original, getter, attr))
+            setattr(owner, attr, _guard.wrap(impl, original, attr, _signature_for(impl, original)))
     except Exception:
         _restore(saved)
         raise

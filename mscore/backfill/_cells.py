@@ -190,3 +190,7 @@ def dropout2d(self, input):
 def upsample(self, input):
     return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                          self.recompute_scale_factor)
+
+
+def nll_loss(self, input, target):
+    return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)

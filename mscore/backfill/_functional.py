@@ -549,6 +549,25 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return (1 - label_smoothing) * out + s * (label_smoothing / c)
 
 
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    # the CPU NLLLoss kernel does not zero ignore_index entries with reduction='none'
+    cdim = 0 if input.ndim == 1 else 1
+    tgt = long(target)
+    valid = tgt != ignore_index
+    safe = ops.where(valid, tgt, ops.zeros_like(tgt))
+    picked = ops.gather_elements(input, cdim, ops.expand_dims(safe, cdim)).squeeze(cdim)
+    validf = valid.astype(input.dtype)
+    w_t = validf if weight is None else ops.gather(weight, safe, 0) * validf
+    loss = -picked * w_t
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / w_t.sum()
+    raise ValueError(f"{reduction!r} is not a valid value for reduction")
+
+
 def mse_loss(input, target, reduction="mean"):
     d = input - target
     return _reduce(d * d, reduction)

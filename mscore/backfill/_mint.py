@@ -665,3 +665,32 @@ def as_int_tensor(v, ref):
     return v if is_tensor(v) else ms.Tensor(v, ref.dtype)
 
 
+
+
+def _original(name):
+    from mindspore import mint
+
+    fn = getattr(mint, name)
+    return getattr(fn, "__mscore_original__", fn)
+
+
+def nonzero(input, *, as_tuple=False):
+    idx = ops.nonzero(input)
+    if not as_tuple:
+        return long(idx)
+    if input.ndim == 0:
+        return (long(idx).reshape(-1),)
+    return tuple(long(idx[:, i]) for i in range(input.ndim))
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:  # torch.where(condition) == nonzero(condition, as_tuple=True)
+        return nonzero(condition, as_tuple=True)
+    return _original("where")(condition, input, other)
+
+
+def round(input, *, decimals=0):
+    if decimals == 0:
+        return ops.round(input)
+    scale = 10.0 ** decimals
+    return ops.round(input * scale) / scale

@@ -204,3 +204,11 @@ def index_put_(self, indices, values, accumulate=False):
     src = snapshot(self)
     new = ops.tensor_scatter_add(src, coords, v) if accumulate else ops.tensor_scatter_update(src, coords, v)
     return inplace_update(self, new)
+
+
+def nonzero(self, *, as_tuple=False):
+    return M.nonzero(self, as_tuple=as_tuple)
+
+
+def round(self, decimals=0):
+    return M.round(self, decimals=decimals)

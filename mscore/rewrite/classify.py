@@ -33,12 +33,12 @@ def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
     return Match(qualified, None)
 
 
-def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str | None = None) -> Match | None:
+def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str = "other") -> Match | None:
     """``<expr>.name(...)`` (called) or ``<expr>.name`` (a property rule: no sig). None when no rule names it.
 
-    ``receiver`` is the receiver's source when it is short and simple (``self``, ``super()``): a method called on
-    ``self`` is a Module method (``self.norm(h)`` calls a submodule, not ``Tensor.norm``), and a rule with
-    ``receivers`` applies only to those receivers."""
+    ``receiver`` is the receiver's kind (``self``, ``super()``, ``class``, ``other``): a method called on ``self`` is
+    a Module method (``self.norm(h)`` calls a submodule, not ``Tensor.norm``), and a rule with ``receivers``
+    applies only to those kinds."""
     rule = rules.module_methods.get(name) if receiver == "self" else rules.method(name)
     if rule is None:
         return None

@@ -49,6 +49,15 @@ class Ctx:
 
         return _MS.sub(alias, text)
 
+    # names the file binds to mindspore (a converted file's own `from mindspore import mint`): `mint.norm(x)` is
+    # never the torch method `x.norm()`, so method rules do not apply to a receiver rooted at one of them
+    ms_names: frozenset[str] = frozenset()
+
+    def is_ms_receiver(self, node: cst.BaseExpression) -> bool:
+        while isinstance(node, cst.Attribute):
+            node = node.value
+        return isinstance(node, cst.Name) and node.value in self.ms_names
+
     def ok(self, api: str, root: str | None = None) -> None:
         self.events.append(Event(api, True, "", root))
 

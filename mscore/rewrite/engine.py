@@ -213,12 +213,15 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
     needed_roots: set[str] = set()
     marks: dict[tuple, list[tuple[str, str]]] = {}
     scope_aliases: dict[int, dict[str, str]] = {}
+    existing = imports.existing_mindspore_bindings(tree)
+    ms_names = frozenset(existing) | {"mindspore"}
     for unit in an.units:
         segment = parse_text[unit.start:unit.end]
         aliases = scope_aliases.get(id(unit.scope))
         if aliases is None:   # one walk per scope, not per unit: a module scope can bind thousands of names
             aliases = scope_aliases[id(unit.scope)] = unit.scope.aliases()
-        ctx = Ctx(rules, dict(aliases), profile, annotation=unit.annotation, training=unit.training)
+        ctx = Ctx(rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names,
+                  training=unit.training)
         nl = _first_newline(segment)
         node, wrapped = parse_unit(segment, nl)
         new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)
@@ -226,6 +229,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason="expression holds "
                           "undecodable bytes") for ev in ctx.events]
             ctx.used = set()
+            new = segment   # what stays in the output (so _still_there finds its torch references)
         elif new != segment:
             edits.append((unit.start, unit.end, new))
         used |= ctx.used
@@ -256,7 +260,6 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block or whole_block))
         else:
             edits.append((imp.start, imp.end, new_stmt))
-    existing = imports.existing_mindspore_bindings(tree)
     chosen = imports.choose_aliases(used, an, needed_roots, existing)
     lines = imports.import_lines(chosen, existing)
     if lines:

@@ -106,13 +106,14 @@ def dotted_name(node: ast.expr) -> str | None:
     return None
 
 
-def receiver_text(node: ast.expr) -> str | None:
-    """``self`` / ``super()`` receivers, the only ones whose kind is known statically."""
-    if isinstance(node, ast.Name) and node.id == "self":
-        return "self"
+def receiver_text(node: ast.expr) -> str:
+    """The receiver's kind, as far as it is known statically: ``self``, ``super()``, ``class`` (a capitalised
+    name: ``Fn.forward(ctx, x)`` is a static call) or ``other``."""
+    if isinstance(node, ast.Name):
+        return "self" if node.id == "self" else ("class" if node.id[:1].isupper() else "other")
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
         return "super()"
-    return None
+    return "other"
 
 
 def _comp_targets(gens: list[ast.comprehension]) -> set[str]:

@@ -97,7 +97,7 @@ class UnitRewriter(cst.CSTTransformer):
             q, root = resolved
             m = match_qualified(self.ctx.rules, q, called=False)
             return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs or self.ctx.annotation)
-        if isinstance(original, cst.Attribute) and not called:
+        if isinstance(original, cst.Attribute) and not called and not self.ctx.is_ms_receiver(original.value):
             m = match_method(self.ctx.rules, original.attr.value, called=False, receiver=receiver_text(original.value))
             if m is not None:
                 return self._map_property(m, updated)
@@ -164,7 +164,7 @@ class UnitRewriter(cst.CSTTransformer):
                 return updated_node.with_changes(func=ctx.target(m.rule.target + m.suffix))
             return self._apply(m, updated_node, root, method=False)
         func = original_node.func
-        if isinstance(func, cst.Attribute):
+        if isinstance(func, cst.Attribute) and not ctx.is_ms_receiver(func.value):
             m = match_method(ctx.rules, func.attr.value, called=True, receiver=receiver_text(func.value))
             if m is None:
                 return updated_node
@@ -202,13 +202,13 @@ class UnitRewriter(cst.CSTTransformer):
         return out
 
 
-def receiver_text(node: cst.BaseExpression) -> str | None:
-    """``self`` / ``super()`` receivers, the only ones whose kind is known statically."""
-    if isinstance(node, cst.Name) and node.value == "self":
-        return "self"
+def receiver_text(node: cst.BaseExpression) -> str:
+    """The receiver's kind: ``self``, ``super()``, ``class`` (a capitalised name) or ``other`` (as in locate.py)."""
+    if isinstance(node, cst.Name):
+        return "self" if node.value == "self" else ("class" if node.value[:1].isupper() else "other")
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super":
         return "super()"
-    return None
+    return "other"
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -176,8 +176,8 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         if body.get("transform", "template") != "template":
             err("template", "a rule with a template has transform = \"template\" (or none)")
     receivers = body.get("receivers", [])
-    if not isinstance(receivers, list) or not all(r in ("self", "super()") for r in receivers):
-        err("receivers", 'receivers must be a list of "self" / "super()"')
+    if not isinstance(receivers, list) or not all(r in ("self", "super()", "class", "other") for r in receivers):
+        err("receivers", 'receivers must be a list of "self", "super()", "class", "other"')
     if receivers and kind not in (TENSOR_METHOD, MODULE_METHOD):
         err("receivers", "receivers applies to Tensor.* / Module.* rules only")
     transform = body.get("transform", "template" if template is not None else None)

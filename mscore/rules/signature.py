@@ -83,6 +83,10 @@ def parse_signature(text: str) -> Signature:
         params.append(Param(arg.arg, KEYWORD_ONLY, None if default is None else ast.unparse(default)))
     if a.kwarg:
         params.append(Param(a.kwarg.arg, VAR_KEYWORD, None))
+    names = [p.name for p in params]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup is not None:
+        raise SignatureError(f"invalid signature {text!r}: parameter {dup!r} appears twice")
     return Signature(tuple(params), src)
 
 

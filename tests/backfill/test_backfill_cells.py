@@ -101,6 +101,7 @@ LOSSES = [
      (randn(4, 5), np.array([1, 0, 3, 4], I64))),
     ("CrossEntropyLoss_sum_nd", lambda m: m.CrossEntropyLoss(reduction="sum"), (randn(2, 5, 3), ri(0, 5, (2, 3)))),
     ("MSELoss", lambda m: m.MSELoss(), (X, randn(3, 5, seed=1))),
+    ("NLLLoss_ignore", lambda m: m.NLLLoss(ignore_index=2), (randn(4, 5), np.array([2, 0, 3, 2], I64))),
     ("L1Loss", lambda m: m.L1Loss(reduction="sum"), (X, randn(3, 5, seed=1))),
     ("KLDivLoss", lambda m: m.KLDivLoss(reduction="batchmean", log_target=True), (X, randn(3, 5, seed=1))),
     ("SoftMarginLoss", lambda m: m.SoftMarginLoss(), (X, np.sign(randn(3, 5, seed=2)))),

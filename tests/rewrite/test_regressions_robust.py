@@ -117,3 +117,48 @@ def test_nesting_deeper_than_python_recursion_still_converts(assert_converts):
         "import torch\nx = " + " + ".join(["torch.cat([a])"] * n) + "\n",
         "from mindspore import mint\nx = " + " + ".join(["mint.cat([a])"] * n) + "\n",
     )
+
+
+def test_method_rule_with_qualified_target_is_a_fixed_point(assert_converts):
+    # was: x.norm() -> mint.norm(x), and the second pass took mint.norm(x) for the method x.norm on receiver
+    # `mint`: mint.norm(mint, x). (Tensor.norm -> mindspore.mint.norm is a shipped rule, and a fixture rule.)
+    assert_converts(
+        """\
+        import torch
+        n = x.norm(2)
+        d = torch.cuda.current_device()
+        """,
+        """\
+        from mindspore import mint
+        import torch
+        n = mint.norm(x, 2)
+        d = torch.cuda.current_device()  # mscore: unconverted torch.cuda.current_device: no device index on MindSpore
+        """,
+    )
+
+
+def test_same_name_method_with_renamed_args_is_a_fixed_point(assert_converts, tmp_path):
+    # was: x.softmax(dim=-1) -> x.softmax(axis=-1) (a shipped rule renames dim to axis), and the second pass
+    # reported the output as a torch call that does not match torch's signature, adding a marker
+    from mscore.rewrite.transforms import KNOWN
+    from mscore.rules import load_rule_file
+    from mscore.rules.model import RuleSet
+    from tests.conftest import FIXTURE_RULES
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text(FIXTURE_RULES.read_text() + '\n["Tensor.softmax"]\ntarget = "softmax"\n'
+                     'sig = "(dim, dtype=None)"\nrename = { dim = "axis" }\nstatus = "consistent"\nnote = "x"\n')
+    rules = RuleSet.build(load_rule_file(extra, KNOWN), "extra")
+    assert_converts(
+        """\
+        import torch
+        p = x.softmax(dim=-1)
+        d = torch.cuda.current_device()
+        """,
+        """\
+        import torch
+        p = x.softmax(axis=-1)
+        d = torch.cuda.current_device()  # mscore: unconverted torch.cuda.current_device: no device index on MindSpore
+        """,
+        rules=rules,
+    )

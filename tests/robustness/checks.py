@@ -7,6 +7,7 @@ again changes nothing; and (where the caller names them) lines that hold no torc
 """
 from __future__ import annotations
 
+import ast
 import re
 import warnings
 from collections import Counter
@@ -39,6 +40,18 @@ def compiles_as_read(data: bytes, path: str = "t.py") -> bool:
     return compiles(parse_text.removeprefix("\ufeff"), path)
 
 
+def parses_as_read(data: bytes) -> bool:
+    """Does :mod:`ast` accept it as mscore reads it (CPython's compile() checks more, e.g. walrus placement)?"""
+    try:
+        _, parse_text, _ = decode(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(parse_text)
+        return True
+    except (UnicodeDecodeError, SyntaxError, LookupError, ValueError, RecursionError):
+        return False
+
+
 def lines(data: bytes) -> list[bytes]:
     """Lines with their own line ends (LF, CRLF or lone CR)."""
     return _LINE.findall(data)
@@ -52,9 +65,11 @@ def contract_problems(data: bytes, rules: RuleSet, path: str = "t.py", keep: lis
         return [f"rewriter error: {r.message}"]
     if compiles(data, path) and not compiles(r.output, path):
         problems.append(f"output does not compile ({r.status})")
-    if compiles_as_read(data, path):
-        if not compiles_as_read(r.output, path):
-            problems.append(f"output does not compile as read ({r.status})")
+    if compiles_as_read(data, path) and not compiles_as_read(r.output, path):
+        problems.append(f"output does not compile as read ({r.status})")
+    if parses_as_read(data):
+        if not parses_as_read(r.output):
+            problems.append(f"output does not parse ({r.status})")
     elif r.output != data:
         problems.append(f"input does not parse but the output differs from it ({r.status})")
     again = convert_source(r.output, path, rules)

@@ -23,13 +23,16 @@ _DTYPES = {
 }
 
 
+_DTYPE_PREFIXES = ("float", "bfloat", "int", "uint", "complex")
+
+
 def _kind(ctx: Ctx, value: cst.BaseExpression) -> str:
     text = code(value).strip()
     if isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer)):
         return "device"
     last = text.rsplit(".", 1)[-1].lower()
-    if text.split(".", 1)[0] in _MS_ROOTS and last in _DTYPES:
-        return "dtype"
+    if text.split(".", 1)[0] in _MS_ROOTS and (last.rstrip("_") in _DTYPES or last.startswith(_DTYPE_PREFIXES)):
+        return "dtype"     # ms.float32, ms.bool_, ms.float8_e4m3fn, ...
     if isinstance(value, cst.Call):
         inner = code(value.func)
         if "device" in inner.lower() or "current_device" in inner:
