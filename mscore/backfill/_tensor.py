@@ -8,12 +8,30 @@ Parameters too, and is differentiable) and return ``self``.
 """
 from __future__ import annotations
 
+import inspect
+
 import mindspore as ms
 import numpy as np
 from mindspore import ops
 
 from . import _mint as M
 from ._common import inplace_update, is_tensor, long, snapshot
+
+
+_ORIGINAL_SUM = ms.Tensor.sum   # captured before enable() patches the class
+
+
+def sum(self, *args, **kwargs):  # noqa: A001 - the Tensor method's name
+    """The CPU ReduceSum kernel leaves its output uninitialised for an empty input (seen: a count of 1 or 5 from
+    ``(empty == v).sum()`` after some training steps). Every output element of a sum over an empty tensor sums
+    nothing: zeros of the kernel's output shape and dtype."""
+    out = _ORIGINAL_SUM(self, *args, **kwargs)   # also the legacy axis=/keepdims= spellings MindSpore accepts
+    if self.size == 0:
+        return ops.zeros_like(out)
+    return out
+
+
+sum.__signature__ = inspect.signature(lambda self, dim=None, keepdim=False, *, dtype=None: None)   # the documented one
 
 
 def _scalar(value):

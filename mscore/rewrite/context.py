@@ -39,6 +39,7 @@ class Ctx:
     events: list[Event] = field(default_factory=list)
     used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn
     annotation: bool = False                # the unit is a type annotation
+    training: dict | None = None            # inside a recognised training step: {"grads": name, "grad_alias": ...}
 
     def mindspore_source(self, text: str) -> str:
         """Python source written with full ``mindspore.*`` names (templates, defaults) → placeholder aliases."""

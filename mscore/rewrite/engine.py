@@ -130,6 +130,26 @@ def _delete_statement(text: str, starts: list[int], start: int, end: int, only_i
     return (lstart, lend, "")
 
 
+def _fold_wraps(text: str, edits: list[tuple[int, int, str]], wraps) -> list[tuple[int, int, str]]:
+    """Statement-level rewrites (locate.Analysis.wraps): each span's edits are applied to its text, the wrap's
+    ``build`` turns (pieces of) that converted text into the span's new text, and one edit replaces them all."""
+    for start, end, build in wraps:
+        inner = [e for e in edits if start <= e[0] and e[1] <= end and not (e[0] == e[1] == end)
+                 and not (e[0] == e[1] == start and start != end and False)]
+        for e in edits:
+            if e not in inner and e[0] < end and e[1] > start:
+                raise AssertionError(f"an edit straddles a statement-level rewrite at offset {e[0]}")
+
+        def converted(a: int, b: int, inner=inner) -> str:
+            mine = [(s - a, t - a, new) for s, t, new in inner if a <= s and t <= b and not (s == t == b)]
+            return _apply_edits(text[a:b], mine)
+
+        new = build(converted)
+        ids = {id(e) for e in inner}
+        edits = [e for e in edits if id(e) not in ids] + [(start, end, new)]
+    return edits
+
+
 def convert_source(
     data: bytes, path: str, rules: RuleSet, *, profile: str = "native", index: TreeIndex | None = None
 ) -> FileResult:
@@ -200,7 +220,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
     converted: Counter = Counter(an.converted)
     unconverted: list[Unconverted] = []
     edits: list[tuple[int, int, str]] = list(an.text_edits)
-    used: set[str] = set()
+    used: set[str] = set(an.used)
     needed_roots: set[str] = set()
     marks: dict[tuple, list[tuple[str, str]]] = {}
     scope_aliases: dict[int, dict[str, str]] = {}
@@ -211,7 +231,8 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         aliases = scope_aliases.get(id(unit.scope))
         if aliases is None:   # one walk per scope, not per unit: a module scope can bind thousands of names
             aliases = scope_aliases[id(unit.scope)] = unit.scope.aliases()
-        ctx = Ctx(rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names)
+        ctx = Ctx(rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names,
+                  training=unit.training)
         nl = _first_newline(segment)
         node, wrapped = parse_unit(segment, nl)
         new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)
@@ -267,6 +288,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         if edit is not None:
             edits.append(edit)
 
+    edits = _fold_wraps(text, edits, an.wraps)
     if not edits:
         return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
     out = _apply_edits(text, edits)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings
+from mscore.rewrite.transforms import training_step
 from mscore.rules import RuleSet
 
 # Base classes that say "not an nn.Module" when a class's other bases are unknown.
@@ -41,6 +42,7 @@ class Unit:
     marker_above: int           # ... or the line a marker goes above (a compound statement's first line)
     header: bool                # a compound statement header: markers go above
     annotation: bool = False    # a type annotation: names matter, calls do not happen
+    training: dict | None = None  # inside a recognised training step (transforms/training_step.py)
 
 
 @dataclass
@@ -66,6 +68,10 @@ class Analysis:
     other_names: set[str] = field(default_factory=set)   # every non-torch name bound anywhere (alias clashes)
     import_insert_line: int = 1                           # 1-based line before which new imports go
     line_starts: list[int] = field(default_factory=list)
+    # statement-level rewrites: (start, end, build) where build(converted) gets a function giving the converted text
+    # of a sub-span and returns the span's new text; the unit edits inside the span are folded into it
+    wraps: list = field(default_factory=list)
+    used: set[str] = field(default_factory=set)           # target aliases the statement-level rewrites emit
 
 
 class _Offsets:
@@ -264,6 +270,9 @@ class Locator:
         self.result = Analysis(line_starts=self.offset.starts)
         self.file_imports_torch = False
         self.ms_bindings = _mindspore_bindings(tree)
+        self.stmt_ctx: dict[int, dict] = {}    # id(stmt) -> training-step context for its units
+        self.consumed: set[int] = set()        # statements a statement-level rewrite replaces whole
+        self._fn: ast.AST | None = None
 
     # -- pass 1: bindings ---------------------------------------------------------------------------------
     def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
@@ -290,9 +299,12 @@ class Locator:
     def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool, annotation: bool = False) -> None:
         scanner = _Scanner(self.rules, scope)
         scanner.scan(e)
-        if not scanner.found:
+        training = self.stmt_ctx.get(id(st))
+        grad_read = bool(training and (training.get("grad_alias") or training.get("grad_unmapped"))) and any(
+            isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.ctx, ast.Load) for n in ast.walk(e))
+        if not scanner.found and not grad_read:
             return
-        if any(m.active for m in scanner.found):
+        if grad_read or any(m.active for m in scanner.found):
             first = st.decorator_list[0].lineno if getattr(st, "decorator_list", None) else st.lineno
             self.result.units.append(
                 Unit(
@@ -304,6 +316,7 @@ class Locator:
                     marker_above=first,
                     header=header,
                     annotation=annotation,
+                    training=training,
                 )
             )
         else:
@@ -334,10 +347,6 @@ class Locator:
                     return True
                 continue
             last = dotted.rsplit(".", 1)[-1]
-            if root in self.ms_names:   # already MindSpore (a converted file): a Cell only if it says so
-                if last == "Cell" or ".nn." in f".{rest}." or rest.startswith("nn."):
-                    return True
-                continue
             if last in self.index.cells:
                 return True
             if last not in NOT_CELL_BASES and last not in self.index.classes:
@@ -356,8 +365,26 @@ class Locator:
                     self.result.text_edits.append((m.start(1), m.end(1), "construct"))
                     self.result.construct_renames += 1
 
+    def _training_step(self, stmts: list[ast.stmt], scope: Scope) -> None:
+        plan = training_step.find(self, stmts, scope, self._fn)
+        if plan is None:
+            return
+        for key, value in plan.stmt_ctx.items():
+            self.stmt_ctx.setdefault(key, {}).update(value)
+        self.consumed |= plan.consumed
+        self.result.text_edits.extend(plan.edits)
+        self.result.wraps.extend(plan.wraps)
+        self.result.used |= plan.used
+        for api in plan.consumed_apis:
+            self.result.seen[api] += 1
+            self.result.converted[api] += 1
+
     def _walk(self, stmts: list[ast.stmt], scope: Scope) -> None:
+        if self.file_imports_torch:
+            self._training_step(stmts, scope)
         for st in stmts:
+            if id(st) in self.consumed:
+                continue
             if isinstance(st, (ast.Import, ast.ImportFrom)):
                 binds = import_bindings(st)
                 if any(q is not None for _, q in binds):
@@ -382,7 +409,11 @@ class Locator:
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if isinstance(st, ast.ClassDef) and self._is_cell_class(st, scope):
                     self._rename_forward(st)
+                outer = self._fn
+                if not isinstance(st, ast.ClassDef):
+                    self._fn = st
                 self._walk(st.body, self.scopes[id(st)])
+                self._fn = outer
             else:
                 for block in _blocks(st):
                     self._walk(block, scope)
@@ -414,14 +445,8 @@ class Locator:
         return body[i].lineno if i < len(body) else line
 
     def run(self) -> Analysis:
-        self.ms_names = {
-            (a.asname or a.name.split(".", 1)[0])
-            for st in self.tree.body if isinstance(st, (ast.Import, ast.ImportFrom))
-            for a in st.names
-            if (isinstance(st, ast.Import) and a.name.split(".", 1)[0] == "mindspore")
-            or (isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").split(".", 1)[0] == "mindspore")
-        }
         module = Scope()
+        self._fn = self.tree
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local
         self._walk(self.tree.body, module)

@@ -10,10 +10,15 @@ import ast
 from dataclasses import dataclass, field
 
 TORCH_ROOTS = ("torch", "torch_npu")
+# Packages that are torch in disguise: a submodule of a non-torch package that hands out torch tensors. Only the
+# submodule itself is a root (``safetensors.numpy`` stays untouched), so it resolves through ``from X import ...`` or
+# ``import X as alias``; a plain ``import safetensors.torch`` binds ``safetensors`` and is left alone.
+TORCH_SUBMODULES = ("safetensors.torch",)
 
 
 def is_torch_module(name: str) -> bool:
-    return name.split(".", 1)[0] in TORCH_ROOTS
+    return name.split(".", 1)[0] in TORCH_ROOTS or any(
+        name == m or name.startswith(m + ".") for m in TORCH_SUBMODULES)
 
 
 @dataclass
@@ -69,7 +74,7 @@ def import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str | 
                 out.append((a.asname, a.name if is_torch_module(a.name) else None))
             else:
                 root = a.name.split(".", 1)[0]
-                out.append((root, root if is_torch_module(a.name) else None))
+                out.append((root, root if is_torch_module(root) else None))
     else:
         mod = node.module or ""
         torchy = node.level == 0 and is_torch_module(mod)

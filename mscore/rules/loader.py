@@ -32,8 +32,8 @@ KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
     "pack", "template", "receivers",
 }
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-KEY_PREFIXES = ("torch.", "torch_npu.", "Tensor.", "Module.")
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)!?\}")   # {name}, or {name!}: must be passed
+KEY_PREFIXES = ("torch.", "torch_npu.", "safetensors.torch.", "Tensor.", "Module.")
 _HEADER = re.compile(r'^\s*\[\s*(?:"([^"]+)"|([A-Za-z0-9_.\-]+))\s*\]\s*(?:#.*)?$')
 _KEYLINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _TOML_LINE = re.compile(r"line (\d+)")

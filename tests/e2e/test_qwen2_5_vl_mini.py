@@ -38,7 +38,17 @@ def torch_run(rp, prepared):
 
 @pytest.fixture(scope="module")
 def converted(rp, prepared):
-    return rp.convert(os.path.join(prepared["dir"], "converted"), repo_root=REPO_ROOT)
+    # a fresh conversion cache: the cache key holds the rules and mscore's version, not the engine's code, so a
+    # shared cache can hand back what an older engine produced
+    saved = os.environ.get("MSCORE_CACHE_DIR")
+    os.environ["MSCORE_CACHE_DIR"] = os.path.join(prepared["dir"], "mscore-cache")
+    try:
+        return rp.convert(os.path.join(prepared["dir"], "converted"), repo_root=REPO_ROOT)
+    finally:
+        if saved is None:
+            del os.environ["MSCORE_CACHE_DIR"]
+        else:
+            os.environ["MSCORE_CACHE_DIR"] = saved
 
 
 @pytest.fixture(scope="module")

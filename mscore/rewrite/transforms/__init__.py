@@ -6,7 +6,7 @@ the locator (class bases, ``forward`` → ``construct``); as a reference it is a
 """
 from __future__ import annotations
 
-from mscore.rewrite.transforms import inplace, receiver_only, size_to_shape, template, tensor_to
+from mscore.rewrite.transforms import inplace, receiver_only, size_to_shape, template, tensor_to, training_step
 
 CALL_TRANSFORMS = {
     "size_to_shape": size_to_shape.apply,
@@ -14,6 +14,7 @@ CALL_TRANSFORMS = {
     "tensor_to": tensor_to.apply,
     "inplace": inplace.apply,
     "template": template.apply,
+    "training_step": training_step.apply,
 }
 STRUCTURAL = {"module_to_cell"}
 KNOWN = frozenset(CALL_TRANSFORMS) | STRUCTURAL

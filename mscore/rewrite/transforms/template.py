@@ -7,7 +7,10 @@
 ``{name}`` is the source of the argument bound to that torch parameter (its default when the call omits it);
 ``{self}`` is a method call's receiver. MindSpore names are written in full (``mindspore.mint.x``) and come out under
 the file's aliases. An argument used twice must be a plain name or attribute (it would be evaluated twice);
-anything else is parenthesised so precedence holds.
+anything else is parenthesised so precedence holds (or bind the arguments once with an immediately-called lambda:
+``(lambda q, k: ...)({query}, {key})``). ``{name!}`` is a field the call must pass explicitly (a torch default
+the template cannot reproduce, like DataLoader's default collate function): without it the call stays, reported.
+``unsupported_args`` are checked as for a call rule.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from mscore.rewrite.context import Ctx, Unconvertible
 from mscore.rewrite.transforms.calls import bind_call, code
 from mscore.rules import Rule
 
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(!?)\}")
 
 
 def _simple(node: cst.BaseExpression) -> bool:
@@ -36,15 +39,21 @@ def _atom(node: cst.BaseExpression) -> bool:
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     bound = bind_call(rule, call.args)
     values: dict[str, cst.BaseExpression | str] = {n: a.value for n, a in bound.values.items()}
+    for name, reason in rule.unsupported_args.items():
+        value = values.get(name)
+        if value is not None and code(value).strip() != (rule.sig[name].default or "<required>"):
+            raise Unconvertible(f"{name}= is not supported: {reason}")
     if isinstance(call.func, cst.Attribute) and rule.is_method:
         values["self"] = call.func.value
     counts: dict[str, int] = {}
-    for name in _FIELD.findall(rule.template):
+    for name, _ in _FIELD.findall(rule.template):
         counts[name] = counts.get(name, 0) + 1
 
     def fill(m: re.Match) -> str:
         name = m.group(1)
         value = values.get(name)
+        if value is None and m.group(2):
+            raise Unconvertible(f"the MindSpore form needs {name}= passed explicitly")
         if value is None:
             default = rule.sig[name].default if rule.sig.has(name) else None
             if default is None:

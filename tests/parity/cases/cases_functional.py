@@ -1,5 +1,5 @@
 """Parity cases for rules/functional.toml (torch.nn.functional -> mint.nn.functional / ops)."""
-from mscore.parity.case import Case, const, rand, randint, randn, uniform
+from mscore.parity.case import Case, const, rand, rand_bool, randint, randn, uniform
 
 CASES = [
     Case("torch.nn.functional.pad", "F.pad(x, (1, 2))", x=randn(2, 3)),
@@ -125,5 +125,15 @@ CASES = [
     Case("torch.nn.functional.kl_div", "F.kl_div(a, b, reduction='batchmean')", a=randn(3, 4), b=rand(3, 4)),
     Case("torch.nn.functional.kl_div", "F.kl_div(a, b, reduction='sum', log_target=True)", a=randn(3, 4), b=randn(3, 4)),
     Case("torch.nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, is_causal=True)",
-         q=randn(1, 2, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8), expect="unsupported"),
+         q=randn(1, 2, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8)),
+    Case("torch.nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v)",
+         q=randn(2, 2, 3, 8), k=randn(2, 2, 5, 8), v=randn(2, 2, 5, 4)),
+    Case("torch.nn.functional.scaled_dot_product_attention",     # boolean mask (True = attend), positional
+         "F.scaled_dot_product_attention(q.contiguous(), k, v, mask | torch.eye(4, dtype=torch.bool), 0.0)",
+         q=randn(1, 2, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8), mask=rand_bool((1, 4, 4))),
+    Case("torch.nn.functional.scaled_dot_product_attention",     # additive float mask, keywords, explicit scale
+         "F.scaled_dot_product_attention(scale=0.5, value=v, key=k, query=q, attn_mask=mask, dropout_p=0.0)",
+         q=randn(1, 2, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8), mask=randn(1, 1, 4, 4)),
+    Case("torch.nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, enable_gqa=True)",
+         q=randn(1, 4, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8), expect="unsupported"),
 ]

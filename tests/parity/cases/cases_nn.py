@@ -217,6 +217,16 @@ CASES = [
     Case("torch.nn.utils.rnn.pad_sequence", "nn.utils.rnn.pad_sequence([a, b], batch_first=True)", a=randn(2, 3),
          b=randn(4, 3), expect="unsupported"),
     Case("torch.nn.utils.clip_grad_norm_", "nn.utils.clip_grad_norm_([w], 1.0)", w=randn(3), expect="unsupported"),
+    # inside a recognised training step (transforms/training_step.py): clipped in place, torch's total norm returned
+    Case("torch.nn.utils.clip_grad_norm_",
+         "p = nn.Parameter(w * 1)\nq = nn.Parameter(v * 1)\nopt = torch.optim.SGD([p, q], lr=0.1)\n"
+         "opt.zero_grad()\ny = (p * x).sum() + (q * q).sum()\nloss = y * y\nloss.backward()\n"
+         "n = nn.utils.clip_grad_norm_([p, q], 0.5)\nopt.step()\nout = (n, loss, p * 1, q * 1)",
+         w=randn(3), v=randn(2), x=randn(3), rtol=1e-5, atol=1e-5, reason="the total norm is summed in another order"),
+    Case("torch.nn.utils.clip_grad_norm_",
+         "p = nn.Parameter(w * 1)\nopt = torch.optim.AdamW([p], lr=0.01)\nloss = (p * x).sum() * 1e-3\nloss.backward()\n"
+         "n = nn.utils.clip_grad_norm_([p], max_norm=100.0)\nopt.step()\nout = (n, p * 1)",
+         w=randn(4), x=randn(4)),
     Case("torch.nn.parallel.DistributedDataParallel", "nn.parallel.DistributedDataParallel(nn.Linear(2, 2))",
          expect="unsupported"),
 ]

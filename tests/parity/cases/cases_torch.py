@@ -38,8 +38,14 @@ CASES = [
     Case("torch.Size", "torch.Size([2, 3])"),
     Case("torch.Size", "isinstance(x.shape, torch.Size)", x=randn(2, 3)),
     Case("torch.Size", "x.shape == torch.Size((2, 3))", x=randn(2, 3)),
-    Case("torch.device", "torch.device('cpu')", expect="unsupported"),
-    Case("torch.finfo", "torch.finfo(torch.float32).min", expect="unsupported"),
+    Case("torch.device", "x.to(torch.device('cuda' if torch.cuda.is_available() else 'cpu')) * 2", x=randn(3)),
+    Case("torch.device", "torch.device('cuda', 0)", expect="unsupported"),
+    Case("torch.finfo", "torch.finfo(torch.float32).min"),
+    Case("torch.finfo", "(torch.finfo(x.dtype).max, torch.finfo(torch.float16).eps, torch.finfo(type=x.dtype).tiny)",
+         x=randn(2)),
+    Case("torch.finfo", "torch.full((2,), torch.finfo(x.dtype).min, dtype=x.dtype) + x", x=randn(2)),
+    Case("torch.finfo", "x.masked_fill(x > 0, torch.finfo(x.dtype).min)", x=randn(4)),
+    Case("torch.finfo", "(type(torch.finfo(torch.float32).min).__name__, torch.finfo(torch.float32).bits)"),
 
     # --- creation ---------------------------------------------------------------------------------------------
     Case("torch.tensor", "torch.tensor([1, 2, 3])"),

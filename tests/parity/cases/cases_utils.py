@@ -1,6 +1,32 @@
 """Parity cases for rules/utils.toml (activation checkpointing, hook handles; data loading is reported)."""
 from mscore.parity.case import Case, ModuleCase, randn
 
+DATASET = """
+import torch.utils.data
+
+
+class DS(torch.utils.data.Dataset):
+    def __init__(self, x):
+        self.x = x
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i] * 2
+
+
+def stack(items):
+    return torch.stack(items, 0)
+
+
+def pair(items):
+    return {"sum": torch.stack(items).sum(0), "n": len(items)}
+
+
+ds = DS(x)
+"""
+
 CHECKPOINTED = """
 import torch.utils.checkpoint
 
@@ -41,11 +67,19 @@ CASES = [
     Case("torch.utils.hooks.RemovableHandle",
          "import torch.utils.hooks\nm = nn.Linear(2, 2)\nh = m.register_forward_hook(lambda *a: None)\n"
          "out = (isinstance(h, torch.utils.hooks.RemovableHandle), isinstance(m, torch.utils.hooks.RemovableHandle))"),
-    Case("torch.utils.data.Dataset", "import torch.utils.data\nclass DS(torch.utils.data.Dataset):\n    pass\n",
-         expect="unsupported"),
+    Case("torch.utils.data.Dataset", DATASET + "out = [ds[i] for i in range(len(ds))]", x=randn(5, 3)),
     Case("torch.utils.data.IterableDataset",
          "import torch.utils.data\nclass DS(torch.utils.data.IterableDataset):\n    pass\n", expect="unsupported"),
+    Case("torch.utils.data.DataLoader", DATASET + "dl = torch.utils.data.DataLoader(ds, batch_size=2, collate_fn=stack)\n"
+         "out = (len(dl), [b for b in dl], [b for b in dl])", x=randn(5, 3)),
+    Case("torch.utils.data.DataLoader", DATASET + "dl = torch.utils.data.DataLoader(ds, 2, False, collate_fn=stack, "
+         "drop_last=True, num_workers=0)\nout = (len(dl), list(dl))", x=randn(5, 3)),
+    Case("torch.utils.data.DataLoader", DATASET + "dl = torch.utils.data.DataLoader(collate_fn=pair, drop_last=False, "
+         "dataset=ds, batch_size=3)\nout = (len(dl), list(dl))", x=randn(7, 2)),
     Case("torch.utils.data.DataLoader", "import torch.utils.data\nout = torch.utils.data.DataLoader([1, 2, 3], batch_size=2)",
+         expect="unsupported"),
+    Case("torch.utils.data.DataLoader",
+         "import torch.utils.data\nout = torch.utils.data.DataLoader([1, 2], batch_size=2, shuffle=True, collate_fn=list)",
          expect="unsupported"),
     Case("torch.utils.data.distributed.DistributedSampler",
          "import torch.utils.data.distributed\n"

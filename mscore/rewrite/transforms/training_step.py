@@ -1,0 +1,357 @@
+"""The torch training step → MindSpore's functional gradients (a statement-level transform).
+
+torch records a tape and leaves gradients on the parameters; MindSpore differentiates a function. The recognised
+shape, within one statement block (a function body, a loop body, ...)::
+
+    outputs = model(**batch)            # the forward: the simple statements before the backward that the loss
+    loss = outputs["loss"]              # depends on (walking back while a statement assigns a needed name)
+    optimizer.zero_grad()               # anywhere in the block: removed (MindSpore gradients are fresh each call)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)   # optional, before the step
+    for name, p in model.named_parameters(): ... p.grad ...                # optional reads of the gradients
+    optimizer.step()
+
+becomes::
+
+    def _mscore_forward(batch):                      # names the forward both reads first and assigns are parameters
+        outputs = model(**batch)
+        loss = outputs["loss"]
+        return loss, (outputs,)                      # every other name it assigns comes back out
+    (loss, (outputs,)), _mscore_grads = ms.value_and_grad(_mscore_forward, None, optimizer.parameters,
+                                                          has_aux=True)(batch)
+    _mscore_grads = list(_mscore_grads)
+    norm = <clip of _mscore_grads in place, returning torch's total norm>
+    for (name, p), _mscore_grad in zip(model.named_parameters(), _mscore_grads): ... _mscore_grad ...
+    optimizer(tuple(_mscore_grads))
+
+The gradient list is in the optimizer's parameter order (``optimizer.parameters`` of a
+``mindspore.experimental.optim`` optimizer). The clip (``apply`` below, the rule's named transform) only converts
+inside a recognised step and when its parameters are provably the optimizer's (same source expression as the
+optimizer's constructor argument in the same function); norm_type 2 only. Its arithmetic is torch's:
+total = sqrt(sum of squares), every gradient scaled by min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
+gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
+``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
+A shape that is not recognised is left as written and reported by the ordinary rules (``Tensor.backward`` and the
+clip stay, with markers). When the forward assigns nothing but the loss, no ``has_aux`` is used.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import libcst as cst
+
+from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.transforms.calls import bind_call, code
+from mscore.rules import Rule
+
+GRADS = "_mscore_grads"
+GRAD = "_mscore_grad"
+FORWARD = "_mscore_forward"
+CLIP = "torch.nn.utils.clip_grad_norm_"
+
+_CLIP_TEMPLATE = (
+    "(lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mindspore.mint.clamp(n / (t + 1e-6), max=1.0) "
+    "for x in g]) or t)(mindspore.mint.sqrt(sum([(x.float() ** 2).sum() for x in g]))))({grads}, {max_norm})"
+)
+
+
+def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
+    """``clip_grad_norm_(params, max_norm)`` inside a recognised training step: clip the gradient list in place."""
+    step = ctx.training or {}
+    if "grads" not in step:
+        raise Unconvertible("outside a recognised training step (forward; loss.backward(); optimizer.step() in one "
+                            "block) MindSpore has no .grad to clip: clip the value_and_grad gradients")
+    if step.get("clip_error"):
+        raise Unconvertible(step["clip_error"])
+    bound = bind_call(rule, call.args)
+    for name, ok in (("norm_type", ("2.0", "2", "2.")), ("error_if_nonfinite", ("False",))):
+        arg = bound.values.get(name)
+        if arg is not None and code(arg.value).strip() not in ok:
+            raise Unconvertible(f"{name}={code(arg.value).strip()} is not supported (2-norm, no finiteness check)")
+    max_norm = bound.values.get("max_norm")
+    if max_norm is None:
+        raise Unconvertible("max_norm= is required")
+    return cst.parse_expression(ctx.mindspore_source(
+        _CLIP_TEMPLATE.format(grads=step["grads"], max_norm=f"({code(max_norm.value).strip()})")))
+
+
+# -- statement level: what the locator asks ----------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What one recognised training step changes."""
+
+    consumed: set[int] = field(default_factory=set)                 # id(stmt): removed or replaced, no unit
+    consumed_apis: list[str] = field(default_factory=list)
+    stmt_ctx: dict[int, dict] = field(default_factory=dict)         # id(stmt) -> Ctx.training for its units
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    wraps: list[tuple[int, int, Callable]] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+
+
+def _method_stmt(st: ast.stmt, name: str) -> ast.expr | None:
+    """The receiver of a statement ``<recv>.<name>()`` (no arguments), else None."""
+    if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute):
+        c = st.value
+        if c.func.attr == name and not c.args and (name == "zero_grad" or not c.keywords):
+            return c.func.value
+    return None
+
+
+def _stores(st: ast.AST) -> list[str]:
+    out = []
+    for n in ast.walk(st):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in out:
+            out.append(n.id)
+    return out
+
+
+def _loads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _stmt_reads_then_writes(st: ast.stmt) -> tuple[set[str], list[str]]:
+    if isinstance(st, ast.AugAssign):
+        return _loads(st.value) | _loads(st.target) | ({st.target.id} if isinstance(st.target, ast.Name) else set()), _stores(st)
+    return _loads(st), _stores(st)
+
+
+_SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
+
+
+def _has_multiline_string(st: ast.stmt) -> bool:
+    return any(isinstance(n, (ast.Constant, ast.JoinedStr)) and n.end_lineno != n.lineno
+               and (isinstance(n, ast.JoinedStr) or isinstance(n.value, (str, bytes))) for n in ast.walk(st))
+
+
+def _nested_stmts(stmts: list[ast.stmt]):
+    for st in stmts:
+        yield st
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(st, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield from _nested_stmts(block)
+        for h in getattr(st, "handlers", ()) or ():
+            yield from _nested_stmts(h.body)
+
+
+def find(loc, stmts: list[ast.stmt], scope, fn: ast.AST | None) -> Plan | None:
+    """Recognise a training step in ``stmts`` (one block). ``loc`` is the Locator (offsets, text, names)."""
+    if any(n in loc.result.other_names for n in (GRADS, GRAD, FORWARD)):
+        return None
+    for i, st in enumerate(stmts):
+        loss = _method_stmt(st, "backward")
+        if isinstance(loss, ast.Name):
+            plan = _plan(loc, stmts, i, loss.id, scope, fn)
+            if plan is not None:
+                return plan
+    return None
+
+
+def _optimizer_params(opt: ast.expr, scope, fn: ast.AST | None) -> ast.expr | None:
+    """The params argument of ``opt = torch.optim.X(params, ...)`` in the enclosing function (or module)."""
+    if fn is None:
+        return None
+    from mscore.rewrite.locate import dotted_name
+    want = dotted_name(opt)
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted_name(n.targets[0]) == want \
+                and isinstance(n.value, ast.Call):
+            dotted = dotted_name(n.value.func)
+            if dotted is None:
+                continue
+            root, _, rest = dotted.partition(".")
+            q = scope.resolve(root)
+            if q is None or not f"{q}.{rest}".startswith("torch.optim."):
+                continue
+            if n.value.args:
+                return n.value.args[0]
+            for k in n.value.keywords:
+                if k.arg == "params":
+                    return k.value
+    return None
+
+
+def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
+    step_at = next((j for j in range(i + 1, len(stmts)) if _method_stmt(stmts[j], "step") is not None), None)
+    if step_at is None:
+        return None
+    opt = _method_stmt(stmts[step_at], "step")
+    from mscore.rewrite.locate import dotted_name
+    opt_src = dotted_name(opt)
+    if opt_src is None:
+        return None
+    # the forward: walk back from the backward while a statement assigns a name the loss needs
+    need = {loss}
+    k = i
+    zero = []
+    while k > 0:
+        prev = stmts[k - 1]
+        if _method_stmt(prev, "zero_grad") is not None:
+            zero.append(prev)
+            k -= 1
+            continue
+        if not isinstance(prev, _SIMPLE):
+            break
+        reads, writes = _stmt_reads_then_writes(prev)
+        if not set(writes) & need:
+            break
+        need |= reads
+        k -= 1
+    region = [s for s in stmts[k:i] if s not in zero]
+    if not region or loss not in {n for s in region for n in _stores(s)}:
+        return None
+    lines = [(s.lineno, s.end_lineno) for s in stmts[k:i + 1]]
+    if any(a[1] >= b[0] for a, b in zip(lines, lines[1:])) or any(_has_multiline_string(s) for s in region):
+        return None   # statements sharing a line, or a string the re-indentation would change
+    assigned: list[str] = []
+    params: list[str] = []
+    for s in region:
+        reads, writes = _stmt_reads_then_writes(s)
+        for r in sorted(reads):
+            if r not in assigned and r not in params:
+                params.append(r)
+        for w in writes:
+            if w not in assigned:
+                assigned.append(w)
+    params = [p for p in params if p in assigned]
+    declared = {n for node in ast.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names} \
+        if fn is not None else set()
+    if declared & set(assigned):
+        return None   # the closure would make a global/nonlocal name local
+    aux = [n for n in assigned if n != loss]
+
+    plan = Plan()
+    off, text = loc.offset, loc.text
+    first = stmts[k]
+    line_start = off.starts[first.lineno - 1]
+    indent = text[line_start:off(first.lineno, first.col_offset)]
+    if indent.strip():
+        return None
+    end_line = stmts[i].end_lineno
+    region_end = off.starts[end_line] if end_line < len(off.starts) else len(text)
+    newline = re.search(r"\r\n|\r|\n", text[line_start:])
+    nl = newline.group(0) if newline else "\n"
+    # the region's text minus the zero_grad lines in it (comments and blank lines between statements stay)
+    bw_start = off.starts[stmts[i].lineno - 1]
+    spans, pos = [], line_start
+    for z in sorted(zero, key=lambda z: z.lineno):
+        z0, z1 = _line_span(loc, z)
+        if z0 > pos:
+            spans.append((pos, z0))
+        pos = z1
+    if bw_start > pos:
+        spans.append((pos, bw_start))
+    unit = "    "
+    call_args = ", ".join(params)
+    aux_t = "(" + ", ".join(aux) + ("," if len(aux) == 1 else "") + ")"
+
+    def build(converted: Callable[[int, int], str]) -> str:
+        body = []
+        for a, b in spans:
+            chunk = converted(a, b)
+            for ln in chunk.splitlines(keepends=True):
+                body.append(unit + ln if ln.strip() else ln)
+        if body and not body[-1].endswith(("\n", "\r")):
+            body[-1] += nl
+        if aux:
+            ret, target, extra = f"{loss}, {aux_t}", f"({loss}, {aux_t})", ", has_aux=True"
+        else:
+            ret, target, extra = loss, loss, ""
+        out = [f"{indent}def {FORWARD}({call_args}):{nl}", *body,
+               f"{indent}{unit}return {ret}{nl}",
+               f"{indent}{target}, {GRADS} = __mscore_ms__.value_and_grad({FORWARD}, None, "
+               f"{opt_src}.parameters{extra})({call_args}){nl}",
+               f"{indent}{GRADS} = list({GRADS}){nl}"]
+        return "".join(out)
+
+    plan.wraps.append((line_start, region_end, build))
+    plan.used.add("ms")
+    plan.consumed.add(id(stmts[i]))
+    plan.consumed_apis.append("Tensor.backward")
+    # zero_grad anywhere in this block goes; the step becomes a call with the gradients
+    for s in stmts:
+        if _method_stmt(s, "zero_grad") is not None and s is not stmts[i]:
+            plan.consumed.add(id(s))
+            plan.consumed_apis.append("Module.zero_grad")
+            if s not in zero:
+                plan.wraps.append((*_line_span(loc, s), lambda converted: ""))
+    for s in zero:
+        plan.consumed.add(id(s))
+    st = stmts[step_at]
+    plan.consumed.add(id(st))
+    plan.edits.append((off(st.lineno, st.col_offset), off(st.end_lineno, st.end_col_offset),
+                       f"{opt_src}(tuple({GRADS}))"))
+    # clip and .grad reads between the backward and the end of the block
+    opt_params = _optimizer_params(opt, scope, fn)
+    for s in _nested_stmts(stmts[i + 1:]):
+        _clip_ctx(loc, plan, s, scope, opt_params)
+        if isinstance(s, ast.For):
+            _grad_loop(loc, plan, s, opt_params)
+    for s in _nested_stmts(stmts[i + 1:]):
+        if id(s) not in plan.consumed and any(isinstance(n, ast.Attribute) and n.attr == "grad"
+                                              and isinstance(n.ctx, ast.Load) for n in ast.walk(s)):
+            plan.stmt_ctx.setdefault(id(s), {})["grad_unmapped"] = True
+    return plan
+
+
+def _line_span(loc, s: ast.stmt) -> tuple[int, int]:
+    off = loc.offset
+    return off.starts[s.lineno - 1], (off.starts[s.end_lineno] if s.end_lineno < len(off.starts) else len(loc.text))
+
+
+def _clip_ctx(loc, plan: Plan, s: ast.stmt, scope, opt_params) -> None:
+    from mscore.rewrite.locate import dotted_name
+    for n in ast.walk(s):
+        if isinstance(n, ast.Call):
+            dotted = dotted_name(n.func)
+            if dotted is None:
+                continue
+            root, _, rest = dotted.partition(".")
+            q = scope.resolve(root)
+            if q is None or (f"{q}.{rest}" if rest else q) != CLIP:
+                continue
+            ctx = plan.stmt_ctx.setdefault(id(s), {})
+            ctx["grads"] = GRADS
+            given = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "parameters"), None)
+            if opt_params is None or given is None or ast.dump(given) != ast.dump(opt_params):
+                ctx["clip_error"] = ("cannot prove the clipped parameters are the optimizer's (build the optimizer "
+                                     "from the same expression in this function)")
+
+
+def _grad_loop(loc, plan: Plan, s: ast.For, opt_params) -> None:
+    it = s.iter
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args and not it.keywords
+            and it.func.attr in ("parameters", "named_parameters")):
+        return
+    if not (isinstance(opt_params, ast.Call) and isinstance(opt_params.func, ast.Attribute)
+            and opt_params.func.attr == "parameters" and not opt_params.args and not opt_params.keywords
+            and ast.dump(opt_params.func.value) == ast.dump(it.func.value)):
+        return
+    t = s.target
+    if it.func.attr == "named_parameters":
+        if not (isinstance(t, ast.Tuple) and len(t.elts) == 2 and isinstance(t.elts[1], ast.Name)):
+            return
+        pname = t.elts[1].id
+    elif isinstance(t, ast.Name):
+        pname = t.id
+    else:
+        return
+    if any(pname in _stores(b) for b in s.body) or any(GRAD in _stores(b) for b in s.body):
+        return
+    off = loc.offset
+    ts, te = off(t.lineno, t.col_offset), off(t.end_lineno, t.end_col_offset)
+    ist, ie = off(it.lineno, it.col_offset), off(it.end_lineno, it.end_col_offset)
+    if isinstance(t, ast.Tuple):
+        plan.edits += [(ts, ts, "("), (te, te, f"), {GRAD}")]
+    else:
+        plan.edits.append((te, te, f", {GRAD}"))
+    plan.edits += [(ist, ist, "zip("), (ie, ie, f", {GRADS})")]
+    for b in _nested_stmts(s.body):
+        plan.stmt_ctx.setdefault(id(b), {}).setdefault("grad_alias", {})[pname] = GRAD

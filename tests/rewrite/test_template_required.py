@@ -1,0 +1,57 @@
+"""Template fields that must be passed ({name!}) and unsupported_args on template rules; safetensors.torch as a
+torch root (torch in disguise)."""
+import pytest
+
+from mscore.rules import load_rules
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_rules()
+
+
+def test_dataloader_needs_collate_fn_and_in_order_loading(assert_converts, shipped):
+    result = assert_converts(
+        """\
+        import torch
+        from torch.utils.data import DataLoader
+
+        a = DataLoader(ds, batch_size=4, collate_fn=fn, drop_last=True, num_workers=2, pin_memory=True)
+        b = DataLoader(ds, batch_size=4)
+        c = DataLoader(ds, 4, sampler=s, collate_fn=fn)
+        """,
+        """\
+        from torch.utils.data import DataLoader
+
+        a = (lambda d, bs, cf, dl: type('DataLoader', (), dict(__len__=lambda s: len(d) // bs if dl else -(-len(d) // bs), __iter__=lambda s: (cf([d[i] for i in range(b * bs, min(b * bs + bs, len(d)))]) for b in range(len(s)))))())(ds, 4, fn, True)
+        b = DataLoader(ds, batch_size=4)  # mscore: unconverted torch.utils.data.DataLoader: the MindSpore form needs collate_fn= passed explicitly
+        c = DataLoader(ds, 4, sampler=s, collate_fn=fn)  # mscore: unconverted torch.utils.data.DataLoader: sampler= is not supported: only in-order loading maps
+        """,
+        rules=shipped,
+    )
+    assert [u.line for u in result.unconverted] == [5, 6]
+
+
+def test_safetensors_torch_is_a_torch_root_but_safetensors_numpy_is_not(assert_converts, shipped):
+    result = assert_converts(
+        """\
+        import safetensors.numpy
+        from safetensors.torch import load_file as lf
+        import safetensors.torch as st
+
+        sd = lf("a.safetensors")
+        st.save_file(sd, "b.safetensors")
+        n = safetensors.numpy.load_file("c.safetensors")
+        """,
+        """\
+        import safetensors.numpy
+        import mindspore as ms
+
+        sd = ms.load_checkpoint("a.safetensors", format='safetensors')
+        ms.save_checkpoint([{'name': k, 'data': v} for k, v in sd.items()], "b.safetensors", format='safetensors')
+        n = safetensors.numpy.load_file("c.safetensors")
+        """,
+        rules=shipped,
+    )
+    assert result.unconverted == [] and result.converted == {
+        "safetensors.torch.load_file": 1, "safetensors.torch.save_file": 1}

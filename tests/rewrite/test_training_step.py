@@ -1,0 +1,233 @@
+"""The training-step transform (mscore/rewrite/transforms/training_step.py): torch's tape step -> value_and_grad."""
+import pytest
+
+from mscore.rules import load_rules
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_rules()
+
+
+def test_full_step_with_clip_and_grad_reads(assert_converts, shipped):
+    result = assert_converts(
+        """\
+        import torch
+
+
+        def train(model, batches, lr):
+            opt = torch.optim.AdamW(model.parameters(), lr=lr)
+            for x, y in batches:
+                opt.zero_grad()
+                out = model(x)
+                # the loss
+                loss = torch.nn.functional.mse_loss(out, y)
+                loss.backward()
+                norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+                for name, p in model.named_parameters():
+                    if p.grad is not None:
+                        print(name, p.grad.norm())
+                opt.step()
+                print(loss.item(), norm.item())
+        """,
+        """\
+        import mindspore as ms
+        from mindspore import mint
+
+
+        def train(model, batches, lr):
+            opt = ms.experimental.optim.AdamW(model.get_parameters(), lr=lr)
+            for x, y in batches:
+                def _mscore_forward():
+                    out = model(x)
+                    # the loss
+                    loss = mint.nn.functional.mse_loss(out, y)
+                    return loss, (out,)
+                (loss, (out,)), _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters, has_aux=True)()
+                _mscore_grads = list(_mscore_grads)
+                norm = (lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mint.clamp(n / (t + 1e-6), max=1.0) for x in g]) or t)(mint.sqrt(sum([(x.float() ** 2).sum() for x in g]))))(_mscore_grads, (1.0))
+                for (name, p), _mscore_grad in zip(model.parameters_and_names(), _mscore_grads):
+                    if _mscore_grad is not None:
+                        print(name, mint.norm(_mscore_grad))
+                opt(tuple(_mscore_grads))
+                print(loss.item(), norm.item())
+        """,
+        rules=shipped,
+    )
+    assert result.unconverted == []
+    assert result.converted["Tensor.backward"] == 1 and result.converted["Module.zero_grad"] == 1
+
+
+def test_minimal_step_reassigned_input_is_a_parameter(assert_converts, shipped):
+    """A name the forward reads before assigning becomes the closure's parameter; zero_grad after the step goes."""
+    assert_converts(
+        """\
+        import torch
+
+
+        def step(model, opt, x):
+            x = x * 2
+            loss = model(x).sum()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        """,
+        """\
+        import mindspore as ms
+
+
+        def step(model, opt, x):
+            def _mscore_forward(x):
+                x = x * 2
+                loss = model(x).sum()
+                return loss, (x,)
+            (loss, (x,)), _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters, has_aux=True)(x)
+            _mscore_grads = list(_mscore_grads)
+            opt(tuple(_mscore_grads))
+            return loss
+        """,
+        rules=shipped,
+    )
+
+
+def test_unproven_clip_and_grad_reads_are_reported(assert_converts, shipped):
+    result = assert_converts(
+        """\
+        import torch
+
+
+        def step(model, x, head):
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            loss = model(x).sum()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
+            g = model.weight.grad
+            for p in model.parameters():
+                print(p.grad)
+            opt.step()
+        """,
+        """\
+        import mindspore as ms
+        import torch
+
+
+        def step(model, x, head):
+            opt = ms.experimental.optim.SGD(model.get_parameters(), lr=0.1)
+            def _mscore_forward():
+                loss = model(x).sum()
+                return loss
+            loss, _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters)()
+            _mscore_grads = list(_mscore_grads)
+            torch.nn.utils.clip_grad_norm_(head.get_parameters(), 1.0)  # mscore: unconverted torch.nn.utils.clip_grad_norm_: cannot prove the clipped parameters are the optimizer's (build the optimizer from the same expression in this function)
+            g = model.weight.grad  # mscore: unconverted Tensor.grad: MindSpore parameters have no .grad: only p.grad in a for over the optimizer's parameters maps to the value_and_grad gradients
+            for p, _mscore_grad in zip(model.get_parameters(), _mscore_grads):
+                print(_mscore_grad)
+            opt(tuple(_mscore_grads))
+        """,
+        rules=shipped,
+    )
+    assert sorted(u.api for u in result.unconverted) == ["Tensor.grad", "torch.nn.utils.clip_grad_norm_"]
+
+
+def test_unrecognised_shapes_are_left_and_reported(assert_converts, shipped):
+    """No step in the block, a forward under a with-block, a non-2 norm: nothing is rewritten falsely."""
+    result = assert_converts(
+        """\
+        import torch
+
+
+        def backward_only(model, x):
+            loss = model(x).sum()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+
+
+        def under_with(model, opt, x):
+            with torch.no_grad():
+                loss = model(x).sum()
+            loss.backward()
+            opt.step()
+        """,
+        """\
+        import mindspore as ms
+        import torch
+
+
+        def backward_only(model, x):
+            loss = model(x).sum()
+            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
+            torch.nn.utils.clip_grad_norm_(model.get_parameters(), 1.0)  # mscore: unconverted torch.nn.utils.clip_grad_norm_: outside a recognised training step (forward; loss.backward(); optimizer.step() in one block) MindSpore has no .grad to clip: clip the value_and_grad gradients
+
+
+        def under_with(model, opt, x):
+            with ms._no_grad():
+                loss = model(x).sum()
+            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
+            opt.step()
+        """,
+        rules=shipped,
+    )
+    assert sorted(u.api for u in result.unconverted) == ["Tensor.backward", "Tensor.backward",
+                                                        "torch.nn.utils.clip_grad_norm_"]
+
+
+def test_clip_norm_type_other_than_two_is_reported(assert_converts, shipped):
+    result = assert_converts(
+        """\
+        import torch
+
+
+        def step(model, opt, x):
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            loss = model(x).sum()
+            loss.backward()
+            n = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0, norm_type=float("inf"))
+            opt.step()
+        """,
+        """\
+        import mindspore as ms
+        import torch
+
+
+        def step(model, opt, x):
+            opt = ms.experimental.optim.SGD(model.get_parameters(), lr=0.1)
+            def _mscore_forward():
+                loss = model(x).sum()
+                return loss
+            loss, _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters)()
+            _mscore_grads = list(_mscore_grads)
+            n = torch.nn.utils.clip_grad_norm_(model.get_parameters(), 1.0, norm_type=float("inf"))  # mscore: unconverted torch.nn.utils.clip_grad_norm_: norm_type=float("inf") is not supported (2-norm, no finiteness check)
+            opt(tuple(_mscore_grads))
+        """,
+        rules=shipped,
+    )
+    assert [u.api for u in result.unconverted] == ["torch.nn.utils.clip_grad_norm_"]
+
+
+def test_forward_assigning_a_global_is_left(assert_converts, shipped):
+    result = assert_converts(
+        """\
+        import torch
+
+
+        def step(model, opt, x):
+            global last
+            last = model(x)
+            loss = last.sum()
+            loss.backward()
+            opt.step()
+        """,
+        """\
+
+
+        def step(model, opt, x):
+            global last
+            last = model(x)
+            loss = last.sum()
+            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
+            opt.step()
+        """,
+        rules=shipped,
+    )
+    assert [u.api for u in result.unconverted] == ["Tensor.backward"]
