@@ -39,3 +39,15 @@ def assert_converts(fixture_rules):
         return result
 
     return check
+
+
+@pytest.fixture
+def default_recursion_limit():
+    """CPython's default recursion limit for the test (importing MindSpore raises it process-wide to 10,000, which
+    changes what counts as too deeply nested for Python's own parser)."""
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(old)

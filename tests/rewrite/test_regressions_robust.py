@@ -101,7 +101,7 @@ def test_line_ends_inside_a_converted_expression_are_kept(fixture_rules):
     assert r.output == b"from mindspore import mint\nx = mint.cat([a,\r\n b,\n c,\r d], \\\r\n 0)\n"
 
 
-def test_nesting_deeper_than_the_parser_is_unparsable_not_a_crash(fixture_rules):
+def test_nesting_deeper_than_the_parser_is_unparsable_not_a_crash(fixture_rules, default_recursion_limit):
     # was: ast.parse raised RecursionError out of convert_source, killing the whole tree conversion
     from mscore.rewrite.engine import convert_source
 

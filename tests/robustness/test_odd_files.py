@@ -181,7 +181,7 @@ def test_guarded_imports_keep_their_blocks(fixture_rules):
     assert out.index(b"from mindspore import mint\n") < out.index(b"if is_torch_available")
 
 
-def test_deep_nesting_converted_whole(fixture_rules):
+def test_deep_nesting_converted_whole(fixture_rules, default_recursion_limit):
     out = _out(CASES["deep_nested_calls"], fixture_rules)
     assert out.count(b"mint.cat(") == 40 and b"torch" not in out
     # deeper than the rewriter's Python recursion allows (it retries on a big stack), yet CPython compiles it
