@@ -5,7 +5,7 @@
 Prints the two loss curves side by side and the median step time of torch eager, MindSpore PyNative (the
 project's own train.py) and `mindspore.jit` (the forward+grad of a training step built from the project's
 modules, compiled with each capture mode; a mode that fails is reported with its error, not hidden).
---ms-project: use an already converted MindSpore tree (e.g. examples/qwen2_5_vl_mini_ms_expected) instead
+--ms-project: use an already converted MindSpore tree (e.g. a kept --workdir conversion) instead
 of converting examples/qwen2_5_vl_mini with `mscore convert`. Timings are wall clock on a shared machine: read
 them as ratios, not absolute numbers.
 """

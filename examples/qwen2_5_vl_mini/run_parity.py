@@ -173,7 +173,7 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--workdir", help="keep everything here (default: a temporary folder, removed)")
     p.add_argument("--ms-project", help="skip the conversion and run this MindSpore tree instead (e.g. the "
-                                        "hand-written examples/qwen2_5_vl_mini_ms_expected)")
+                                        "an already converted tree)")
     args = p.parse_args(argv)
     repo_root = os.path.dirname(os.path.dirname(HERE))
     with tempfile.TemporaryDirectory(prefix="qwen_mini_parity_") as tmp:
