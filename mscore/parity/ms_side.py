@@ -10,20 +10,12 @@ from typing import Any
 import mindspore as ms
 import numpy as np
 
-from mscore.parity.values import Arr, DType, Mapping, Opaque, Seq, dtype_name, from_numpy
+from mscore.parity.values import Arr, DType, Mapping, Opaque, Seq, dtype_name, from_numpy, map_arrays
 
 
 def to_ms(value: Any) -> Any:
-    if isinstance(value, Arr):
-        return ms.Tensor(np.array(value.data, copy=True), dtype=getattr(ms, value.dtype if value.dtype != "bool"
-                                                                          else "bool_"))
-    if isinstance(value, list):
-        return [to_ms(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(to_ms(v) for v in value)
-    if isinstance(value, dict):
-        return {k: to_ms(v) for k, v in value.items()}
-    return value
+    return map_arrays(value, lambda a: ms.Tensor(np.array(a.data, copy=True),
+                                                 dtype=getattr(ms, a.dtype if a.dtype != "bool" else "bool_")))
 
 
 def normalize(value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from mscore.parity.values import Arr, DType, Mapping, Opaque, Seq, dtype_name, from_numpy, to_seed
+from mscore.parity.values import Arr, DType, Mapping, Opaque, Seq, dtype_name, from_numpy, map_arrays, to_seed
 
 COTANGENT_SEED = "parity-cotangent"
 
@@ -24,16 +24,12 @@ def _torch():
 def to_torch(value: Any) -> Any:
     """Exchanged inputs (:class:`Arr`, nested in lists/tuples/dicts) -> torch tensors, fresh copies."""
     torch = _torch()
-    if isinstance(value, Arr):
-        t = torch.from_numpy(np.array(value.data, copy=True))
-        return t.to(getattr(torch, value.dtype)) if value.dtype == "bfloat16" else t
-    if isinstance(value, list):
-        return [to_torch(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(to_torch(v) for v in value)
-    if isinstance(value, dict):
-        return {k: to_torch(v) for k, v in value.items()}
-    return value
+
+    def leaf(a: Arr):
+        t = torch.from_numpy(np.array(a.data, copy=True))
+        return t.to(getattr(torch, a.dtype)) if a.dtype == "bfloat16" else t
+
+    return map_arrays(value, leaf)
 
 
 def normalize(value: Any) -> Any:

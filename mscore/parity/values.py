@@ -56,6 +56,19 @@ class Opaque:
 SCALARS = (bool, int, float, complex, str, bytes, type(None))
 
 
+def map_arrays(value: Any, leaf) -> Any:
+    """Exchanged inputs (:class:`Arr`, nested in lists / tuples / dicts) with every Arr replaced by ``leaf(arr)``."""
+    if isinstance(value, Arr):
+        return leaf(value)
+    if isinstance(value, list):
+        return [map_arrays(v, leaf) for v in value]
+    if isinstance(value, tuple):
+        return tuple(map_arrays(v, leaf) for v in value)
+    if isinstance(value, dict):
+        return {k: map_arrays(v, leaf) for k, v in value.items()}
+    return value
+
+
 def dtype_name(obj: Any) -> str:
     """``torch.float32`` / ``mindspore.float32`` / ``np.dtype('float32')`` -> ``'float32'``."""
     text = str(obj)
