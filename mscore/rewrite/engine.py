@@ -21,6 +21,7 @@ import libcst as cst
 
 from mscore.rewrite.context import PLACEHOLDER, Ctx
 from mscore.rewrite.locate import Analysis, TreeIndex, analyze
+from mscore.rewrite.names import mindspore_bindings
 from mscore.rewrite.result import CONVERTED, ERROR, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult, Unconverted
 from mscore.rewrite.rewriter import UnitRewriter
 from mscore.rewrite.transforms import imports, markers
@@ -224,7 +225,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
     needed_roots: set[str] = set()
     marks: dict[tuple, list[tuple[str, str]]] = {}
     scope_aliases: dict[int, dict[str, str]] = {}
-    existing = imports.existing_mindspore_bindings(tree)
+    existing = mindspore_bindings(tree)
     ms_names = frozenset(existing) | {"mindspore"}
     for unit in an.units:
         segment = parse_text[unit.start:unit.end]

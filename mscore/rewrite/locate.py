@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
-from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings
+from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings, mindspore_bindings
 from mscore.rewrite.transforms import training_step
 from mscore.rules import RuleSet
 
@@ -245,20 +245,6 @@ def _blocks(st: ast.stmt) -> list[list[ast.stmt]]:
     return out
 
 
-def _mindspore_bindings(tree: ast.Module) -> dict[str, str]:
-    """Module-level ``name -> mindspore module path`` (``ms -> mindspore``, ``nn -> mindspore.nn``)."""
-    out: dict[str, str] = {"mindspore": "mindspore"}
-    for st in tree.body:
-        if isinstance(st, ast.Import):
-            for a in st.names:
-                if a.name.split(".", 1)[0] == "mindspore":
-                    out[a.asname or "mindspore"] = a.name if a.asname else "mindspore"
-        elif isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").split(".", 1)[0] == "mindspore":
-            for a in st.names:
-                out[a.asname or a.name] = f"{st.module}.{a.name}"
-    return out
-
-
 class Locator:
     def __init__(self, text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None):
         self.text = text
@@ -269,7 +255,7 @@ class Locator:
         self.scopes: dict[int, Scope] = {}
         self.result = Analysis(line_starts=self.offset.starts)
         self.file_imports_torch = False
-        self.ms_bindings = _mindspore_bindings(tree)
+        self.ms_bindings = {"mindspore": "mindspore", **mindspore_bindings(tree)}
         self.stmt_ctx: dict[int, dict] = {}    # id(stmt) -> training-step context for its units
         self.consumed: set[int] = set()        # statements a statement-level rewrite replaces whole
         self._fn: ast.AST | None = None

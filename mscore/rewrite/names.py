@@ -129,3 +129,18 @@ def bind_statement(scope: Scope, stmt: ast.stmt) -> None:
 
 def function_scope(parent: Scope, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> Scope:
     return Scope(parent=parent, local=_param_names(fn.args))
+
+
+def mindspore_bindings(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``name -> mindspore module path`` bindings (a converted file's own imports:
+    ``ms -> mindspore``, ``nn -> mindspore.nn``, ``mindspore -> mindspore`` for ``import mindspore.x``)."""
+    out: dict[str, str] = {}
+    for st in tree.body:
+        if isinstance(st, ast.Import):
+            for a in st.names:
+                if a.name.split(".", 1)[0] == "mindspore":
+                    out[a.asname or "mindspore"] = a.name if a.asname else "mindspore"
+        elif isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").split(".", 1)[0] == "mindspore":
+            for a in st.names:
+                out[a.asname or a.name] = f"{st.module}.{a.name}"
+    return out

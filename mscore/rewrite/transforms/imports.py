@@ -14,20 +14,6 @@ from mscore.rewrite.locate import Analysis, TorchImport
 MODULES = {"ms": "mindspore", "mint": "mindspore.mint", "ops": "mindspore.ops", "nn": "mindspore.nn"}
 
 
-def existing_mindspore_bindings(tree: ast.Module) -> dict[str, str]:
-    """Module-level ``name -> mindspore module`` bindings already in the file (a converted file's own imports)."""
-    out: dict[str, str] = {}
-    for st in tree.body:
-        if isinstance(st, ast.Import):
-            for a in st.names:
-                if a.name.startswith("mindspore") and (a.asname or "." not in a.name):
-                    out[a.asname or a.name] = a.name
-        elif isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").startswith("mindspore"):
-            for a in st.names:
-                out[a.asname or a.name] = f"{st.module}.{a.name}"
-    return out
-
-
 def choose_aliases(used: set[str], analysis: Analysis, kept_torch: set[str], existing: dict[str, str]) -> dict[str, str]:
     """placeholder alias -> the name the converted file uses for it."""
     chosen = {}
