@@ -106,7 +106,7 @@ def dotted_name(node: ast.expr) -> str | None:
     return None
 
 
-def receiver_text(node: ast.expr) -> str:
+def receiver_kind(node: ast.expr) -> str:
     """The receiver's kind, as far as it is known statically: ``self``, ``super()``, ``class`` (a capitalised
     name: ``Fn.forward(ctx, x)`` is a static call) or ``other``."""
     if isinstance(node, ast.Name):
@@ -145,7 +145,7 @@ class _Scanner:
                 if q is not None:
                     self.found.append(match_qualified(self.rules, f"{q}.{rest}", called=called))
                     return
-            m = match_method(self.rules, n.attr, called=called, receiver=receiver_text(n.value))
+            m = match_method(self.rules, n.attr, called=called, receiver=receiver_kind(n.value))
             if m is not None:
                 self.found.append(m)
             self.scan(n.value, shadow)

@@ -99,7 +99,7 @@ class UnitRewriter(cst.CSTTransformer):
             m = match_qualified(self.ctx.rules, q, called=False)
             return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs or self.ctx.annotation)
         if isinstance(original, cst.Attribute) and not called and not self.ctx.is_ms_receiver(original.value):
-            m = match_method(self.ctx.rules, original.attr.value, called=False, receiver=receiver_text(original.value))
+            m = match_method(self.ctx.rules, original.attr.value, called=False, receiver=receiver_kind(original.value))
             if m is not None:
                 return self._map_property(m, updated)
         return updated
@@ -166,7 +166,7 @@ class UnitRewriter(cst.CSTTransformer):
             return self._apply(m, updated_node, root, method=False)
         func = original_node.func
         if isinstance(func, cst.Attribute) and not ctx.is_ms_receiver(func.value):
-            m = match_method(ctx.rules, func.attr.value, called=True, receiver=receiver_text(func.value))
+            m = match_method(ctx.rules, func.attr.value, called=True, receiver=receiver_kind(func.value))
             if m is None:
                 return updated_node
             if m.rule.unsupported:
@@ -216,7 +216,7 @@ class UnitRewriter(cst.CSTTransformer):
         return out
 
 
-def receiver_text(node: cst.BaseExpression) -> str:
+def receiver_kind(node: cst.BaseExpression) -> str:
     """The receiver's kind: ``self``, ``super()``, ``class`` (a capitalised name) or ``other`` (as in locate.py)."""
     if isinstance(node, cst.Name):
         return "self" if node.value == "self" else ("class" if node.value[:1].isupper() else "other")
