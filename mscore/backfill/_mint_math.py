@@ -1,0 +1,302 @@
+"""CPU implementations of ``mindspore.mint`` reductions and pointwise functions (the rest of :mod:`._mint`, which
+re-exports everything here). Same contract: mint's exact signatures, built from ops that run and differentiate on
+CPU, never calling a mint function the backfill replaces.
+"""
+from __future__ import annotations
+
+import math
+
+import mindspore as ms
+from mindspore import ops
+
+from ._common import dims_of, is_floating, is_tensor, long, reduce_sum
+
+# -------------------------------------------------------------------------------------------------- reductions
+
+
+def _cast(x, dtype):
+    return x if dtype is None else x.astype(dtype)
+
+
+def cumsum(input, dim, dtype=None):
+    if dtype is None and (input.dtype == ms.bool_ or input.dtype in (ms.int8, ms.int16, ms.int32, ms.uint8)):
+        dtype = ms.int64
+    x = _cast(input, dtype)
+    return ops.cumsum(x, dim)
+
+
+def cummin(input, dim):
+    v, i = ops.cummin(input, dim)
+    return v, long(i)
+
+
+def _var(input, dim, correction, keepdim):
+    dims = dims_of(dim, input.ndim)
+    n = 1
+    for d in dims:
+        n *= input.shape[d] if input.ndim else 1
+    mean = input.mean(dims, keep_dims=True) if input.ndim else input
+    d = input - mean
+    ss = reduce_sum(d * d, dims, keepdim)
+    return ss / max(n - correction, 0), (mean if keepdim or not input.ndim else mean.squeeze(dims))
+
+
+def var(input, dim=None, *, correction=1, keepdim=False):
+    return _var(input, dim, correction, keepdim)[0]
+
+
+def std(input, dim=None, *, correction=1, keepdim=False):
+    return ops.sqrt(_var(input, dim, correction, keepdim)[0])
+
+
+def var_mean(input, dim=None, *, correction=1, keepdim=False):
+    v, m = _var(input, dim, correction, keepdim)
+    return v, m
+
+
+def std_mean(input, dim=None, *, correction=1, keepdim=False):
+    v, m = _var(input, dim, correction, keepdim)
+    return ops.sqrt(v), m
+
+
+def logsumexp(input, dim, keepdim=False):
+    dims = dims_of(dim, input.ndim)
+    m = ops.stop_gradient(ops.amax(input, dims, True))
+    m = ops.where(ops.isinf(m), ops.zeros_like(m), m)
+    out = ops.log(ops.sum(ops.exp(input - m), dims, True)) + m
+    return out if keepdim else out.squeeze(dims)
+
+
+def argmax(input, dim=None, keepdim=False):
+    if dim is None:
+        return long(ops.argmax(input.reshape(-1), 0, False)).reshape(() if not keepdim else (1,) * input.ndim)
+    return long(ops.argmax(input, dim, keepdim))
+
+
+def argmin(input, dim=None, keepdim=False):
+    if dim is None:
+        return long(ops.argmin(input.reshape(-1), 0, False)).reshape(() if not keepdim else (1,) * input.ndim)
+    return long(ops.argmin(input, dim, keepdim))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    v, i = ops.topk(input, k, dim, largest, sorted)
+    return v, long(i)
+
+
+def sort(input, *, dim=-1, descending=False, stable=False):
+    v, i = ops.sort(input, dim, descending)
+    return v, long(i)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    v, i = ops.sort(input, dim)
+    d = dim % max(input.ndim, 1)
+    v = ops.narrow(v, d, k - 1, 1)
+    i = long(ops.narrow(i, d, k - 1, 1))
+    return (v, i) if keepdim else (v.squeeze(d), i.squeeze(d))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return long(ops.sort(input, dim, descending)[1])
+
+
+def median(input, dim=None, keepdim=False):
+    if dim is None:
+        flat = ops.sort(input.reshape(-1))[0]
+        return flat[(flat.shape[0] - 1) // 2]
+    v, i = ops.median(input, dim, keepdim)
+    return v, long(i)
+
+
+def count_nonzero(input, dim=None):
+    return long(reduce_sum((input != 0).astype(ms.int64), dims_of(dim, input.ndim), False))
+
+
+def histc(input, bins=100, min=0, max=0):
+    return ops.histc(input, bins, float(min), float(max)).astype(input.dtype)
+
+
+def bincount(input, weights=None, minlength=0):
+    n = max(int(input.max().item()) + 1 if input.shape[0] else 0, minlength)
+    oh = ops.one_hot(long(input), n).astype(ms.float32 if weights is None else weights.dtype)
+    if weights is None:
+        return oh.sum(0).astype(ms.int64) if input.shape[0] else ops.zeros((n,), ms.int64)
+    return (oh * weights.reshape(-1, 1)).sum(0)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    if dim is not None:
+        raise NotImplementedError("mscore.backfill: mint.unique(dim=...) has no CPU implementation")
+    flat = input.reshape(-1)
+    vals, order = ops.sort(flat.astype(ms.float32) if flat.dtype == ms.bool_ else flat)
+    vals = vals.astype(flat.dtype)
+    out, inv_sorted, counts = ops.unique_consecutive(vals, True, True, None)
+    res = [out]
+    if return_inverse:
+        inv = ops.zeros(flat.shape, ms.int64)
+        inv = ops.tensor_scatter_elements(inv, long(order), long(inv_sorted), 0)
+        res.append(inv.reshape(input.shape))
+    if return_counts:
+        res.append(long(counts))
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+def _vector_norm(x, ord, dim, keepdim):
+    dims = dims_of(dim, x.ndim)
+    a = ops.abs(x)
+    if ord == 2:
+        s = reduce_sum(x * x, dims, keepdim)
+        nz = s > 0  # torch's norm gradient is 0 (not nan) at a zero vector
+        return ops.where(nz, ops.sqrt(ops.where(nz, s, ops.ones_like(s))), ops.zeros_like(s))
+    if ord == 1:
+        return reduce_sum(a, dims, keepdim)
+    if ord == float("inf"):
+        return ops.amax(a, dims, keepdim)
+    if ord == float("-inf"):
+        return ops.amin(a, dims, keepdim)
+    if ord == 0:
+        return reduce_sum((x != 0).astype(x.dtype), dims, keepdim)
+    return ops.pow(reduce_sum(ops.pow(a, ord), dims, keepdim), 1.0 / ord)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
+    x = _cast(input, dtype)
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("mscore.backfill: mint.norm(p='nuc') has no CPU implementation")
+    return _vector_norm(x, float(p) if not isinstance(p, str) else p, dim, keepdim)
+
+
+# ---------------------------------------------------------------------------------------------------- pointwise
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+
+
+def _float(x):
+    return x if is_floating(x) else x.astype(ms.float32)
+
+
+def acos(input):
+    return ops.acos(_float(input))
+
+
+def acosh(input):
+    return ops.acosh(_float(input))
+
+
+def asin(input):
+    return ops.asin(_float(input))
+
+
+def arcsin(x):
+    return ops.asin(_float(x))
+
+
+def asinh(input):
+    return ops.asinh(_float(input))
+
+
+def atan(input):
+    return ops.atan(_float(input))
+
+
+def atan2(input, other):
+    return ops.atan2(_float(input), _float(other) if is_tensor(other) else other)
+
+
+def log2(input):
+    return ops.log(_float(input)) / math.log(2.0)
+
+
+def log10(input):
+    return ops.log(_float(input)) / math.log(10.0)
+
+
+def exp2(input):
+    return ops.exp(_float(input) * math.log(2.0))
+
+
+def logaddexp(input, other):
+    m = ops.maximum(input, other)
+    m = ops.stop_gradient(ops.where(ops.isinf(m), ops.zeros_like(m), m))
+    return m + ops.log(ops.exp(input - m) + ops.exp(other - m))
+
+
+def logaddexp2(input, other):
+    ln2 = math.log(2.0)
+    return logaddexp(input * ln2, other * ln2) / ln2
+
+
+def frac(input):
+    return input - ops.trunc(input)
+
+
+def isneginf(input):
+    return ops.logical_and(ops.isinf(input), input < 0) if is_floating(input) else ops.zeros(input.shape, ms.bool_)
+
+
+def equal(input, other):
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool((input == other).all().item())
+
+
+def bitwise_and(input, other):
+    return ops.bitwise_and(input, as_int_tensor(other, input))
+
+
+def bitwise_or(input, other):
+    return ops.bitwise_or(input, as_int_tensor(other, input))
+
+
+def bitwise_xor(input, other):
+    return ops.bitwise_xor(input, as_int_tensor(other, input))
+
+
+def bitwise_not(input):
+    if input.dtype == ms.bool_:
+        return ops.logical_not(input)
+    return -input - 1
+
+
+def as_int_tensor(v, ref):
+    return v if is_tensor(v) else ms.Tensor(v, ref.dtype)
+
+
+
+
+def _original(name):
+    from mindspore import mint
+
+    fn = getattr(mint, name)
+    return getattr(fn, "__mscore_original__", fn)
+
+
+def nonzero(input, *, as_tuple=False):
+    idx = ops.nonzero(input)
+    if not as_tuple:
+        return long(idx)
+    if input.ndim == 0:
+        return (long(idx).reshape(-1),)
+    return tuple(long(idx[:, i]) for i in range(input.ndim))
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:  # torch.where(condition) == nonzero(condition, as_tuple=True)
+        return nonzero(condition, as_tuple=True)
+    return _original("where")(condition, input, other)
+
+
+def round(input, *, decimals=0):
+    if decimals == 0:
+        return ops.round(input)
+    scale = 10.0 ** decimals
+    return ops.round(input * scale) / scale
