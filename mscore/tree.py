@@ -21,7 +21,7 @@ from pathlib import Path
 from mscore import __version__, code_digest
 from mscore.rewrite.engine import PROFILES, convert_source
 from mscore.rewrite.locate import TreeIndex
-from mscore.rewrite.result import NOT_PYTHON, FileResult
+from mscore.rewrite.result import CONVERTED, NOT_PYTHON, RUNTIME, FileResult
 from mscore.rewrite.transforms import KNOWN
 from mscore.rules import RuleSet, load_rules
 
@@ -30,6 +30,15 @@ REPORT_NAME = "mscore-report.json"
 STAMP_NAME = ".mscore-stamp"   # digest of the written result + each file's size and mtime: lets a re-run skip writing
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:", re.M)
 _NN_BASE = re.compile(r"(?:^|\W)(?:nn|torch\.nn)\.(\w+)")
+
+
+RUNTIME_PACKAGE = "mscore_rt"   # mscore/runtime, as converted code imports it
+
+
+def runtime_files() -> dict[str, bytes]:
+    """The modules of ``mscore/runtime`` as the files of the ``mscore_rt`` package written into an output."""
+    here = Path(__file__).resolve().parent / "runtime"
+    return {f"{RUNTIME_PACKAGE}/{p.name}": p.read_bytes() for p in sorted(here.glob("*.py"))}
 
 
 class TreeError(Exception):
@@ -178,6 +187,9 @@ def convert_tree(
     for rel, data in blobs.items():
         if rel not in results:
             results[rel] = FileResult(rel, NOT_PYTHON, data)
+    if not single and any(r.status == CONVERTED and RUNTIME_PACKAGE.encode() in r.output for r in results.values()):
+        for rel, data in runtime_files().items():
+            results[rel] = FileResult(rel, RUNTIME, data)
     return TreeResult(
         root=src, files=[results[rel] for rel in sorted(results)], seconds=time.perf_counter() - t0, profile=profile,
         rules_fingerprint=rules.fingerprint, cache_hits=hits, single_file=single,

@@ -328,7 +328,8 @@ def convert_repos(
             up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
                                        f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
             for fr in tree_result.files:
-                if fr.status == "converted":
+                if fr.status in ("converted", "runtime"):
+                    (repo_dir / fr.path).parent.mkdir(parents=True, exist_ok=True)
                     (repo_dir / fr.path).write_bytes(fr.output)
             launch_scripts, launch_notes = [], []
             for fr in tree_result.files:
