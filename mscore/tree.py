@@ -102,6 +102,23 @@ def build_index(texts: dict[str, bytes]) -> TreeIndex:
     return TreeIndex(classes=frozenset(bases), cells=frozenset(cells))
 
 
+def index_of_trees(roots: list[Path]) -> TreeIndex:
+    """One class index over several trees (their .py files), as :func:`build_index` builds it for one."""
+    texts: dict[str, bytes] = {}
+    for n, root in enumerate(roots):
+        for rel in list_files(Path(root)):
+            if rel.endswith(".py"):
+                try:
+                    texts[f"{n}/{rel}"] = (Path(root) / rel).read_bytes()
+                except OSError:
+                    continue
+    return build_index(texts)
+
+
+def merge_index(a: TreeIndex, b: TreeIndex) -> TreeIndex:
+    return TreeIndex(classes=a.classes | b.classes, cells=a.cells | b.cells)
+
+
 # -- worker side ---------------------------------------------------------------------------------------------
 _W: dict = {}
 
@@ -133,11 +150,14 @@ def convert_tree(
     cache_dir: Path | None = None,
     profile: str = "native",
     progress: bool = False,
+    index: TreeIndex | None = None,
 ) -> TreeResult:
     """Convert every file under ``src`` (a directory or one file). Reads only; writes nothing but the cache.
 
     ``jobs=0`` uses every core. ``cache_dir`` enables the content-addressed cache (keyed by file bytes, rule-set
     fingerprint, mscore version, profile and the tree's class index). Output is identical whatever ``jobs`` is.
+    ``index``: classes known from other trees converted together (``--repo``: a class is a Cell when any base,
+    in any of the repositories, is one); merged with this tree's own.
     """
     t0 = time.perf_counter()
     src = Path(src)
@@ -156,7 +176,7 @@ def convert_tree(
         except OSError as exc:
             raise TreeError(f"cannot read {base / rel}: {exc.strerror}") from None
     py = {rel: data for rel, data in blobs.items() if rel.endswith(".py")}
-    index = build_index(py)
+    index = merge_index(build_index(py), index) if index is not None else build_index(py)
     salt = pickle.dumps(
         (__version__, code_digest(), rules.fingerprint, profile, sorted(index.classes), sorted(index.cells))
     )

@@ -65,10 +65,10 @@ def load_rules(rules_dir: Path | None, extra: tuple[Path, ...], validate: bool =
         raise PipelineError(str(exc)) from None
 
 
-def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str):
+def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str, index=None):
     from mscore.tree import convert_tree as _convert_tree
 
-    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile)
+    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile, index=index)
 
 
 # -- results ---------------------------------------------------------------------------------------------------
@@ -319,11 +319,14 @@ def convert_repos(
     staging = outmod.staging_dir(out)
     try:
         repos, reports = [], []
+        from mscore.tree import index_of_trees
+        index = index_of_trees([f.tree for f in fetched])   # Cells across repositories (MegatronModule's subclasses)
         for f, row in zip(fetched, rows):
             spec = f.spec
             rules = rules_for(spec)
             say(f"converting {spec.name} ({f.commit[:12]})")
-            tree_result = convert_tree(f.tree, rules=rules, jobs=jobs, cache_dir=convert_cache, profile=profile)
+            tree_result = convert_tree(f.tree, rules=rules, jobs=jobs, cache_dir=convert_cache, profile=profile,
+                                       index=index)
             repo_dir = staging / spec.name
             up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
                                        f"Pristine tree of {spec.url} at {spec.ref}.", f.date)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings, mindspore_bindings
-from mscore.rewrite.transforms import training_step
+from mscore.rewrite.transforms import patch_targets, training_step
 from mscore.rules import RuleSet
 
 # Base classes that say "not an nn.Module" when a class's other bases are unknown.
@@ -347,6 +347,15 @@ class Locator:
         return unknown and self.file_imports_torch
 
     def _rename_forward(self, st: ast.ClassDef) -> None:
+        # ``super().forward`` / ``self.forward`` as values (``return super().forward``, ``fn = self.forward``)
+        # follow the rename; calls of them go through the Module.forward rule
+        called = {id(n.func) for n in ast.walk(st) if isinstance(n, ast.Call)}
+        for n in ast.walk(st):
+            if (isinstance(n, ast.Attribute) and n.attr == "forward" and isinstance(n.ctx, ast.Load)
+                    and id(n) not in called and n.end_lineno == n.lineno and _self_or_super(n.value)):
+                end = self.offset(n.end_lineno, n.end_col_offset)
+                if self.text[end - len("forward"):end] == "forward":
+                    self.result.text_edits.append((end - len("forward"), end, "construct"))
         for item in st.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward":
                 start = self.offset(item.lineno, item.col_offset)
@@ -444,8 +453,14 @@ class Locator:
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local
         self._walk(self.tree.body, module)
+        self.result.text_edits.extend(patch_targets.edits(self.tree, self.text, self.offset, self.index.cells))
         self.result.import_insert_line = self._insert_line()
         return self.result
+
+
+def _self_or_super(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "self") or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super")
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}

@@ -27,6 +27,9 @@ _MARKER = re.compile(r"#\s*mscore:\s*unconverted\s+(.*)$")
 _HERE = os.path.normcase(os.path.abspath(__file__))
 
 
+_VALUE_DUNDERS = {"__version__", "__file__", "__path__"}   # read for their value, not probed by Python itself
+
+
 class UnconvertedError(NotImplementedError):
     """A torch reference that mscore left unconverted was reached while torch is not installed."""
 
@@ -79,6 +82,8 @@ class _Missing:
         object.__setattr__(self, "_mscore_name", name)
 
     def __getattr__(self, attr: str):
+        if attr in _VALUE_DUNDERS:
+            _fail(f"{self._mscore_name}.{attr}", "reading")
         if attr.startswith("__") and attr.endswith("__"):
             raise AttributeError(attr)   # copy/pickle/inspect probes: behave like a plain object
         return _Missing(f"{self._mscore_name}.{attr}")
