@@ -288,6 +288,14 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         elif new_stmt is not None:
             edits.append((imp.start, imp.end, new_stmt))
     for imp in an.guard_imports:
+        redirect = _redirect(text, starts, imp, rules.imports, newline)
+        if redirect is not None:
+            new_text, apis = redirect
+            edits.append((imp.start, imp.end, new_text))
+            for api in apis:
+                seen[api] += 1
+                converted[api] += 1
+            continue
         if imp.at_import and not imp.has_fallback:
             names = None
             if isinstance(imp.node, ast.Import):
@@ -321,6 +329,37 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted,
         import_time_torch=import_time_left,
     )
+
+
+def _redirect(text: str, starts: list[int], imp, policy, newline: str):
+    """``from pkg.mod import A, B`` where the policy redirects ``pkg.mod.A`` to ``mscore_rt.x.A``: the redirected
+    names come from mscore_rt, the rest stay (guarded when at import). (new text, redirected APIs) or None."""
+    node = imp.node
+    if not isinstance(node, ast.ImportFrom) or not policy.redirect:
+        return None
+    moved, rest = [], []
+    for a in node.names:
+        target = policy.redirected(f"{node.module}.{a.name}")
+        (moved if target else rest).append((a, target))
+    if not moved:
+        return None
+    line = bisect_right(starts, imp.start)
+    indent = text[starts[line - 1]:imp.start]
+    if indent.strip():
+        return None
+    stmts = []
+    for a, target in moved:
+        mod, _, name = target.rpartition(".")
+        bound = a.asname or a.name
+        stmts.append(f"from {mod} import {name}" + (f" as {bound}" if bound != name else ""))
+    if rest:
+        rest_node = ast.ImportFrom(module=node.module, names=[a for a, _ in rest], level=0)
+        rest_text = ast.unparse(rest_node)
+        guarded = None
+        if imp.at_import and not imp.has_fallback:
+            guarded = imports.guard(rest_text, rest_node, None, indent, newline)
+        stmts.append(guarded or rest_text)
+    return (newline + indent).join(stmts), [f"{node.module}.{a.name}" for a, _ in moved]
 
 
 def _guarded(text: str, starts: list[int], imp, stmt: str, node, names, newline: str) -> str | None:

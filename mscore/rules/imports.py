@@ -25,6 +25,10 @@ class ImportPolicy:
     packages: frozenset[str] = frozenset()        # the package and every submodule
     submodules_of: frozenset[str] = frozenset()   # submodules only
     fingerprint: str = ""
+    redirect: tuple[tuple[str, str], ...] = ()     # (qualified third-party name, mscore_rt replacement)
+
+    def redirected(self, qualified: str) -> str | None:
+        return dict(self.redirect).get(qualified)
 
     def guards(self, module: str) -> bool:
         """Does importing ``module`` (dotted) need torch, by this policy?"""
@@ -52,4 +56,9 @@ def load_import_policy(rule_dir: Path) -> ImportPolicy:
                 p.isidentifier() for p in n.split(".")) for n in names):
             raise ImportPolicyError(f"{path}: guard.{key} must be a list of dotted module names")
         out[key] = frozenset(names)
-    return ImportPolicy(out["packages"], out["submodules_of"], hashlib.sha256(raw).hexdigest())
+    redirect = data.get("redirect", {})
+    for src, dst in redirect.items():
+        if not isinstance(dst, str) or not dst.startswith("mscore_rt.") or dst.count(".") < 2 or "." not in src:
+            raise ImportPolicyError(f"{path}: redirect {src!r} must name 'mscore_rt.<module>.<name>'")
+    return ImportPolicy(out["packages"], out["submodules_of"], hashlib.sha256(raw).hexdigest(),
+                        tuple(sorted(redirect.items())))
