@@ -170,32 +170,29 @@ def _imports(path: Path, module: str, is_package: bool) -> list[str]:
         return []
     names: list[str] = []
     package = module if is_package else module.rpartition(".")[0]
-
-    def visit(node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child.test):
-                for n in child.orelse:
-                    visit_stmt(n)
-                continue
-            visit_stmt(child)
-
-    def visit_stmt(child: ast.AST) -> None:
-        if isinstance(child, ast.Import):
-            names.extend(a.name for a in child.names)
-        elif isinstance(child, ast.ImportFrom):
-            base = child.module or ""
-            if child.level:
+    todo = list(tree.body)
+    while todo:   # statements only (an import is a statement): far fewer nodes than a full walk
+        node = todo.pop()
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
                 parts = package.split(".") if package else []
-                if child.level - 1 > len(parts):
-                    return
-                parts = parts[: len(parts) - (child.level - 1)]
+                if node.level - 1 > len(parts):
+                    continue
+                parts = parts[: len(parts) - (node.level - 1)]
                 base = ".".join(parts + ([base] if base else []))
             if base:
                 names.append(base)
-            names.extend(f"{base}.{a.name}" if base else a.name for a in child.names if a.name != "*")
-        visit(child)
-
-    visit(tree)
+            names.extend(f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*")
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+        else:
+            for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in getattr(node, attr, None) or ():
+                    if isinstance(child, (ast.stmt, ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))):
+                        todo.append(child)
     return names
 
 
