@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mscore import __version__, code_digest, packaging
+from mscore import __version__, code_digest, depfiles
 from mscore.rewrite.engine import PROFILES, convert_source
 from mscore.rewrite.locate import TreeIndex
 from mscore.rewrite.result import CONVERTED, NOT_PYTHON, RUNTIME, FileResult
@@ -204,10 +204,10 @@ def convert_tree(
             results[r.path] = r
             if cache_dir is not None:
                 _cache_put(cache_dir, _cache_key(py[r.path], salt), r)
-    drop = packaging.drop_set(rules.imports.packages)
+    drop = depfiles.drop_set(rules.imports.packages)
     for rel, data in blobs.items():
         if rel not in results:
-            new = packaging.convert_packaging(rel, data, drop) if packaging.is_packaging_file(rel) else None
+            new = depfiles.convert_packaging(rel, data, drop) if depfiles.is_packaging_file(rel) else None
             results[rel] = FileResult(rel, NOT_PYTHON, data) if new is None else FileResult(rel, CONVERTED, new)
     if not single and any(r.status == CONVERTED and RUNTIME_PACKAGE.encode() in r.output for r in results.values()):
         for rel, data in runtime_files().items():

@@ -143,6 +143,8 @@ def _summarize(files) -> tuple[dict, list]:
         "unparsable_files": status.get("unparsable", 0) + status.get("undecodable", 0),
         "references": seen, "converted": conv, "unconverted": sum(gaps.values()),
         "rate": round(1.0 if seen == 0 else conv / seen, 6),
+        "torch_at_import_files": sum(1 for f in files if getattr(f, "import_time_torch", 0)),
+        "runtime_files": status.get("runtime", 0),
     }
     native = [f.path for f in files if f.path.endswith(NATIVE_SUFFIXES)]
     totals["native_sources"] = len(native)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tomllib
 
-from mscore.packaging import REASON, TARGET, convert_packaging, drop_set
+from mscore.depfiles import REASON, TARGET, convert_packaging, drop_set
 from mscore.tree import convert_tree
 
 PYPROJECT = '''\
