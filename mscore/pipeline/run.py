@@ -421,8 +421,9 @@ def add_repo_arguments(parser) -> None:
     parser.add_argument("--mirror", metavar="DIR", type=Path,
                         help="with --repo: fetch each repository from DIR/<name> or DIR/<name>.git when present "
                              "(default: $MSCORE_MIRROR)")
-    parser.add_argument("--force", action="store_true",
-                        help="with --repo: overwrite an output whose converted tree was edited")
+    if "--force" not in have:
+        parser.add_argument("--force", action="store_true",
+                            help="overwrite an output whose converted tree was edited")
     if "--out" not in have:
         parser.add_argument("--out", "-o", type=Path)
     if "--jobs" not in have:

@@ -7,6 +7,7 @@ is given to check ``transform =`` references against.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -46,7 +47,7 @@ class RuleFileError(ValueError):
 
     def __init__(self, file: str, line: int, message: str):
         self.file, self.line, self.message = file, line, message
-        super().__init__(f"{file}:{line}: {message}")
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
 
 
 def default_rules_dir() -> Path:
@@ -193,9 +194,19 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     )
 
 
+def _read(path: Path, display: str) -> bytes:
+    """A rule file's bytes; a directory, a dangling link or an unreadable file is a RuleFileError, not a traceback."""
+    if path.is_dir():
+        raise RuleFileError(display, 0, "is a directory, not a rule file")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RuleFileError(display, 0, f"cannot read: {exc.strerror or exc}") from None
+
+
 def load_rule_file(path: Path, known_transforms: Iterable[str] | None = None, display: str | None = None) -> list[Rule]:
     file = display or str(path)
-    raw = path.read_bytes()
+    raw = _read(path, file)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -218,13 +229,18 @@ def load_rules(
 ) -> RuleSet:
     """Load every ``*.toml`` in ``rule_dir`` (sorted) plus ``extra_files``; a duplicate API anywhere is an error."""
     rule_dir = rule_dir or default_rules_dir()
-    files = sorted(rule_dir.glob("*.toml")) + [Path(p) for p in extra_files]
+    try:
+        names = os.listdir(rule_dir)
+    except OSError as exc:
+        raise RuleFileError(str(rule_dir), 0, f"cannot read the rule directory: {exc.strerror or exc}") from None
+    files = sorted(rule_dir / n for n in names if n.endswith(".toml") and not n.startswith(".")) + [
+        Path(p) for p in extra_files]
     digest = hashlib.sha256()
     seen: dict[str, Rule] = {}
     rules: list[Rule] = []
     for path in files:
         display = path.name if path.parent == rule_dir else str(path)
-        digest.update(display.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(display.encode("utf-8", "surrogateescape") + b"\0" + _read(path, display) + b"\0")
         for rule in load_rule_file(path, known_transforms, display):
             if rule.api in seen:
                 first = seen[rule.api]
