@@ -23,6 +23,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import stat
 import tempfile
 from pathlib import Path
@@ -113,8 +114,9 @@ class PendingFile:
     def __init__(self, path: Path, data: bytes, mode: int | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.{STAGE_MARK}-", dir=self.path.parent)
-        self.tmp: str | None = tmp
+        with _signals_deferred():
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.{STAGE_MARK}-", dir=self.path.parent)
+            self.tmp: str | None = tmp
         try:
             _lock(fd)
             with os.fdopen(fd, "wb") as fh:
@@ -179,6 +181,24 @@ def _dir_lock(directory: Path):
         yield
     finally:
         os.close(fd)
+
+
+_DEFERRED = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold Ctrl-C / SIGTERM until the block is done: a temporary directory is never created without its name
+    being recorded for the clean-up, and a swap is never left half-recorded."""
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - no POSIX signal masks
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _leftover_re(name: str) -> re.Pattern:
@@ -280,8 +300,9 @@ class Staging:
             parent.mkdir(parents=True, exist_ok=True)
             with _dir_lock(parent):
                 recover(self.dst)
-                self.path = Path(tempfile.mkdtemp(prefix=f".{self.dst.name}.{STAGE_MARK}-", dir=parent))
-                self._fd = os.open(self.path, os.O_RDONLY)
+                with _signals_deferred():
+                    self.path = Path(tempfile.mkdtemp(prefix=f".{self.dst.name}.{STAGE_MARK}-", dir=parent))
+                    self._fd = os.open(self.path, os.O_RDONLY)
                 _lock(self._fd)   # marks it live: another run's recover() leaves it alone
             os.chmod(self.path, 0o777 & ~_umask())
         except OSError as exc:
@@ -292,7 +313,7 @@ class Staging:
     def commit(self) -> None:
         """Put the staged output at ``dst``; the previous one (if any) is removed afterwards."""
         assert self.path is not None
-        with _dir_lock(self.parent):
+        with _dir_lock(self.parent), _signals_deferred():
             if os.path.lexists(self.dst):
                 if not _exchange(self.path, self.dst):
                     old = Path(tempfile.mkdtemp(prefix=f".{self.dst.name}.{OLD_MARK}-", dir=self.parent))
