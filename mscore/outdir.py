@@ -50,6 +50,13 @@ def default_cache_dir() -> Path:
     return Path(base) / "mscore"
 
 
+def resolve_destination(dst: Path) -> Path:
+    """An output path as it will be written: a symbolic link (to a directory or a file) is followed, so the output
+    goes where the link points and the link itself stays."""
+    dst = Path(dst)
+    return Path(os.path.realpath(dst)) if os.path.islink(dst) else dst
+
+
 # -- where things may be written ----------------------------------------------------------------------------------
 def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents

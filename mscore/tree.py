@@ -21,7 +21,7 @@ from pathlib import Path
 from mscore import __version__, code_digest
 from mscore.rewrite.engine import PROFILES, convert_source
 from mscore.rewrite.locate import TreeIndex
-from mscore.outdir import Staging, special_kind, write_file_atomic
+from mscore.outdir import Staging, resolve_destination, special_kind, write_file_atomic
 from mscore.rewrite.result import CONVERTED, ERROR, NOT_PYTHON, SKIPPED, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult
 from mscore.rewrite.result import Unconverted
 from mscore.rewrite.transforms import KNOWN
@@ -294,13 +294,6 @@ def _cache_put(cache_dir: Path, key: str, result: FileResult, data: bytes) -> No
 def _raw_write(path: Path, data: bytes) -> None:
     with open(path, "wb") as fh:
         fh.write(data)
-
-
-def resolve_destination(dst: Path) -> Path:
-    """``--out`` as it will be written: a symbolic link (to a directory or a file) is followed, so the output goes
-    where the link points and the link stays."""
-    dst = Path(dst)
-    return Path(os.path.realpath(dst)) if os.path.islink(dst) else dst
 
 
 def check_destination(src: Path, dst: Path) -> None:
