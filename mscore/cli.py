@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("action", choices=("check", "show"), help="check: validate and summarise; show: print one rule")
     r.add_argument("api", nargs="?", help="with show: the torch API, e.g. torch.cat or Tensor.view")
     r.add_argument("--rules", type=Path, help="rule directory (default: the rules shipped with mscore)")
+
+    from mscore.verify import add_verify_arguments
+    add_verify_arguments(sub)
     return p
 
 
@@ -220,12 +223,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     import signal
 
+    restore = {}
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
-            signal.signal(sig, _on_signal)
+            restore[sig] = signal.signal(sig, _on_signal)
     try:
         if args.command == "rules":
             return cmd_rules(args, console)
+        if args.command == "verify":
+            from mscore.verify import run_verify
+            return run_verify(args, console)
         return cmd_convert(args, console)
     except KeyboardInterrupt as exc:
         print("mscore: interrupted (the output is either the previous one or the complete new one)", file=sys.stderr)
@@ -235,11 +242,14 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"mscore: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        for sig, handler in restore.items():   # (main() may be called in a longer-lived process)
+            signal.signal(sig, handler)
 
 
 def _is_user_error(exc: Exception) -> bool:
     from mscore.rules import RuleFileError
     from mscore.tree import TreeError
 
-    names = {"PipelineError", "OutDirError"}
+    names = {"PipelineError", "VerifyError", "OutDirError"}
     return isinstance(exc, (UserError, RuleFileError, TreeError)) or type(exc).__name__ in names
