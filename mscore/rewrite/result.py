@@ -11,6 +11,7 @@ UNDECODABLE = "undecodable"      # a .py file that is not valid text in its decl
 UNPARSABLE = "unparsable"        # a .py file that does not parse: copied unchanged
 RUNTIME = "runtime"              # a module of mscore_rt (mscore/runtime) written into the output for converted code
 ERROR = "error"                  # the rewriter failed on this file (a bug): copied unchanged, reported
+SKIPPED = "skipped"              # not a regular file (a symbolic link, FIFO, ...): not followed, not copied, listed
 
 
 @dataclass(frozen=True)
