@@ -79,4 +79,7 @@ grep -q "mint.cat" "$TMP/out/Megatron-LM/megatron/core/layer.py" \
 "$MS" convert --repo Megatron-LM --source "Megatron-LM=$UP" --out "$TMP/out" --cache-dir "$TMP/cache" --jobs 1 \
     | grep -q "up to date" || fail "re-run was not a no-op"
 say "convert --repo Megatron-LM (fixture): ok"
+"$MS" scan "$UP" --json > scan.json
+"$TMP/venv/bin/python" -c 'import json; t = json.load(open("scan.json"))["totals"]; assert (t["references"], t["converted"]) == (1, 1), t'
+say "scan: ok"
 say "PASSED"

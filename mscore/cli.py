@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     if add_repo_arguments is not None:
         add_repo_arguments(c)
 
+    from mscore import scan
+
+    scan.add_parser(sub)
+
     r = sub.add_parser("rules", help="check or inspect the rule files",
                        description="Validate the rule files, or show the rule for one torch API.")
     r.add_argument("action", choices=("check", "show"), help="check: validate and summarise; show: print one rule")
@@ -177,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "rules":
             return cmd_rules(args, console)
+        if args.command == "scan":
+            from mscore import scan
+
+            return scan.run(args, console, load_rules=_load_rules, user_error=UserError, cache_root=default_cache_dir)
         return cmd_convert(args, console)
     except KeyboardInterrupt:
         print("mscore: interrupted (the output is either the previous one or the complete new one)", file=sys.stderr)
