@@ -71,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     if add_repo_arguments is not None:
         add_repo_arguments(c)
 
-    from mscore import scan
+    from mscore import explain, scan
 
     scan.add_parser(sub)
+    explain.add_parser(sub)
 
     r = sub.add_parser("rules", help="check or inspect the rule files",
                        description="Validate the rule files, or show the rule for one torch API.")
@@ -142,7 +143,11 @@ def cmd_convert(args, console) -> int:
         check_destination(args.src, args.out)
     rules = _load_rules(args.rules)
     cache = None if args.no_cache else (args.cache_dir or default_cache_dir()) / "convert"
-    result = convert_tree(args.src, rules=rules, jobs=args.jobs, cache_dir=cache, profile=args.profile)
+    from mscore.progress import for_console
+
+    with for_console(console, enabled=not args.quiet) as progress:
+        result = convert_tree(args.src, rules=rules, jobs=args.jobs, cache_dir=cache, profile=args.profile,
+                              progress=progress.files)
     report = Report.build(str(args.src), result.files, profile=args.profile, rules_fingerprint=rules.fingerprint,
                           seconds=result.seconds)
     if args.dry_run:
@@ -185,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
             from mscore import scan
 
             return scan.run(args, console, load_rules=_load_rules, user_error=UserError, cache_root=default_cache_dir)
+        if args.command == "explain":
+            from mscore import explain
+
+            return explain.run(args, console, load_rules=_load_rules, user_error=UserError)
         return cmd_convert(args, console)
     except KeyboardInterrupt:
         print("mscore: interrupted (the output is either the previous one or the complete new one)", file=sys.stderr)

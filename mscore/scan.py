@@ -132,9 +132,9 @@ class ScanResult:
         console.print(f"projected conversion rate [bold]{100 * self.rate:.1f}%[/bold] "
                       f"({self.converted} converted, {self.unconverted} left)", highlight=False)
         counts = self.by_status()
-        console.print("by status: " + ", ".join(
-            f"{_label(s)} {c['apis']} API{'s' * (c['apis'] != 1)} / {c['references']} refs" for s, c in counts.items() if c["apis"]),
-            highlight=False)
+        parts = [f"{_label(s)} {c['apis']} API{'s' * (c['apis'] != 1)} / {c['references']} refs"
+                 for s, c in counts.items() if c["apis"]]
+        console.print("by status: " + ", ".join(parts), highlight=False)
         if self.unreadable:
             console.print(f"copied unchanged (undecodable / unparsable): {', '.join(self.unreadable)}",
                           highlight=False, markup=False)
@@ -274,7 +274,12 @@ def run(args, console, *, load_rules, user_error, cache_root) -> int:
         raise user_error("--jobs must be 0 (all cores) or more")
     rules = load_rules(args.rules)
     cache = None if args.no_cache else (args.cache_dir or cache_root()) / "convert"
-    result = scan(args.src, rules=rules, jobs=args.jobs, cache_dir=cache, profile=args.profile)
+    from mscore.progress import for_console
+
+    with for_console(console, enabled=not args.json) as progress:
+        progress.stage(f"scanning {args.src}")
+        result = scan(args.src, rules=rules, jobs=args.jobs, cache_dir=cache, profile=args.profile,
+                      progress=progress.files)
     if args.json:
         sys.stdout.write(result.to_json())
         return 0

@@ -123,12 +123,14 @@ def convert_tree(
     jobs: int = 0,
     cache_dir: Path | None = None,
     profile: str = "native",
-    progress: bool = False,
+    progress=None,
 ) -> TreeResult:
     """Convert every file under ``src`` (a directory or one file). Reads only; writes nothing but the cache.
 
     ``jobs=0`` uses every core. ``cache_dir`` enables the content-addressed cache (keyed by file bytes, rule-set
     fingerprint, mscore version, profile and the tree's class index). Output is identical whatever ``jobs`` is.
+    ``progress``, if given, is called as ``progress(files_done_since_last_call, python_files_total)`` as work
+    completes (``mscore.progress``).
     """
     t0 = time.perf_counter()
     src = Path(src)
@@ -164,13 +166,21 @@ def convert_tree(
                 continue
         todo.append((rel, data))
     jobs = jobs or os.cpu_count() or 1
+    tick = progress or (lambda _done, _total: None)
+    tick(hits, len(py))
     if todo:
+        done = []
         if jobs == 1 or len(todo) < 8:
             _init_worker(rules, profile, index)
-            done = _convert_many(todo)
+            for item in todo:
+                done += _convert_many([item])
+                tick(1, len(py))
         else:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(rules, profile, index)) as ex:
-                done = [r for batch in ex.map(_convert_many, _batches(todo, jobs)) for r in batch]
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(rules, profile, index))
+            with pool as ex:
+                for batch in ex.map(_convert_many, _batches(todo, jobs)):
+                    done += batch
+                    tick(len(batch), len(py))
         for r in done:
             results[r.path] = r
             if cache_dir is not None:

@@ -29,6 +29,8 @@ from mscore.pipeline.fetch import mirror_dir as _mirror_dir
 from mscore.pipeline.launch import convert_script
 from mscore.pipeline.manifest import RepoSpec, load_manifest, patches_digest
 from mscore.pipeline.patches import apply_all
+from mscore.progress import NullProgress
+from mscore.progress import for_console as progress_for
 
 # Bump when the pipeline's own output changes for the same inputs (launch-script mapping, layout, messages).
 PIPELINE_VERSION = "1"
@@ -65,10 +67,10 @@ def load_rules(rules_dir: Path | None, extra: tuple[Path, ...], validate: bool =
         raise PipelineError(str(exc)) from None
 
 
-def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str):
+def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str, progress=None):
     from mscore.tree import convert_tree as _convert_tree
 
-    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile)
+    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile, progress=progress)
 
 
 # -- results ---------------------------------------------------------------------------------------------------
@@ -251,10 +253,13 @@ def convert_repos(
     manifest: Path | None = None,
     use_convert_cache: bool = True,
     log: Callable[[str], None] | None = None,
+    progress=None,
 ) -> PipelineResult:
-    """Convert the named repositories and their dependencies into ``out``. Raises PipelineError on bad input."""
+    """Convert the named repositories and their dependencies into ``out``. Raises PipelineError on bad input.
+    ``progress``: a ``mscore.progress`` display told each stage (fetching, converting, patching per repository)."""
     t0 = time.perf_counter()
     say = log or (lambda _msg: None)
+    prog = progress or NullProgress()
     if isinstance(names, str):
         names = [names]
     if not names:
@@ -305,6 +310,7 @@ def convert_repos(
     fetched: list[Fetched] = []
     for s in specs:
         say(f"fetching {s.name} {s.ref} from {urls[s.name]}")
+        prog.stage(f"fetching {s.name}")
         try:
             fetched.append(fetch(s, urls[s.name], repo_cache, overridden=s.name in srcs))
             if fetched[-1].note:
@@ -323,7 +329,9 @@ def convert_repos(
             spec = f.spec
             rules = rules_for(spec)
             say(f"converting {spec.name} ({f.commit[:12]})")
-            tree_result = convert_tree(f.tree, rules=rules, jobs=jobs, cache_dir=convert_cache, profile=profile)
+            prog.stage(f"converting {spec.name}")
+            tree_result = convert_tree(f.tree, rules=rules, jobs=jobs, cache_dir=convert_cache, profile=profile,
+                                       progress=prog.files)
             repo_dir = staging / spec.name
             up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
                                        f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
@@ -340,6 +348,7 @@ def convert_repos(
                     if lr.changed:
                         p.write_bytes(lr.text.encode("utf-8", "surrogateescape"))
                         launch_scripts.append(fr.path)
+            prog.stage(f"patching {spec.name}")
             applied = apply_all(spec.patches, f.tree, repo_dir, spec.name)
             conv = outmod.commit_converted(
                 repo_dir,
@@ -443,12 +452,14 @@ def run_from_args(args, console=None) -> int:
         if console is not None and not quiet:
             console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
-    res = convert_repos(
-        args.repo, out=args.out or DEFAULT_OUT, sources=getattr(args, "source", None),
-        mirror_dir=getattr(args, "mirror", None), cache_dir=getattr(args, "cache_dir", None),
-        force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0) or 0,
-        profile=getattr(args, "profile", "native"), dry_run=getattr(args, "dry_run", False),
-        rules_dir=getattr(args, "rules", None), use_convert_cache=not getattr(args, "no_cache", False), log=say)
+    with progress_for(console, enabled=not quiet) as prog:
+        res = convert_repos(
+            args.repo, out=args.out or DEFAULT_OUT, sources=getattr(args, "source", None),
+            mirror_dir=getattr(args, "mirror", None), cache_dir=getattr(args, "cache_dir", None),
+            force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0) or 0,
+            profile=getattr(args, "profile", "native"), dry_run=getattr(args, "dry_run", False),
+            rules_dir=getattr(args, "rules", None), use_convert_cache=not getattr(args, "no_cache", False), log=say,
+            progress=prog)
     report = getattr(args, "report", None)
     if report and not res.dry_run:
         try:
