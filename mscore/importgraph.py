@@ -3,9 +3,9 @@
 Modules are named by their path under the root (``pkg/sub/m.py`` -> ``pkg.sub.m``, ``pkg/__init__.py`` -> ``pkg``).
 An edge ``a -> b`` means importing ``a`` runs an import that loads ``b`` (or one of its parent packages'
 ``__init__``): ``import b``, ``from b import x``, ``from . import b``, relative imports resolved against ``a``'s
-package; and a submodule ``p.a`` always imports its package ``p`` first. Only imports that run when the module is imported count: those in function bodies do not, nor those in a
-``try`` whose handler catches ``ImportError`` (the module imports either way). Imports of names outside the tree
-are ignored.
+package; and a submodule ``p.a`` always imports its package ``p`` first. Only imports that run when the module is
+imported count: those in function bodies do not, nor those in a ``try`` whose handler catches ``ImportError`` (the
+module imports either way). Imports of names outside the tree are ignored.
 """
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ class RuleSet:
         return [*self.apis.values(), *self.tensor_methods.values(), *self.module_methods.values()]
 
     def lookup(self, api: str) -> Rule | None:
-        """The rule keyed ``api`` as reports and rule files spell it: ``torch.cat``, ``Tensor.view``, ``Module.eval``."""
+        """The rule keyed ``api`` as reports spell it: ``torch.cat``, ``Tensor.view``, ``Module.eval``."""
         kind, _, name = api.partition(".")
         if kind == "Tensor":
             return self.tensor_methods.get(name)
