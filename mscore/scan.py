@@ -19,8 +19,11 @@ from mscore import __version__
 
 SCHEMA = 1
 NO_RULE = "no_rule"
-# the order statuses are listed in (best first); "no_rule": no rule at all for a torch name the tree uses
-STATUS_ORDER = ("consistent", "differing_args", "differing_defaults", "unsupported", NO_RULE)
+NOT_PARSED = "file_not_parsed"
+# the order statuses are listed in (best first); "no_rule": no rule at all for a torch name the tree uses;
+# "file_not_parsed": a file mentioning torch that does not decode or parse (the engine counts it as one
+# unconverted reference, api "(whole file)", so the projected rate never claims what was not looked at)
+STATUS_ORDER = ("consistent", "differing_args", "differing_defaults", "unsupported", NO_RULE, NOT_PARSED)
 
 
 @dataclass
@@ -165,11 +168,11 @@ class ScanResult:
 
 
 _STYLE = {"consistent": "green", "differing_args": "cyan", "differing_defaults": "yellow", "unsupported": "red",
-          NO_RULE: "magenta"}
+          NO_RULE: "magenta", NOT_PARSED: "magenta"}
 
 
 def _label(status: str) -> str:
-    return "no rule" if status == NO_RULE else status.replace("_", " ")
+    return {NO_RULE: "no rule", NOT_PARSED: "file not parsed"}.get(status, status.replace("_", " "))
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -212,7 +215,7 @@ def scan(src: Path, *, rules=None, jobs: int = 0, cache_dir: Path | None = None,
         left = n - conv.get(api, 0)
         apis.append(ApiUse(
             api=api, count=n, converted=conv.get(api, 0), unconverted=left,
-            status=rule.status if rule is not None else NO_RULE,
+            status=rule.status if rule is not None else NOT_PARSED if api.startswith("(") else NO_RULE,
             target=(rule.target or "") if rule is not None else "", note=rule.note if rule is not None else "",
             reasons=[r for r, _ in sorted(reasons.get(api, Counter()).items(), key=lambda kv: (-kv[1], kv[0]))],
             files=files_per_api[api]))
