@@ -58,10 +58,12 @@ def load_rules(rules_dir: Path | None, extra: tuple[Path, ...], validate: bool =
         raise PipelineError(str(exc)) from None
 
 
-def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str, progress=None):
+def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str, index=None,
+                 progress=None):
     from mscore.tree import convert_tree as _convert_tree
 
-    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile, progress=progress)
+    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile, index=index,
+                         progress=progress)
 
 
 # -- results ---------------------------------------------------------------------------------------------------
@@ -136,6 +138,8 @@ def _summarize(files) -> tuple[dict, list]:
         "unparsable_files": status.get("unparsable", 0) + status.get("undecodable", 0),
         "references": seen, "converted": conv, "unconverted": sum(gaps.values()),
         "rate": round(1.0 if seen == 0 else conv / seen, 6),
+        "torch_at_import_files": sum(1 for f in files if getattr(f, "import_time_torch", 0)),
+        "runtime_files": status.get("runtime", 0),
     }
     native = [f.path for f in files if f.path.endswith(NATIVE_SUFFIXES)]
     totals["native_sources"] = len(native)
@@ -354,6 +358,9 @@ class _Run:
         staging = stage.open()
         try:
             repos, reports = [], []
+            from mscore.tree import index_of_trees
+            # one class index over every repository: a class is a Cell when any base, in any of them, is one
+            self.index = index_of_trees([f.tree for f in fetched])
             for f, row in zip(fetched, rows):
                 oc, report = self.build_repo(f, staging)
                 repos.append(oc)
@@ -376,12 +383,13 @@ class _Run:
         self.say(f"converting {spec.name} ({f.commit[:12]})")
         self.progress.stage(f"converting {spec.name}")
         tree_result = convert_tree(f.tree, rules=rules, jobs=o.jobs, cache_dir=self.convert_cache, profile=o.profile,
-                                   progress=self.progress.files)
+                                   index=getattr(self, "index", None), progress=self.progress.files)
         repo_dir = staging / spec.name
         up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
                                    f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
         for fr in tree_result.files:
-            if fr.status == "converted":
+            if fr.status in ("converted", "runtime"):   # runtime: the mscore_rt package converted code imports
+                (repo_dir / fr.path).parent.mkdir(parents=True, exist_ok=True)
                 (repo_dir / fr.path).write_bytes(fr.output)
         launch_scripts, launch_notes = [], []
         for fr in tree_result.files:
