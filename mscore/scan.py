@@ -186,7 +186,7 @@ def scan(src: Path, *, rules=None, jobs: int = 0, cache_dir: Path | None = None,
     import time
 
     from mscore.importgraph import build_graph, module_name
-    from mscore.rewrite.result import CONVERTED, NOT_PYTHON, UNCHANGED
+    from mscore.rewrite.result import CONVERTED, NOT_PYTHON, RUNTIME, SKIPPED, UNCHANGED
     from mscore.tree import convert_tree
 
     t0 = time.perf_counter()
@@ -202,7 +202,7 @@ def scan(src: Path, *, rules=None, jobs: int = 0, cache_dir: Path | None = None,
     conv: Counter = Counter()
     files_per_api: Counter = Counter()
     reasons: dict[str, Counter] = {}
-    py = [f for f in result.files if f.status != NOT_PYTHON]
+    py = [f for f in result.files if f.status not in (NOT_PYTHON, RUNTIME, SKIPPED)]   # the tree's own Python files
     for f in py:
         seen.update(f.seen)
         conv.update(f.converted)
@@ -226,7 +226,8 @@ def scan(src: Path, *, rules=None, jobs: int = 0, cache_dir: Path | None = None,
     n_modules = 0
     if not result.single_file:
         base = result.root
-        sources = {f.path: (base / f.path).read_bytes() for f in py if f.path.endswith(".py")}
+        sources = {f.path: (base / f.path).read_bytes() for f in py
+                   if f.path.endswith(".py") and (base / f.path).is_file()}
         graph = build_graph(sources)
         n_modules = len(graph.modules)
         rev = graph.importers()
@@ -243,7 +244,8 @@ def scan(src: Path, *, rules=None, jobs: int = 0, cache_dir: Path | None = None,
     unreadable = [f.path for f in py if f.status not in (CONVERTED, UNCHANGED)]
     return ScanResult(
         source=str(src), profile=profile, rules_fingerprint=result.rules_fingerprint, seconds=time.perf_counter() - t0,
-        files=len(result.files), python_files=len(py), torch_files=sum(1 for f in py if f.seen),
+        files=sum(1 for f in result.files if f.status != RUNTIME), python_files=len(py),
+        torch_files=sum(1 for f in py if f.seen),
         unreadable=unreadable, apis=apis, leftovers=leftovers, modules=n_modules)
 
 

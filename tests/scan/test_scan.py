@@ -59,7 +59,7 @@ def test_json_golden(tree, capsys):
     assert main(["scan", "tree", "--rules", str(RULES), "--no-cache", "--jobs", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert isinstance(data.pop("seconds"), float)
-    assert data.pop("mscore_version")
+    assert data.pop("mscore_version") and len(data.pop("rules_fingerprint")) == 64
     _golden("golden_scan.json", json.dumps(data, indent=2) + "\n")
 
 
