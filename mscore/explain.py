@@ -181,6 +181,9 @@ def call_forms(api: str, case) -> list[str]:
     return sorted(set(forms))
 
 
+SENTINEL = "# ---- mscore explain: the example starts here ----"
+
+
 @dataclass
 class Example:
     before: str
@@ -194,11 +197,11 @@ def example(case, rules) -> Example:
 
     before = _source_of(case)
     header = HEADER + ("import torch_npu\n" if "torch_npu" in before and "import torch_npu" not in before else "")
-    res = convert_source((header + before + "\n").encode(), "example.py", rules)
+    res = convert_source((header + SENTINEL + "\n" + before + "\n").encode(), "example.py", rules)
     lines = res.output.decode().splitlines()
-    while lines and (lines[0].startswith(("import ", "from ")) or not lines[0].strip()):
-        lines.pop(0)
-    return Example(before, "\n".join(lines), [u.reason for u in res.unconverted])
+    # what the snippet became: the lines after the sentinel (the imports above it are the file's business)
+    lines = lines[lines.index(SENTINEL) + 1:] if SENTINEL in lines else lines
+    return Example(before, "\n".join(lines).strip("\n"), [u.reason for u in res.unconverted])
 
 
 # -- rendering -----------------------------------------------------------------------------------------------------
