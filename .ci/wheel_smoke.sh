@@ -77,6 +77,21 @@ grep -q "mint.cat" "$TMP/out/Megatron-LM/megatron/core/layer.py" \
     || fail "layer.py not converted: $(cat "$TMP/out/Megatron-LM/megatron/core/layer.py")"
 [ -f "$TMP/out/mscore.lock" ] && [ -f "$TMP/out/patches/Megatron-LM.patch" ] || fail "--repo output incomplete"
 "$MS" convert --repo Megatron-LM --source "Megatron-LM=$UP" --out "$TMP/out" --cache-dir "$TMP/cache" --jobs 1 \
-    | grep -q "up to date" || fail "re-run was not a no-op"
+    > rerun.txt
+grep -q "up to date" rerun.txt || fail "re-run was not a no-op: $(cat rerun.txt)"
 say "convert --repo Megatron-LM (fixture): ok"
+"$MS" scan "$UP" --json > scan.json
+"$TMP/venv/bin/python" -c 'import json; t = json.load(open("scan.json"))["totals"]; assert (t["references"], t["converted"]) == (1, 1), t'
+say "scan: ok"
+"$MS" explain torch.cat > explain.txt
+grep -q "mindspore.mint.cat" explain.txt || fail "explain: $(cat explain.txt)"
+if "$TMP/venv/bin/python" -c "import numpy" 2>/dev/null; then
+    grep -q "parity evidence: " explain.txt || fail "explain shows no parity evidence: $(cat explain.txt)"
+else   # the base install has no numpy: the rule is shown, the examples are declined gracefully
+    grep -q "no examples available: loading the parity cases needs numpy" explain.txt \
+        || fail "explain without numpy: $(cat explain.txt)"
+fi
+"$MS" explain torch.catt 2>err.txt && fail "explain of an unknown name exited 0"
+grep -q "close matches: torch.cat" err.txt || fail "no close match: $(cat err.txt)"
+say "explain: ok"
 say "PASSED"

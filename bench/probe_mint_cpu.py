@@ -123,7 +123,6 @@ def main(argv=None) -> int:
         "bitwise_and": [lambda: ((ti(0, 16, (4,)), ti(0, 16, (4,))), {})],
         "bitwise_or": [lambda: ((ti(0, 16, (4,)), ti(0, 16, (4,))), {})],
         "bitwise_xor": [lambda: ((ti(0, 16, (4,)), ti(0, 16, (4,))), {})],
-        "vdot": [lambda: ((t(3), t(3)), {})],
         "sort": [lambda: ((x,), {"dim": -1})],
         "gather": [lambda: ((x, 1, ti(0, 3, (2, 2))), {})],
         "scatter": [lambda: ((x, 1, ti(0, 3, (2, 2)), y[:, :2]), {})],

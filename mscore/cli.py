@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 from pathlib import Path
 
@@ -73,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_repo_arguments = None
     if add_repo_arguments is not None:
         add_repo_arguments(c)
+
+    from mscore import explain, scan
+
+    scan.add_parser(sub)
+    explain.add_parser(sub)
 
     r = sub.add_parser("rules", help="check or inspect the rule files",
                        description="Validate the rule files, or show the rule for one torch API.")
@@ -164,7 +168,11 @@ def cmd_convert(args, console) -> int:
     _check_side_paths(args)
     rules = _load_rules(args.rules)
     cache = None if args.no_cache else (args.cache_dir or default_cache_dir()) / "convert"
-    result = convert_tree(args.src, rules=rules, jobs=args.jobs, cache_dir=cache, profile=args.profile)
+    from mscore.progress import for_console
+
+    with for_console(console, enabled=not args.quiet) as progress:
+        result = convert_tree(args.src, rules=rules, jobs=args.jobs, cache_dir=cache, profile=args.profile,
+                              progress=progress.files)
     report = Report.build(str(args.src), result.files, profile=args.profile, rules_fingerprint=rules.fingerprint,
                           seconds=result.seconds)
     if args.dry_run:
@@ -230,6 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "rules":
             return cmd_rules(args, console)
+        if args.command == "scan":
+            from mscore import scan
+
+            return scan.run(args, console, load_rules=_load_rules, user_error=UserError, cache_root=default_cache_dir)
+        if args.command == "explain":
+            from mscore import explain
+
+            return explain.run(args, console, load_rules=_load_rules, user_error=UserError)
         if args.command == "verify":
             from mscore.verify import run_verify
             return run_verify(args, console)

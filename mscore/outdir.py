@@ -68,7 +68,8 @@ def check_not_inside(path: Path, others: list[Path], what: str, error=OutDirErro
     p = Path(path).resolve()
     for other in others:
         o = Path(other).resolve()
-        why = f"the output {other}, which is replaced whole" if output else f"{other}; mscore never writes into its input"
+        why = (f"the output {other}, which is replaced whole" if output
+               else f"{other}; mscore never writes into its input")
         if p == o:
             raise error(f"{what} {path} is {why}")
         if (output or o.is_dir()) and _within(p, o):

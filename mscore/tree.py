@@ -205,13 +205,15 @@ def convert_tree(
     jobs: int = 0,
     cache_dir: Path | None = None,
     profile: str = "native",
-    progress: bool = False,
+    progress=None,
     index: TreeIndex | None = None,
 ) -> TreeResult:
     """Convert every file under ``src`` (a directory or one .py file). Reads only; writes nothing but the cache.
 
     ``jobs=0`` uses every core. ``cache_dir`` enables the content-addressed cache (keyed by file bytes, rule-set
     fingerprint, mscore version, profile and the tree's class index). Output is identical whatever ``jobs`` is.
+    ``progress``, if given, is called as ``progress(files_done_since_last_call, python_files_total)`` as work
+    completes (``mscore.progress``).
     ``index``: classes known from other trees converted together (``--repo``: a class is a Cell when any base,
     in any of the repositories, is one); merged with this tree's own.
     """
@@ -247,12 +249,17 @@ def convert_tree(
                 continue
         todo.append((rel, data))
     jobs = jobs or os.cpu_count() or 1
+    tick = progress or (lambda _done, _total: None)
+    tick(hits, len(py))
     if todo:
+        done = []
         if jobs == 1 or len(todo) < 8:
             _init_worker(rules, profile, index)
-            done = _convert_many(todo)
+            for item in todo:
+                done += _convert_many([item])
+                tick(1, len(py))
         else:
-            done = _convert_in_pool(todo, jobs, (rules, profile, index, os.getpid()))
+            done = _convert_in_pool(todo, jobs, (rules, profile, index, os.getpid()), lambda n: tick(n, len(py)))
         for r in done:
             results[r.path] = r
             if cache_dir is not None:
@@ -273,14 +280,19 @@ def convert_tree(
     )
 
 
-def _convert_in_pool(todo: list[tuple[str, bytes]], jobs: int, initargs: tuple) -> list[FileResult]:
-    """Convert in worker processes. However the run ends (an error, Ctrl-C, SIGTERM turned into an exception by
-    the CLI) the workers are terminated before this returns; if the parent is killed outright they die with it."""
+def _convert_in_pool(todo: list[tuple[str, bytes]], jobs: int, initargs: tuple,
+                     tick=lambda _n: None) -> list[FileResult]:
+    """Convert in worker processes; ``tick(n)`` after each batch of ``n`` files. However the run ends (an error,
+    Ctrl-C, SIGTERM turned into an exception by the CLI) the workers are terminated before this returns; if the
+    parent is killed outright they die with it."""
     import multiprocessing
 
     pool = multiprocessing.Pool(processes=jobs, initializer=_init_worker, initargs=initargs)
     try:
-        done = [r for batch in pool.map(_convert_many, _batches(todo, jobs), chunksize=1) for r in batch]
+        done = []
+        for batch in pool.imap(_convert_many, _batches(todo, jobs), chunksize=1):
+            done += batch
+            tick(len(batch))
         pool.close()
     except BaseException:
         pool.terminate()

@@ -157,8 +157,9 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if ord is None:
         if dim is not None and isinstance(dim, (list, tuple)) and len(dim) == 2:
             return matrix_norm(A, "fro", dim, keepdim)
-        return M._vector_norm(A if dim is not None else A.reshape(-1), 2.0, dim, keepdim) if dim is not None or not keepdim \
-            else M._vector_norm(A, 2.0, None, True)
+        if dim is None and keepdim:
+            return M._vector_norm(A, 2.0, None, True)
+        return M._vector_norm(A if dim is not None else A.reshape(-1), 2.0, dim, keepdim)
     if isinstance(ord, str) or (dim is not None and isinstance(dim, (list, tuple)) and len(dim) == 2) \
             or (dim is None and A.ndim == 2):
         return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim)

@@ -345,7 +345,8 @@ def _size_args(size):
 
 
 def rand(*size, generator=None, dtype=None, device=None):
-    return ops.uniform(_size_args(size), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32)).astype(_gen_dtype(dtype))
+    low, high = ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32)
+    return ops.uniform(_size_args(size), low, high).astype(_gen_dtype(dtype))
 
 
 def rand_like(input, *, dtype=None, device=None):

@@ -313,7 +313,8 @@ class ModuleCase(_Base):
         names = self.input_names()
         call = textwrap.dedent(self.call).strip() if self.call else f"m({', '.join(names)})"
         params = ", ".join(["m", *names])
-        return f"{_header(text + call)}\n{body}\n\n\ndef {FORWARD}({params}):\n    return (\n{textwrap.indent(call, '        ')}\n    )\n"
+        returned = textwrap.indent(call, "        ")
+        return f"{_header(text + call)}\n{body}\n\n\ndef {FORWARD}({params}):\n    return (\n{returned}\n    )\n"
 
     def make_inputs(self) -> dict[str, Any]:
         return {name: materialize(v, name) for name, v in self.inputs.items()}

@@ -76,7 +76,8 @@ def load_cases(cases_dir: Path | None = None, pattern: str = "cases_*.py") -> li
     return entries
 
 
-def load_elsewhere(cases_dir: Path | None = None, pattern: str = "cases_*.py") -> tuple[dict[str, list[str]], list[str]]:
+def load_elsewhere(cases_dir: Path | None = None,
+                   pattern: str = "cases_*.py") -> tuple[dict[str, list[str]], list[str]]:
     """``COVERED_ELSEWHERE = {api: ["tests/x/test_y.py::test_z", ...]}`` from the case modules: rules whose torch
     side cannot run in this harness even with ``reference=`` are proven by the listed tests instead. Returns the
     merged mapping and the problems found (malformed entries, listed tests that do not exist)."""

@@ -103,8 +103,8 @@ def run_case(case, worker: Worker, rules, *, convert: Converter | None = None) -
         return outcome.fail("convert", *problems)
     if fr is not None and case.api not in fr.seen:
         seen = ", ".join(sorted(fr.seen)) or "nothing"
-        return outcome.fail("convert", f"the engine found no reference to {case.api} in the snippet (it found: {seen}): "
-                                       "the case does not exercise its rule")
+        return outcome.fail("convert", f"the engine found no reference to {case.api} in the snippet "
+                                       f"(it found: {seen}): the case does not exercise its rule")
     if case.expect == "unsupported":
         return _check_unsupported(case, outcome, converted, fr)
     if fr is not None and fr.unconverted:

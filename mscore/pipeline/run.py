@@ -28,6 +28,8 @@ from mscore.pipeline.fetch import mirror_dir as _mirror_dir
 from mscore.pipeline.launch import convert_script
 from mscore.pipeline.manifest import RepoSpec, load_manifest, patches_digest
 from mscore.pipeline.patches import apply_all
+from mscore.progress import NullProgress
+from mscore.progress import for_console as progress_for
 
 # Bump when the pipeline's own output changes for the same inputs (launch-script mapping, layout, messages).
 PIPELINE_VERSION = "1"
@@ -56,10 +58,12 @@ def load_rules(rules_dir: Path | None, extra: tuple[Path, ...], validate: bool =
         raise PipelineError(str(exc)) from None
 
 
-def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str, index=None):
+def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str, index=None,
+                 progress=None):
     from mscore.tree import convert_tree as _convert_tree
 
-    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile, index=index)
+    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile, index=index,
+                         progress=progress)
 
 
 # -- results ---------------------------------------------------------------------------------------------------
@@ -245,6 +249,7 @@ class RepoOptions:
     manifest: Path | None = None
     use_convert_cache: bool = True
     log: Callable[[str], None] | None = None
+    progress: NullProgress | None = None      # mscore.progress: told each stage (fetch, convert, patch per repo)
 
 
 def convert_repos(names: list[str] | str, options: RepoOptions | None = None, **kw) -> PipelineResult:
@@ -260,6 +265,7 @@ class _Run:
         self.t0 = time.perf_counter()
         self.opts = opts
         self.say = opts.log or (lambda _msg: None)
+        self.progress = opts.progress or NullProgress()
         self.names = [names] if isinstance(names, str) else list(names)
         self.rules_cache: dict[tuple, object] = {}
 
@@ -334,6 +340,7 @@ class _Run:
         fetched: list[Fetched] = []
         for s in self.specs:
             self.say(f"fetching {s.name} {s.ref} from {self.urls[s.name]}")
+            self.progress.stage(f"fetching {s.name}")
             try:
                 fetched.append(fetch(s, self.urls[s.name], self.repo_cache, overridden=s.name in self.srcs))
                 if fetched[-1].note:
@@ -374,8 +381,9 @@ class _Run:
         o, spec = self.opts, f.spec
         rules = self.rules_for(spec)
         self.say(f"converting {spec.name} ({f.commit[:12]})")
+        self.progress.stage(f"converting {spec.name}")
         tree_result = convert_tree(f.tree, rules=rules, jobs=o.jobs, cache_dir=self.convert_cache, profile=o.profile,
-                                   index=getattr(self, "index", None))
+                                   index=getattr(self, "index", None), progress=self.progress.files)
         repo_dir = staging / spec.name
         up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
                                    f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
@@ -393,6 +401,7 @@ class _Run:
                 if lr.changed:
                     p.write_bytes(lr.text.encode("utf-8", "surrogateescape"))
                     launch_scripts.append(fr.path)
+        self.progress.stage(f"patching {spec.name}")
         applied = apply_all(spec.patches, f.tree, repo_dir, spec.name)
         conv = outmod.commit_converted(
             repo_dir,
@@ -507,12 +516,14 @@ def run_from_args(args, console=None) -> int:
             console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
     _check_side_paths(args)
-    res = convert_repos(
-        args.repo, out=args.out or DEFAULT_OUT, sources=getattr(args, "source", None),
-        mirror_dir=getattr(args, "mirror", None), cache_dir=getattr(args, "cache_dir", None),
-        force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0) or 0,
-        profile=getattr(args, "profile", "native"), dry_run=getattr(args, "dry_run", False),
-        rules_dir=getattr(args, "rules", None), use_convert_cache=not getattr(args, "no_cache", False), log=say)
+    with progress_for(console, enabled=not quiet) as prog:
+        res = convert_repos(
+            args.repo, out=args.out or DEFAULT_OUT, sources=getattr(args, "source", None),
+            mirror_dir=getattr(args, "mirror", None), cache_dir=getattr(args, "cache_dir", None),
+            force=getattr(args, "force", False), jobs=getattr(args, "jobs", 0) or 0,
+            profile=getattr(args, "profile", "native"), dry_run=getattr(args, "dry_run", False),
+            rules_dir=getattr(args, "rules", None), use_convert_cache=not getattr(args, "no_cache", False),
+            log=say, progress=prog)
     report = getattr(args, "report", None)
     if report and not res.dry_run:
         try:

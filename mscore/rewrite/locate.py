@@ -350,7 +350,8 @@ class Locator:
             if q is not None:
                 m = match_qualified(self.rules, f"{q}.{rest}" if rest else q, called=False)
                 if m.rule is not None and m.rule.target and (
-                    m.rule.transform == "module_to_cell" or m.rule.target.startswith(("mindspore.nn.", "mindspore.mint.nn."))
+                    m.rule.transform == "module_to_cell"
+                    or m.rule.target.startswith(("mindspore.nn.", "mindspore.mint.nn."))
                 ):
                     return True
                 continue

@@ -97,7 +97,8 @@ class UnitRewriter(cst.CSTTransformer):
                 return updated        # leave_Call handles it
             q, root = resolved
             m = match_qualified(self.ctx.rules, q, called=False)
-            return self._map_reference(m, updated, root, type_check=id(original) in self.type_refs or self.ctx.annotation)
+            type_check = id(original) in self.type_refs or self.ctx.annotation
+            return self._map_reference(m, updated, root, type_check=type_check)
         if isinstance(original, cst.Attribute) and not called and not self.ctx.is_ms_receiver(original.value):
             m = match_method(self.ctx.rules, original.attr.value, called=False, receiver=receiver_kind(original.value))
             if m is not None:
@@ -112,7 +113,8 @@ class UnitRewriter(cst.CSTTransformer):
         if m.rule.unsupported:
             ctx.fail(m.api, m.rule.note, root)
             return updated
-        if m.rule.target is None or (m.rule.sig is not None and (m.rule.adapts_args or m.rule.template) and not type_check):
+        adapted = m.rule.sig is not None and (m.rule.adapts_args or m.rule.template)
+        if m.rule.target is None or (adapted and not type_check):
             ctx.fail(m.api, "used without a call, so its arguments cannot be adapted", root)
             return updated
         ctx.ok(m.api, root)

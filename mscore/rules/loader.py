@@ -287,7 +287,8 @@ def load_rules(
         for rule in load_rule_file(path, known_transforms, display):
             if rule.api in seen:
                 first = seen[rule.api]
-                raise RuleFileError(rule.file, rule.line, f"duplicate API {rule.api!r} (first defined at {first.where})")
+                raise RuleFileError(rule.file, rule.line,
+                                    f"duplicate API {rule.api!r} (first defined at {first.where})")
             seen[rule.api] = rule
             rules.append(rule)
     policy = load_import_policy(rule_dir)

@@ -105,6 +105,15 @@ class RuleSet:
     def all(self) -> list[Rule]:
         return [*self.apis.values(), *self.tensor_methods.values(), *self.module_methods.values()]
 
+    def lookup(self, api: str) -> Rule | None:
+        """The rule keyed ``api`` as reports spell it: ``torch.cat``, ``Tensor.view``, ``Module.eval``."""
+        kind, _, name = api.partition(".")
+        if kind == "Tensor":
+            return self.tensor_methods.get(name)
+        if kind == "Module":
+            return self.module_methods.get(name)
+        return self.apis.get(api)
+
     def method(self, name: str) -> Rule | None:
         """The rule for ``<expr>.name(...)``: a Module method rule wins over a Tensor one of the same name."""
         return self.module_methods.get(name) or self.tensor_methods.get(name)

@@ -1,9 +1,7 @@
 """Backfilled fused ``mindspore.ops`` functions (targets of the torch_npu rules) against plain torch math."""
 from __future__ import annotations
 
-import numpy as np
-
-from tests.backfill.conftest import ms, parity, randn, torch
+from tests.backfill.conftest import parity, randn, torch
 
 from mindspore import ops
 

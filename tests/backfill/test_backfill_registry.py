@@ -228,7 +228,7 @@ def test_backfill_gelu_is_really_used(bf):
 
 
 # mint candidates measured as "exists, does not run on CPU fp32" in the shared 2.10 op table
-# (/work/shared/data/mindspore_2_10_cpu_ops.md); every one must be backfilled.
+# (../shared/data/mindspore_2_10_cpu_ops.md, beside the repository); every one must be backfilled.
 MEASURED_MISSING = [
     "addmm", "arange", "argmax", "argmin", "argsort", "baddbmm", "bincount", "clone", "cumsum", "einsum", "full",
     "full_like", "index_add", "index_select", "linalg.vector_norm", "linspace", "logsumexp", "mm",

@@ -192,7 +192,7 @@ def test_vision_eager_and_sdpa_agree(ex):
 def test_rope_index_text_and_image(ex):
     cfg = ex("configuration").MiniQwen2_5_VLConfig()
     rope = ex("model.rope")
-    S, E, I = cfg.vision_start_token_id, cfg.vision_end_token_id, cfg.image_token_id
+    S, E, I = cfg.vision_start_token_id, cfg.vision_end_token_id, cfg.image_token_id  # noqa: E741
     ids = torch.tensor([[10, 11, S] + [I] * 6 + [E, 12, 13], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 0, 0]])
     mask = torch.ones_like(ids)
     mask[1, 10:] = 0

@@ -71,7 +71,7 @@ def test_module_imports_without_torch_and_leftovers_fail_when_reached(tmp_path):
     assert got["isinstance"] is False
     kind, msg = got["save"]
     assert kind == "UnconvertedError"
-    line = text.splitlines().index(next(l for l in text.splitlines() if "torch.save(obj, path)" in l)) + 1
+    line = text.splitlines().index(next(ln for ln in text.splitlines() if "torch.save(obj, path)" in ln)) + 1
     assert f"m.py:{line}: calling torch.save" in msg
     assert "mscore: unconverted torch.save" in msg          # the marker's reason travels with the error
     assert got["data"][0] == "UnconvertedError" and "torch.fx.Interpreter" in got["data"][1]

@@ -200,5 +200,6 @@ def emit_method(ctx: Ctx, rule: Rule, call: cst.Call) -> cst.BaseExpression:
     assert isinstance(func, cst.Attribute)
     if rule.target.startswith("mindspore."):
         receiver = cst.Arg(value=func.value)
-        return call.with_changes(func=ctx.target(rule.target), args=fix_commas([receiver, *args], call.args or [receiver]))
+        new_args = fix_commas([receiver, *args], call.args or [receiver])
+        return call.with_changes(func=ctx.target(rule.target), args=new_args)
     return call.with_changes(func=func.with_changes(attr=cst.Name(rule.target)), args=args)

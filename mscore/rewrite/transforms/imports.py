@@ -14,7 +14,9 @@ from mscore.rewrite.locate import Analysis, TorchImport
 MODULES = {"ms": "mindspore", "mint": "mindspore.mint", "ops": "mindspore.ops", "nn": "mindspore.nn"}
 
 
-def choose_aliases(used: set[str], analysis: Analysis, kept_torch: set[str], existing: dict[str, str]) -> dict[str, str]:
+def choose_aliases(
+    used: set[str], analysis: Analysis, kept_torch: set[str], existing: dict[str, str]
+) -> dict[str, str]:
     """placeholder alias -> the name the converted file uses for it."""
     chosen = {}
     taken = (analysis.other_names | kept_torch) - set(existing)

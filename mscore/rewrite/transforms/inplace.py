@@ -41,8 +41,8 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
         calls.adapt_args(ctx, rule, call.args)   # the in-place rule's own unsupported_args apply first
     if rule.target.startswith("mindspore."):
         value = calls.emit_method(ctx, rule, call)
-    elif (out_of_place_rule := ctx.rules.method(rule.target)) is not None and not out_of_place_rule.unsupported and not out_of_place_rule.is_identity \
-            and out_of_place_rule.transform is None:
+    elif (out_of_place_rule := ctx.rules.method(rule.target)) is not None and not out_of_place_rule.unsupported \
+            and not out_of_place_rule.is_identity and out_of_place_rule.transform is None:
         value = calls.emit_method(ctx, out_of_place_rule, _renamed(call, rule.target))
     else:
         value = _renamed(call, rule.target).with_changes(args=calls.adapt_args(ctx, rule, call.args))

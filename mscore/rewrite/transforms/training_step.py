@@ -116,7 +116,8 @@ def _loads(node: ast.AST) -> set[str]:
 
 def _stmt_reads_then_writes(st: ast.stmt) -> tuple[set[str], list[str]]:
     if isinstance(st, ast.AugAssign):
-        return _loads(st.value) | _loads(st.target) | ({st.target.id} if isinstance(st.target, ast.Name) else set()), _stores(st)
+        target = {st.target.id} if isinstance(st.target, ast.Name) else set()
+        return _loads(st.value) | _loads(st.target) | target, _stores(st)
     return _loads(st), _stores(st)
 
 

@@ -1,5 +1,5 @@
 """Parity cases for rules/functional.toml (torch.nn.functional -> mint.nn.functional / ops)."""
-from mscore.parity.case import Case, const, rand, rand_bool, randint, randn, uniform
+from mscore.parity.case import Case, rand, rand_bool, randint, randn, uniform
 
 CASES = [
     Case("torch.nn.functional.pad", "F.pad(x, (1, 2))", x=randn(2, 3)),

@@ -1,0 +1,2 @@
+def nothing_to_do():
+    return 1
