@@ -74,7 +74,10 @@ def _setup(req: dict) -> dict:
     info = {"python": sys.executable, "pid": os.getpid(), "preloaded": [], "preload_failed": {}, "backfill": "off"}
     t0 = time.perf_counter()
     os.environ.setdefault("GLOG_v", "4")
-    for name in req.get("preload", []):
+    preload = list(req.get("preload", []))
+    if req.get("backfill", True) and "mindspore" not in preload:
+        preload.insert(0, "mindspore")   # the backfill needs it
+    for name in preload:
         try:
             importlib.import_module(name)
             info["preloaded"].append(name)
@@ -181,6 +184,18 @@ def _send(fd: int, obj: dict) -> None:
         data = data[os.write(fd, data):]
 
 
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (however the client ends, nothing is left behind)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the client's kill on exit is all there is
+        pass
+    if os.getppid() == 1:
+        os._exit(70)
+
+
 def _run_forked(req: dict) -> dict:
     r, w = os.pipe()
     pid = os.fork()
@@ -189,6 +204,7 @@ def _run_forked(req: dict) -> dict:
         try:
             os.close(r)
             os.setpgid(0, 0)
+            _die_with_parent()
             result = _import_one(req)
             try:
                 _send(w, result)
@@ -218,13 +234,13 @@ def _run_forked(req: dict) -> dict:
                 break
             chunks.append(b)
     os.close(r)
-    if timed_out:
-        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-            try:
-                kill()
-                break
-            except (ProcessLookupError, PermissionError):
-                continue
+    # always: a timed-out child, and whatever a finished child's import left running in its process group
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+            break
+        except (ProcessLookupError, PermissionError):
+            continue
     _, status = os.waitpid(pid, 0)
     if timed_out:
         return {"status": "timeout", "seconds": req["timeout"]}
@@ -240,6 +256,7 @@ def _run_forked(req: dict) -> dict:
 
 def main() -> int:
     rfd, wfd = int(sys.argv[1]), int(sys.argv[2])
+    _die_with_parent()   # the worker ends with the client, its children with the worker
     reader = os.fdopen(rfd, "r")
     setup = json.loads(reader.readline())
     try:

@@ -460,9 +460,11 @@ def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: boo
                 if not z.fork and z.proc is not None:
                     z.kill()
                 if progress is not None:
-                    progress(mod, msg)
+                    progress(mod, msg, len(tree.modules))
     finally:
         for z in zygotes:
+            if z.busy:       # interrupted: nothing to wait for
+                z.kill()
             z.close()
         for p in Path(logdir).glob("*.log"):
             p.unlink()
@@ -747,18 +749,23 @@ def run_verify(args, console) -> int:
     if args.python and not (os.path.isfile(args.python) and os.access(args.python, os.X_OK)):
         raise VerifyError(f"--python {args.python} is not an executable file")
     to_stdout = args.json == "-"
-    status = console if not to_stdout else None
-    done = [0]
-
-    def progress(mod, msg):
-        done[0] += 1
-        if status is not None and console.is_terminal:
-            console.print(f"  {done[0]} {mod.id}: {msg.get('status')}", end="\r", highlight=False)
-
     preload = None if args.preload is None else [p for p in args.preload if p]
-    v = verify(args.out, python=args.python, jobs=args.jobs, timeout=args.timeout, fork=not args.no_fork,
-               backfill=not args.no_backfill, include_tests=args.include_tests, entries=args.entry,
-               preload=preload, progress=progress)
+    kw = dict(python=args.python, jobs=args.jobs, timeout=args.timeout, fork=not args.no_fork,
+              backfill=not args.no_backfill, include_tests=args.include_tests, entries=args.entry, preload=preload)
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("", total=None)
+
+            def progress(mod, msg, total):
+                bar.update(task, advance=1, total=total, description=mod.id)
+
+            v = verify(args.out, progress=progress, **kw)
+    else:
+        v = verify(args.out, **kw)
     doc = to_json(v)
     if args.json:
         text = json.dumps(doc, indent=1) + "\n"

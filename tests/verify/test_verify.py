@@ -70,7 +70,7 @@ def fixture_tree(tmp_path_factory) -> tuple[Path, Path]:
 def verdict(fixture_tree):
     proj, site = fixture_tree
     out = proj.parent / "result.json"
-    r = run_cli(proj, "--timeout", "3", "--entry", "pkg.c", "--preload", "mindspore", "--json", out, site=site)
+    r = run_cli(proj, "--timeout", "2", "--entry", "pkg.c", "--preload", "mindspore", "--json", out, site=site)
     return r, json.loads(out.read_text())
 
 
@@ -268,3 +268,50 @@ def test_classify_third_party_frames():
     c = V.classify(mod, raw, tree, V.load_data())
     assert (c.cls, c.package, c.location, c.message) == (V.C_TP_TORCH, "transformers", "m.py:3",
                                                         "Failed to import transformers.trainer because of:")
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.add(c)
+            todo.append(c)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_killed_client_leaves_no_process(tmp_path):
+    import signal
+    import time
+
+    write(tmp_path / "t", {"pkg/__init__.py": "", "pkg/slow.py": "import time\ntime.sleep(60)\n"})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "mscore", "verify", str(tmp_path / "t"), "--timeout", "50",
+                             "--preload", "", "--no-backfill", "--jobs", "1"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_descendants(proc.pid)) < 2 and time.monotonic() < deadline:   # the worker and its child
+        time.sleep(0.05)
+    left = _descendants(proc.pid)
+    assert len(left) >= 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(_running, left)):
+        time.sleep(0.05)
+    assert not [p for p in left if _running(p)]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")   # a zombie is dead; its new parent reaps it when it gets to it
