@@ -102,9 +102,20 @@ def _setup(req: dict) -> dict:
     return info
 
 
-def _top_package(filename: str, entries: list) -> str | None:
+def _stdlib_dirs() -> set:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    dirs = {os.path.abspath(paths[k]) for k in ("stdlib", "platstdlib") if paths.get(k)}
+    return dirs | {os.path.join(d, "lib-dynload") for d in dirs}
+
+
+def _top_package(filename: str, entries: list, stdlib: set) -> str | None:
+    """The top-level package a file belongs to (via the longest sys.path entry holding it); None for the stdlib."""
     for e in entries:
-        if filename.startswith(e):
+        if filename.startswith(e + os.sep):
+            if e in stdlib:
+                return None
             rest = filename[len(e):].lstrip(os.sep)
             first = rest.split(os.sep, 1)[0]
             return first[:-3] if first.endswith(".py") else first
@@ -113,16 +124,17 @@ def _top_package(filename: str, entries: list) -> str | None:
 
 def _describe(exc: BaseException) -> dict:
     entries = sorted((os.path.abspath(p) for p in sys.path if p), key=len, reverse=True)
+    stdlib = _stdlib_dirs()
     frames = []
     for fs in traceback.extract_tb(exc.__traceback__):
         fn = fs.filename
         if fn.startswith("<") or os.path.abspath(fn) == HERE:
             continue
         fn = os.path.abspath(fn)
-        frames.append({"file": fn, "line": fs.lineno, "func": fs.name, "pkg": _top_package(fn, entries)})
+        frames.append({"file": fn, "line": fs.lineno, "func": fs.name, "pkg": _top_package(fn, entries, stdlib)})
     if isinstance(exc, SyntaxError) and exc.filename and not exc.filename.startswith("<"):
         fn = os.path.abspath(exc.filename)
-        frames.append({"file": fn, "line": exc.lineno, "func": "<syntax>", "pkg": _top_package(fn, entries)})
+        frames.append({"file": fn, "line": exc.lineno, "func": "<syntax>", "pkg": _top_package(fn, entries, stdlib)})
     chain, seen, e = [], set(), exc
     while e is not None and id(e) not in seen and len(chain) < 8:
         seen.add(id(e))

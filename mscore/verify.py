@@ -405,7 +405,7 @@ class Zygote:
 
 def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: bool, backfill: bool,
                 preload: list[str], progress=None) -> tuple[dict[str, dict], dict]:
-    """Import every module of ``tree``; {module name: raw result}, worker info."""
+    """Import every module of ``tree``; {module id: raw result}, worker info."""
     fork = fork and hasattr(os, "fork")
     setup = {"paths": [str(r) for _, r in tree.roots], "preload": preload, "backfill": backfill}
     logdir = tempfile.mkdtemp(prefix="mscore-verify-")
@@ -429,7 +429,7 @@ def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: boo
                         z.start()
                         z.hello()
                     mod = pending.pop()
-                    z.submit(mod, timeout, os.path.join(logdir, f"{len(results) + len(pending)}.log"))
+                    z.submit(mod, timeout, os.path.join(logdir, f"{len(pending)}.log"))   # unique: pending shrinks
             busy = [z for z in zygotes if z.busy]
             if not busy:
                 continue
@@ -553,9 +553,10 @@ def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
     etype, message = raw.get("type", "Error"), raw.get("message", "")
     missing = next((c["name"] for c in chain if c.get("name") and c["type"] == "ModuleNotFoundError"), None)
     top = missing.split(".")[0] if missing else None
-    torchish = (top in torch_family) or any(
-        re.search(r"No module named '(%s)[.']" % "|".join(map(re.escape, torch_family)), c.get("message") or "")
-        for c in chain) if torch_family else False
+    patterns = list(data.get("torch_messages", ()))
+    if torch_family:
+        patterns.append(r"No module named '(%s)[.']" % "|".join(map(re.escape, sorted(torch_family))))
+    torchish = top in torch_family or any(re.search(p, c.get("message") or "") for p in patterns for c in chain)
     if top in vendor:
         return Cause(C_VENDOR, top, file, line, etype, _normalize(message))
     if torchish:

@@ -31,6 +31,8 @@ FILES = {
     "pkg/b.py": "from pkg import a\n",
     "pkg/c.py": "from pkg.b import *\n",
     "pkg/needs_lib.py": "import fakelib_mscore_verify\n",
+    "pkg/dyn_torch.py": "import importlib\nimportlib.import_module('torch')\n",      # through the stdlib
+    "pkg/dummy.py": "from fakelib2_mscore_verify import Model\nModel()\n",   # a package's own message
     "pkg/sub/__init__.py": "from . import inner\n",
     "pkg/sub/inner.py": "from ..good import X\n",
     "pkg/nsdir/mod.py": "Y = 2\n",                      # a namespace subpackage: imported, counted
@@ -42,7 +44,9 @@ FILES = {
 }
 # an installed third-party package that needs torch (on the worker's PYTHONPATH, outside the tree)
 SITE = {"fakelib_mscore_verify/__init__.py": "from . import core\n",
-        "fakelib_mscore_verify/core.py": "import torch\n"}
+        "fakelib_mscore_verify/core.py": "import torch\n",
+        "fakelib2_mscore_verify/__init__.py": "class Model:\n    def __init__(self):\n        raise ImportError("
+                                            "'Model requires the PyTorch library but it was not found')\n"}
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -85,12 +89,12 @@ def test_modules_listed_and_counted(verdict):
     ids = {m["id"] for m in doc["modules"]}
     assert ids == {"pkg", "pkg.good", "pkg.uses_torch", "pkg.via_torch", "pkg.slow", "pkg.raises", "pkg.vendor",
                    "pkg.missing", "pkg.a", "pkg.b", "pkg.c", "pkg.needs_lib", "pkg.sub", "pkg.sub.inner",
-                   "pkg.nsdir.mod", "run.py"}
+                   "pkg.nsdir.mod", "run.py", "pkg.dyn_torch", "pkg.dummy"}
     ok = {m["id"] for m in doc["modules"] if m["ok"]}
     assert ok == {"pkg", "pkg.good", "pkg.sub", "pkg.sub.inner", "pkg.nsdir.mod", "run.py"}
-    assert doc["repos"] == [{"name": "proj", "root": str(Path(doc["out"])), "modules": 16, "importable": 6,
-                             "rate": round(6 / 16, 4)}]
-    assert doc["totals"]["failed"] == 10
+    assert doc["repos"] == [{"name": "proj", "root": str(Path(doc["out"])), "modules": 18, "importable": 6,
+                             "rate": round(6 / 18, 4)}]
+    assert doc["totals"]["failed"] == 12
     assert doc["worker"]["backfill"] == "on" and doc["worker"]["mindspore"]
 
 
@@ -113,6 +117,11 @@ def test_classes(verdict):
     assert (m["class"], m["package"]) == ("missing third-party package", "not_a_real_pkg_mscore_verify")
     lib = _cause(doc, "pkg/needs_lib.py:1")
     assert (lib["class"], lib["package"]) == ("third-party needs torch", "fakelib_mscore_verify")
+    dyn = _cause(doc, "pkg/dyn_torch.py:2")     # the stdlib's importlib frame is not a "third party"
+    assert (dyn["class"], dyn["package"]) == ("imports torch", None)
+    dummy = _cause(doc, "pkg/dummy.py:2")
+    assert (dummy["class"], dummy["package"], dummy["type"]) == ("third-party needs torch", "fakelib2_mscore_verify",
+                                                                "ImportError")
     e = _cause(doc, "pkg/raises.py:2")
     assert (e["class"], e["type"], e["message"]) == ("error", "ValueError", "bad value at 0x…")
 
@@ -159,7 +168,7 @@ def test_table_output(fixture_tree):
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert next(ln for ln in lines if "proj" in ln and "│" in ln).replace("│", " ").split() == \
-        ["proj", "6", "16", "37.5"]
+        ["proj", "6", "18", "33.3"]
     row = next(ln for ln in lines if "pkg/a.py:2" in ln)
     assert row.split()[:3] == ["3", "error", "pkg/a.py:2"] and "KeyError" in row
     assert "entry modules: 2 / 2 import" in r.stdout   # pkg.good and its package
