@@ -185,6 +185,9 @@ def test_exit_codes(fixture_tree, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run_cli(empty, *fast).returncode == 2
+    no_worker = run_cli(proj, *fast, "--python", "/bin/false")    # runs, says nothing, exits
+    assert no_worker.returncode == 2 and "could not start" in no_worker.stderr
+    assert no_worker.stderr.count("\n") == 1
 
 
 def test_no_fork_fallback_gives_the_same_causes(fixture_tree, verdict):
