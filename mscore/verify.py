@@ -162,8 +162,10 @@ def _is_type_checking(test: ast.expr) -> bool:
         (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _imports(path: Path, module: str, is_package: bool) -> list[str]:
-    """Dotted names a file imports (any depth, TYPE_CHECKING blocks excepted), relative imports resolved."""
+def _imports(path: Path, module: str, is_package: bool, functions: bool = False) -> list[str]:
+    """Dotted names a file imports when it is imported -- at module level, in class bodies and under if / try /
+    with (``if TYPE_CHECKING`` excepted) -- and, with ``functions``, inside its functions too; relative imports
+    resolved."""
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (SyntaxError, ValueError, OSError):
@@ -188,6 +190,8 @@ def _imports(path: Path, module: str, is_package: bool) -> list[str]:
             names.extend(f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*")
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
             todo.extend(node.orelse)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not functions:
+            continue
         else:
             for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
                 for child in getattr(node, attr, None) or ():
@@ -253,6 +257,10 @@ def entry_modules(tree: Tree, extra: list[str], data: dict) -> tuple[set[str], l
             raise VerifyError(f"--entry {name}: no such module or file in {tree.out}")
         seeds.append(m)
         sources.append(f"--entry {name}")
+    # The entry files' own functions run (main(), model_provider()): their imports count at any depth; a module
+    # they reach counts with what it imports when imported. Anything imported dynamically at import time is
+    # covered by the entry module's own import.
+    seed_ids = {m.id for m in seeds}
     closure: dict[str, Module] = {}
     todo = list(seeds)
     while todo:
@@ -261,7 +269,7 @@ def entry_modules(tree: Tree, extra: list[str], data: dict) -> tuple[set[str], l
             continue
         closure[m.id] = m
         deps = [] if m.script else [m.name.rpartition(".")[0]]   # importing a.b.c runs a and a.b first
-        deps += _imports(m.path, m.name, m.path.name == "__init__.py")
+        deps += _imports(m.path, m.name, m.path.name == "__init__.py", functions=m.id in seed_ids)
         for dotted in filter(None, deps):
             parts = dotted.split(".")
             for i in range(1, len(parts) + 1):

@@ -208,7 +208,7 @@ def _repo_output(base: Path) -> Path:
     out = base / "out"
     write(out, {
         "Top/top_pkg/__init__.py": "",
-        "Top/top_pkg/model.py": "from dep_pkg.layers import Layer\n",
+        "Top/top_pkg/model.py": "from dep_pkg.layers import Layer\n\ndef later():\n    import top_pkg.unused\n",
         "Top/top_pkg/unused.py": "import dep_pkg.other\n",
         "Top/train.py": "from top_pkg import model\n\ndef main():\n    import top_pkg.late\n",
         "Top/top_pkg/late.py": "",
@@ -240,6 +240,7 @@ def test_repo_output_layout_and_entries(tmp_path):
     assert not any("scripts" in i for i in ids)
     data = {"entries": {"Top": {"files": ["train.py"], "scripts": ["top-convert", "absent-script"]}}}
     entries, sources, warnings = V.entry_modules(tree, [], data)
+    # train.py's function-level import counts (an entry file's functions run); model.py's does not
     assert entries == {"Top/train.py", "top_pkg", "top_pkg.model", "top_pkg.late", "dep_pkg", "dep_pkg.layers",
                        "common", "conv", "conv.cli", "conv.helpers"}
     assert sources == ["Top/train.py", "top-convert (conv.cli)"]
