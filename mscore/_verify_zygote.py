@@ -70,6 +70,18 @@ HERE = os.path.abspath(__file__)
 KILL_GRACE = 1.0   # seconds between the child's own stack dump (at the timeout) and the kill
 
 
+def _load_own_mscore() -> None:
+    """Import the mscore package this script belongs to, without putting its directory's neighbours (a
+    site-packages of another interpreter, a checkout's tests/) on sys.path: the worker's interpreter need not have
+    mscore installed, and an mscore it has is not the one asked for."""
+    pkg_dir = os.path.dirname(HERE)
+    spec = importlib.util.spec_from_file_location("mscore", os.path.join(pkg_dir, "__init__.py"),
+                                                  submodule_search_locations=[pkg_dir])
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["mscore"] = mod
+    spec.loader.exec_module(mod)
+
+
 def _setup(req: dict) -> dict:
     info = {"python": sys.executable, "pid": os.getpid(), "preloaded": [], "preload_failed": {}, "backfill": "off"}
     t0 = time.perf_counter()
@@ -88,14 +100,10 @@ def _setup(req: dict) -> dict:
         info["mindspore"] = getattr(ms, "__version__", "?")
         if req.get("backfill", True):
             ms.set_device("CPU")
-            root = os.path.dirname(os.path.dirname(HERE))   # the checkout holding this mscore
-            sys.path.insert(0, root)
-            try:
-                import mscore.backfill as backfill
-                backfill.enable()
-                info["backfill"] = "on"
-            finally:
-                sys.path.remove(root)
+            _load_own_mscore()
+            import mscore.backfill as backfill
+            backfill.enable()
+            info["backfill"] = "on"
     info["startup_seconds"] = round(time.perf_counter() - t0, 3)
     for p in reversed(req["paths"]):
         sys.path.insert(0, p)
