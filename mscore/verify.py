@@ -405,6 +405,7 @@ class Zygote:
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
+        self.log.close()
         try:
             os.unlink(self.log.name)
         except OSError:
