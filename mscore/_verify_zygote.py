@@ -70,11 +70,26 @@ HERE = os.path.abspath(__file__)
 KILL_GRACE = 1.0   # seconds between the child's own stack dump (at the timeout) and the kill
 
 
+def _load_own_mscore() -> None:
+    """Import the mscore package this script belongs to, without putting its directory's neighbours (a
+    site-packages of another interpreter, a checkout's tests/) on sys.path: the worker's interpreter need not have
+    mscore installed, and an mscore it has is not the one asked for."""
+    pkg_dir = os.path.dirname(HERE)
+    spec = importlib.util.spec_from_file_location("mscore", os.path.join(pkg_dir, "__init__.py"),
+                                                  submodule_search_locations=[pkg_dir])
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["mscore"] = mod
+    spec.loader.exec_module(mod)
+
+
 def _setup(req: dict) -> dict:
     info = {"python": sys.executable, "pid": os.getpid(), "preloaded": [], "preload_failed": {}, "backfill": "off"}
     t0 = time.perf_counter()
     os.environ.setdefault("GLOG_v", "4")
-    for name in req.get("preload", []):
+    preload = list(req.get("preload", []))
+    if req.get("backfill", True) and "mindspore" not in preload:
+        preload.insert(0, "mindspore")   # the backfill needs it
+    for name in preload:
         try:
             importlib.import_module(name)
             info["preloaded"].append(name)
@@ -85,23 +100,30 @@ def _setup(req: dict) -> dict:
         info["mindspore"] = getattr(ms, "__version__", "?")
         if req.get("backfill", True):
             ms.set_device("CPU")
-            root = os.path.dirname(os.path.dirname(HERE))   # the checkout holding this mscore
-            sys.path.insert(0, root)
-            try:
-                import mscore.backfill as backfill
-                backfill.enable()
-                info["backfill"] = "on"
-            finally:
-                sys.path.remove(root)
+            _load_own_mscore()
+            import mscore.backfill as backfill
+            backfill.enable()
+            info["backfill"] = "on"
     info["startup_seconds"] = round(time.perf_counter() - t0, 3)
     for p in reversed(req["paths"]):
         sys.path.insert(0, p)
     return info
 
 
-def _top_package(filename: str, entries: list) -> str | None:
+def _stdlib_dirs() -> set:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    dirs = {os.path.abspath(paths[k]) for k in ("stdlib", "platstdlib") if paths.get(k)}
+    return dirs | {os.path.join(d, "lib-dynload") for d in dirs}
+
+
+def _top_package(filename: str, entries: list, stdlib: set) -> str | None:
+    """The top-level package a file belongs to (via the longest sys.path entry holding it); None for the stdlib."""
     for e in entries:
-        if filename.startswith(e):
+        if filename.startswith(e + os.sep):
+            if e in stdlib:
+                return None
             rest = filename[len(e):].lstrip(os.sep)
             first = rest.split(os.sep, 1)[0]
             return first[:-3] if first.endswith(".py") else first
@@ -110,16 +132,17 @@ def _top_package(filename: str, entries: list) -> str | None:
 
 def _describe(exc: BaseException) -> dict:
     entries = sorted((os.path.abspath(p) for p in sys.path if p), key=len, reverse=True)
+    stdlib = _stdlib_dirs()
     frames = []
     for fs in traceback.extract_tb(exc.__traceback__):
         fn = fs.filename
         if fn.startswith("<") or os.path.abspath(fn) == HERE:
             continue
         fn = os.path.abspath(fn)
-        frames.append({"file": fn, "line": fs.lineno, "func": fs.name, "pkg": _top_package(fn, entries)})
+        frames.append({"file": fn, "line": fs.lineno, "func": fs.name, "pkg": _top_package(fn, entries, stdlib)})
     if isinstance(exc, SyntaxError) and exc.filename and not exc.filename.startswith("<"):
         fn = os.path.abspath(exc.filename)
-        frames.append({"file": fn, "line": exc.lineno, "func": "<syntax>", "pkg": _top_package(fn, entries)})
+        frames.append({"file": fn, "line": exc.lineno, "func": "<syntax>", "pkg": _top_package(fn, entries, stdlib)})
     chain, seen, e = [], set(), exc
     while e is not None and id(e) not in seen and len(chain) < 8:
         seen.add(id(e))
@@ -181,6 +204,18 @@ def _send(fd: int, obj: dict) -> None:
         data = data[os.write(fd, data):]
 
 
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (however the client ends, nothing is left behind)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the client's kill on exit is all there is
+        pass
+    if os.getppid() == 1:
+        os._exit(70)
+
+
 def _run_forked(req: dict) -> dict:
     r, w = os.pipe()
     pid = os.fork()
@@ -189,6 +224,7 @@ def _run_forked(req: dict) -> dict:
         try:
             os.close(r)
             os.setpgid(0, 0)
+            _die_with_parent()
             result = _import_one(req)
             try:
                 _send(w, result)
@@ -218,13 +254,13 @@ def _run_forked(req: dict) -> dict:
                 break
             chunks.append(b)
     os.close(r)
-    if timed_out:
-        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-            try:
-                kill()
-                break
-            except (ProcessLookupError, PermissionError):
-                continue
+    # always: a timed-out child, and whatever a finished child's import left running in its process group
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+            break
+        except (ProcessLookupError, PermissionError):
+            continue
     _, status = os.waitpid(pid, 0)
     if timed_out:
         return {"status": "timeout", "seconds": req["timeout"]}
@@ -240,6 +276,7 @@ def _run_forked(req: dict) -> dict:
 
 def main() -> int:
     rfd, wfd = int(sys.argv[1]), int(sys.argv[2])
+    _die_with_parent()   # the worker ends with the client, its children with the worker
     reader = os.fdopen(rfd, "r")
     setup = json.loads(reader.readline())
     try:

@@ -1,6 +1,7 @@
 """``mscore`` command line: argument parsing, console output, exit codes. Nothing below imports this module.
 
-Exit codes: 0 success; 1 ``--strict`` and something was left unconverted; 2 bad input (one line on stderr).
+Exit codes: 0 success; 1 ``--strict`` and something was left unconverted (``verify``: an entry module does not
+import); 2 bad input (one line on stderr).
 """
 from __future__ import annotations
 

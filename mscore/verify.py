@@ -162,8 +162,10 @@ def _is_type_checking(test: ast.expr) -> bool:
         (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _imports(path: Path, module: str, is_package: bool) -> list[str]:
-    """Dotted names a file imports (any depth, TYPE_CHECKING blocks excepted), relative imports resolved."""
+def _imports(path: Path, module: str, is_package: bool, functions: bool = False) -> list[str]:
+    """Dotted names a file imports when it is imported -- at module level, in class bodies and under if / try /
+    with (``if TYPE_CHECKING`` excepted) -- and, with ``functions``, inside its functions too; relative imports
+    resolved."""
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (SyntaxError, ValueError, OSError):
@@ -188,6 +190,8 @@ def _imports(path: Path, module: str, is_package: bool) -> list[str]:
             names.extend(f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*")
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
             todo.extend(node.orelse)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not functions:
+            continue
         else:
             for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
                 for child in getattr(node, attr, None) or ():
@@ -253,6 +257,10 @@ def entry_modules(tree: Tree, extra: list[str], data: dict) -> tuple[set[str], l
             raise VerifyError(f"--entry {name}: no such module or file in {tree.out}")
         seeds.append(m)
         sources.append(f"--entry {name}")
+    # The entry files' own functions run (main(), model_provider()): their imports count at any depth; a module
+    # they reach counts with what it imports when imported. Anything imported dynamically at import time is
+    # covered by the entry module's own import.
+    seed_ids = {m.id for m in seeds}
     closure: dict[str, Module] = {}
     todo = list(seeds)
     while todo:
@@ -261,7 +269,7 @@ def entry_modules(tree: Tree, extra: list[str], data: dict) -> tuple[set[str], l
             continue
         closure[m.id] = m
         deps = [] if m.script else [m.name.rpartition(".")[0]]   # importing a.b.c runs a and a.b first
-        deps += _imports(m.path, m.name, m.path.name == "__init__.py")
+        deps += _imports(m.path, m.name, m.path.name == "__init__.py", functions=m.id in seed_ids)
         for dotted in filter(None, deps):
             parts = dotted.split(".")
             for i in range(1, len(parts) + 1):
@@ -397,6 +405,7 @@ class Zygote:
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
+        self.log.close()
         try:
             os.unlink(self.log.name)
         except OSError:
@@ -405,7 +414,7 @@ class Zygote:
 
 def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: bool, backfill: bool,
                 preload: list[str], progress=None) -> tuple[dict[str, dict], dict]:
-    """Import every module of ``tree``; {module name: raw result}, worker info."""
+    """Import every module of ``tree``; {module id: raw result}, worker info."""
     fork = fork and hasattr(os, "fork")
     setup = {"paths": [str(r) for _, r in tree.roots], "preload": preload, "backfill": backfill}
     logdir = tempfile.mkdtemp(prefix="mscore-verify-")
@@ -429,7 +438,7 @@ def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: boo
                         z.start()
                         z.hello()
                     mod = pending.pop()
-                    z.submit(mod, timeout, os.path.join(logdir, f"{len(results) + len(pending)}.log"))
+                    z.submit(mod, timeout, os.path.join(logdir, f"{len(pending)}.log"))   # unique: pending shrinks
             busy = [z for z in zygotes if z.busy]
             if not busy:
                 continue
@@ -460,9 +469,11 @@ def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: boo
                 if not z.fork and z.proc is not None:
                     z.kill()
                 if progress is not None:
-                    progress(mod, msg)
+                    progress(mod, msg, len(tree.modules))
     finally:
         for z in zygotes:
+            if z.busy:       # interrupted: nothing to wait for
+                z.kill()
             z.close()
         for p in Path(logdir).glob("*.log"):
             p.unlink()
@@ -551,9 +562,10 @@ def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
     etype, message = raw.get("type", "Error"), raw.get("message", "")
     missing = next((c["name"] for c in chain if c.get("name") and c["type"] == "ModuleNotFoundError"), None)
     top = missing.split(".")[0] if missing else None
-    torchish = (top in torch_family) or any(
-        re.search(r"No module named '(%s)[.']" % "|".join(map(re.escape, torch_family)), c.get("message") or "")
-        for c in chain) if torch_family else False
+    patterns = list(data.get("torch_messages", ()))
+    if torch_family:
+        patterns.append(r"No module named '(%s)[.']" % "|".join(map(re.escape, sorted(torch_family))))
+    torchish = top in torch_family or any(re.search(p, c.get("message") or "") for p in patterns for c in chain)
     if top in vendor:
         return Cause(C_VENDOR, top, file, line, etype, _normalize(message))
     if torchish:
@@ -747,18 +759,23 @@ def run_verify(args, console) -> int:
     if args.python and not (os.path.isfile(args.python) and os.access(args.python, os.X_OK)):
         raise VerifyError(f"--python {args.python} is not an executable file")
     to_stdout = args.json == "-"
-    status = console if not to_stdout else None
-    done = [0]
-
-    def progress(mod, msg):
-        done[0] += 1
-        if status is not None and console.is_terminal:
-            console.print(f"  {done[0]} {mod.id}: {msg.get('status')}", end="\r", highlight=False)
-
     preload = None if args.preload is None else [p for p in args.preload if p]
-    v = verify(args.out, python=args.python, jobs=args.jobs, timeout=args.timeout, fork=not args.no_fork,
-               backfill=not args.no_backfill, include_tests=args.include_tests, entries=args.entry,
-               preload=preload, progress=progress)
+    kw = dict(python=args.python, jobs=args.jobs, timeout=args.timeout, fork=not args.no_fork,
+              backfill=not args.no_backfill, include_tests=args.include_tests, entries=args.entry, preload=preload)
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("", total=None)
+
+            def progress(mod, msg, total):
+                bar.update(task, advance=1, total=total, description=mod.id)
+
+            v = verify(args.out, progress=progress, **kw)
+    else:
+        v = verify(args.out, **kw)
     doc = to_json(v)
     if args.json:
         text = json.dumps(doc, indent=1) + "\n"

@@ -30,6 +30,8 @@ FILES = {
     "pkg/b.py": "from pkg import a\n",
     "pkg/c.py": "from pkg.b import *\n",
     "pkg/needs_lib.py": "import fakelib_mscore_verify\n",
+    "pkg/dyn_torch.py": "import importlib\nimportlib.import_module('torch')\n",      # through the stdlib
+    "pkg/dummy.py": "from fakelib2_mscore_verify import Model\nModel()\n",   # a package's own message
     "pkg/sub/__init__.py": "from . import inner\n",
     "pkg/sub/inner.py": "from ..good import X\n",
     "pkg/nsdir/mod.py": "Y = 2\n",                      # a namespace subpackage: imported, counted
@@ -41,7 +43,9 @@ FILES = {
 }
 # an installed third-party package that needs torch (on the worker's PYTHONPATH, outside the tree)
 SITE = {"fakelib_mscore_verify/__init__.py": "from . import core\n",
-        "fakelib_mscore_verify/core.py": "import torch\n"}
+        "fakelib_mscore_verify/core.py": "import torch\n",
+        "fakelib2_mscore_verify/__init__.py": "class Model:\n    def __init__(self):\n        raise ImportError("
+                                            "'Model requires the PyTorch library but it was not found')\n"}
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -69,7 +73,7 @@ def fixture_tree(tmp_path_factory) -> tuple[Path, Path]:
 def verdict(fixture_tree):
     proj, site = fixture_tree
     out = proj.parent / "result.json"
-    r = run_cli(proj, "--timeout", "3", "--entry", "pkg.c", "--preload", "mindspore", "--json", out, site=site)
+    r = run_cli(proj, "--timeout", "2", "--entry", "pkg.c", "--preload", "mindspore", "--json", out, site=site)
     return r, json.loads(out.read_text())
 
 
@@ -84,12 +88,12 @@ def test_modules_listed_and_counted(verdict):
     ids = {m["id"] for m in doc["modules"]}
     assert ids == {"pkg", "pkg.good", "pkg.uses_torch", "pkg.via_torch", "pkg.slow", "pkg.raises", "pkg.vendor",
                    "pkg.missing", "pkg.a", "pkg.b", "pkg.c", "pkg.needs_lib", "pkg.sub", "pkg.sub.inner",
-                   "pkg.nsdir.mod", "run.py"}
+                   "pkg.nsdir.mod", "run.py", "pkg.dyn_torch", "pkg.dummy"}
     ok = {m["id"] for m in doc["modules"] if m["ok"]}
     assert ok == {"pkg", "pkg.good", "pkg.sub", "pkg.sub.inner", "pkg.nsdir.mod", "run.py"}
-    assert doc["repos"] == [{"name": "proj", "root": str(Path(doc["out"])), "modules": 16, "importable": 6,
-                             "rate": round(6 / 16, 4)}]
-    assert doc["totals"]["failed"] == 10
+    assert doc["repos"] == [{"name": "proj", "root": str(Path(doc["out"])), "modules": 18, "importable": 6,
+                             "rate": round(6 / 18, 4)}]
+    assert doc["totals"]["failed"] == 12
     assert doc["worker"]["backfill"] == "on" and doc["worker"]["mindspore"]
 
 
@@ -112,6 +116,11 @@ def test_classes(verdict):
     assert (m["class"], m["package"]) == ("missing third-party package", "not_a_real_pkg_mscore_verify")
     lib = _cause(doc, "pkg/needs_lib.py:1")
     assert (lib["class"], lib["package"]) == ("third-party needs torch", "fakelib_mscore_verify")
+    dyn = _cause(doc, "pkg/dyn_torch.py:2")     # the stdlib's importlib frame is not a "third party"
+    assert (dyn["class"], dyn["package"]) == ("imports torch", None)
+    dummy = _cause(doc, "pkg/dummy.py:2")
+    assert (dummy["class"], dummy["package"], dummy["type"]) == ("third-party needs torch", "fakelib2_mscore_verify",
+                                                                "ImportError")
     e = _cause(doc, "pkg/raises.py:2")
     assert (e["class"], e["type"], e["message"]) == ("error", "ValueError", "bad value at 0x…")
 
@@ -158,7 +167,7 @@ def test_table_output(fixture_tree):
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert next(ln for ln in lines if "proj" in ln and "│" in ln).replace("│", " ").split() == \
-        ["proj", "6", "16", "37.5"]
+        ["proj", "6", "18", "33.3"]
     row = next(ln for ln in lines if "pkg/a.py:2" in ln)
     assert row.split()[:3] == ["3", "error", "pkg/a.py:2"] and "KeyError" in row
     assert "entry modules: 2 / 2 import" in r.stdout   # pkg.good and its package
@@ -175,6 +184,9 @@ def test_exit_codes(fixture_tree, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run_cli(empty, *fast).returncode == 2
+    no_worker = run_cli(proj, *fast, "--python", "/bin/false")    # runs, says nothing, exits
+    assert no_worker.returncode == 2 and "could not start" in no_worker.stderr
+    assert no_worker.stderr.count("\n") == 1
 
 
 def test_no_fork_fallback_gives_the_same_causes(fixture_tree, verdict):
@@ -195,7 +207,7 @@ def _repo_output(base: Path) -> Path:
     out = base / "out"
     write(out, {
         "Top/top_pkg/__init__.py": "",
-        "Top/top_pkg/model.py": "from dep_pkg.layers import Layer\n",
+        "Top/top_pkg/model.py": "from dep_pkg.layers import Layer\n\ndef later():\n    import top_pkg.unused\n",
         "Top/top_pkg/unused.py": "import dep_pkg.other\n",
         "Top/train.py": "from top_pkg import model\n\ndef main():\n    import top_pkg.late\n",
         "Top/top_pkg/late.py": "",
@@ -227,6 +239,7 @@ def test_repo_output_layout_and_entries(tmp_path):
     assert not any("scripts" in i for i in ids)
     data = {"entries": {"Top": {"files": ["train.py"], "scripts": ["top-convert", "absent-script"]}}}
     entries, sources, warnings = V.entry_modules(tree, [], data)
+    # train.py's function-level import counts (an entry file's functions run); model.py's does not
     assert entries == {"Top/train.py", "top_pkg", "top_pkg.model", "top_pkg.late", "dep_pkg", "dep_pkg.layers",
                        "common", "conv", "conv.cli", "conv.helpers"}
     assert sources == ["Top/train.py", "top-convert (conv.cli)"]
@@ -267,3 +280,50 @@ def test_classify_third_party_frames():
     c = V.classify(mod, raw, tree, V.load_data())
     assert (c.cls, c.package, c.location, c.message) == (V.C_TP_TORCH, "transformers", "m.py:3",
                                                         "Failed to import transformers.trainer because of:")
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.add(c)
+            todo.append(c)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_killed_client_leaves_no_process(tmp_path):
+    import signal
+    import time
+
+    write(tmp_path / "t", {"pkg/__init__.py": "", "pkg/slow.py": "import time\ntime.sleep(60)\n"})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "mscore", "verify", str(tmp_path / "t"), "--timeout", "50",
+                             "--preload", "", "--no-backfill", "--jobs", "1"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_descendants(proc.pid)) < 2 and time.monotonic() < deadline:   # the worker and its child
+        time.sleep(0.05)
+    left = _descendants(proc.pid)
+    assert len(left) >= 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(_running, left)):
+        time.sleep(0.05)
+    assert not [p for p in left if _running(p)]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")   # a zombie is dead; its new parent reaps it when it gets to it
