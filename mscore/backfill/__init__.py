@@ -127,7 +127,7 @@ def _plan():
 
     from mindspore import ops
 
-    from . import _cells, _functional, _mint, _ops, _tensor
+    from . import _cells, _functional, _mint, _ops, _tensor, _views
 
     mods = {"_mint": _mint, "_functional": _functional}
     plan = []
@@ -157,7 +157,7 @@ def _plan():
             plan.append((cls, "construct", getattr(_cells, impl), f"mindspore.mint.nn.{cls_name}.construct"))
     for name in _TENSOR:
         plan.append((ms.Tensor, name, getattr(_tensor, name), f"mindspore.Tensor.{name}"))
-    return plan
+    return _views.view_aware(plan)
 
 
 def _signature_for(impl, original):
