@@ -130,7 +130,7 @@ def _plan():
 
     from mindspore import ops
 
-    from . import _cells, _distributed, _functional, _mint, _ops, _tensor, _views
+    from . import _bf16, _cells, _distributed, _functional, _mint, _ops, _tensor, _views
     import mindspore.mint.distributed as mdist
 
     mods = {"_mint": _mint, "_functional": _functional}
@@ -164,7 +164,7 @@ def _plan():
             plan.append((cls, "construct", getattr(_cells, impl), f"mindspore.mint.nn.{cls_name}.construct"))
     for name in _TENSOR:
         plan.append((ms.Tensor, name, getattr(_tensor, name), f"mindspore.Tensor.{name}"))
-    return _views.view_aware(plan)
+    return _views.view_aware(_bf16.bf16_aware(plan))
 
 
 def _signature_for(impl, original):

@@ -149,12 +149,17 @@ def view_aware(plan):
         if owner is ms.Tensor and attr in INPLACE_METHODS:
             impl = inplace_method(attr, impl)
             seen.add(attr)
+        elif owner is ms.Tensor and attr == "__setitem__":
+            impl = setitem(impl)
+            seen.add(attr)
         out.append((owner, attr, impl, label))
     for attr in INPLACE_METHODS:
         if attr not in seen and hasattr(ms.Tensor, attr):
             out.append((ms.Tensor, attr, inplace_method(attr, _unwrapped(getattr(ms.Tensor, attr))),
                         f"mindspore.Tensor.{attr}"))
-    out.append((ms.Tensor, "__setitem__", setitem(_unwrapped(ms.Tensor.__setitem__)), "mindspore.Tensor.__setitem__"))
+    if "__setitem__" not in seen:
+        out.append((ms.Tensor, "__setitem__", setitem(_unwrapped(ms.Tensor.__setitem__)),
+                    "mindspore.Tensor.__setitem__"))
     return out
 
 
