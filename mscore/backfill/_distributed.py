@@ -41,8 +41,8 @@ def _done(async_op):
 
 def _need_init():
     if not _state["initialized"]:
-        raise RuntimeError("Default process group has not been initialized, please make sure to call "
-                           "init_process_group.")
+        raise ValueError("Default process group has not been initialized, please make sure to call "
+                         "init_process_group.")  # torch's exception type
 
 
 def _check_group(group):
@@ -132,13 +132,15 @@ def get_process_group_ranks(group=None):
 
 
 def get_global_rank(group, group_rank):
-    _check_group(group)
+    if group is not None:  # torch maps rank 0 of the default group without asking for a process group
+        _check_group(group)
     _check_rank(group_rank, "get_global_rank(group_rank=...)")
     return 0
 
 
 def get_group_rank(group, global_rank):
-    _check_group(group)
+    if group is not None:
+        _check_group(group)
     _check_rank(global_rank, "get_group_rank(global_rank=...)")
     return 0
 

@@ -135,8 +135,10 @@ def test_collectives_gloo_lacks(worlds):
 def test_init_accepts_any_backend_and_lifecycle():
     _distributed.reset()
     assert not mdist.is_initialized()
-    with pytest.raises(RuntimeError, match="not been initialized"):
+    with pytest.raises(ValueError, match="not been initialized"):  # torch raises ValueError too
         mdist.get_rank()
+    with pytest.raises(ValueError, match="not been initialized"):
+        tdist.get_rank()
     for backend in ("hccl", "nccl", "gloo", "mccl"):
         mdist.init_process_group(backend=backend, world_size=1, rank=0)
         assert mdist.is_initialized() and mdist.get_backend() == backend
