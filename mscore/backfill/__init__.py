@@ -83,6 +83,9 @@ _F_FUNCS = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "kl_div", "soft_margin_loss", "cosine_embedding_loss",
 ]
 
+# mindspore.mint.distributed: a single-process world on CPU (names listed in _distributed.NAMES)
+_DISTRIBUTED = "mindspore.mint.distributed"
+
 # Ascend-only fused mindspore.ops functions emitted by the torch_npu rules
 _OPS = ["rms_norm", "add_rms_norm", "swiglu", "rotary_position_embedding"]
 
@@ -129,7 +132,8 @@ def _plan():
 
     from mindspore import ops
 
-    from . import _cells, _functional, _mint, _ops, _tensor
+    from . import _bf16, _cells, _distributed, _functional, _mint, _ops, _tensor, _views
+    import mindspore.mint.distributed as mdist
 
     mods = {"_mint": _mint, "_functional": _functional}
     plan = []
@@ -144,6 +148,9 @@ def _plan():
     if hasattr(mF, "adaptive_avg_pool3d_ext"):
         plan.append((mF, "adaptive_avg_pool3d_ext", _functional.adaptive_avg_pool3d,
                      "mindspore.mint.nn.functional.adaptive_avg_pool3d_ext"))
+    for name in _distributed.NAMES:
+        if hasattr(mdist, name):
+            plan.append((mdist, name, getattr(_distributed, name), f"{_DISTRIBUTED}.{name}"))
     for name in _OPS:
         if hasattr(ops, name):
             plan.append((ops, name, getattr(_ops, name), f"mindspore.ops.{name}"))
@@ -159,7 +166,7 @@ def _plan():
             plan.append((cls, "construct", getattr(_cells, impl), f"mindspore.mint.nn.{cls_name}.construct"))
     for name in _TENSOR:
         plan.append((ms.Tensor, name, getattr(_tensor, name), f"mindspore.Tensor.{name}"))
-    return plan
+    return _views.view_aware(_bf16.bf16_aware(plan))
 
 
 def _signature_for(impl, original):

@@ -8,6 +8,7 @@ import mindspore as ms
 from mindspore import ops
 
 from . import _mint as M
+from . import _random
 from ._common import inplace_update, long, snapshot, tuple_n
 
 # -------------------------------------------------------------------------------------------------- activations
@@ -202,7 +203,10 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0:
         return input
     x = snapshot(input) if inplace else input
-    out = ops.zeros_like(x) if p == 1 else ops.dropout(x, p=p, training=True)
+    if p == 1:
+        out = ops.zeros_like(x)
+    else:  # a seeded keep-mask (see _random), scaled by 1 / (1 - p) as torch does
+        out = x * _random.dropout_mask(x.shape, p).astype(x.dtype) * (1.0 / (1.0 - p))
     return inplace_update(input, out) if inplace else out
 
 
@@ -211,7 +215,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         return input
     batched = input.ndim == 4
     x = input if batched else ops.expand_dims(input, 0)
-    keep = (ops.uniform(tuple(x.shape[:2]) + (1, 1), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32)) >= p)
+    keep = _random.dropout_mask(tuple(x.shape[:2]) + (1, 1), p)
     out = x * keep.astype(x.dtype) / (1.0 - p) if p < 1 else x * 0
     out = out if batched else out.squeeze(0)
     return inplace_update(input, out) if inplace else out

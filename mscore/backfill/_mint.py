@@ -344,66 +344,10 @@ def _size_args(size):
     return tuple(int(s) for s in size)
 
 
-def rand(*size, generator=None, dtype=None, device=None):
-    low, high = ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32)
-    return ops.uniform(_size_args(size), low, high).astype(_gen_dtype(dtype))
-
-
-def rand_like(input, *, dtype=None, device=None):
-    return rand(*input.shape, dtype=_dt(dtype, input.dtype))
-
-
-def randn(*size, generator=None, dtype=None, device=None):
-    return ops.standard_normal(_size_args(size)).astype(_gen_dtype(dtype))
-
-
-def randn_like(input, *, dtype=None, device=None):
-    return randn(*input.shape, dtype=_dt(dtype, input.dtype))
-
-
-def randint(*args, generator=None, dtype=None, device=None):
-    if len(args) == 2:
-        low, (high, size) = 0, args
-    elif len(args) == 3:
-        low, high, size = args
-    else:
-        raise TypeError("randint() expects (high, size) or (low, high, size)")
-    out = ops.randint(int(low), int(high), tuple(size))
-    return out.astype(ms.int64 if dtype is None else dtype)
-
-
-def randint_like(*args, dtype=None, device=None):
-    if len(args) == 2:
-        input, low, high = args[0], 0, args[1]
-    elif len(args) == 3:
-        input, low, high = args
-    else:
-        raise TypeError("randint_like() expects (input, high) or (input, low, high)")
-    return randint(low, high, input.shape, dtype=_dt(dtype, input.dtype))
-
-
-def randperm(n, *, generator=None, dtype=ms.int64):
-    return ops.randperm(int(n), dtype=ms.int64).astype(dtype)
-
-
-def normal(mean=0.0, std=1.0, size=None, generator=None):
-    if is_tensor(mean) or is_tensor(std):
-        m = mean if is_tensor(mean) else ms.Tensor(mean, ms.float32)
-        s = std if is_tensor(std) else ms.Tensor(std, ms.float32)
-        shape = tuple((m * 0 + s * 0).shape)
-        return ops.standard_normal(shape) * s + m
-    if size is None:
-        raise TypeError("normal(): size is required when mean and std are numbers")
-    return ops.standard_normal(tuple(size)) * std + mean
-
-
-def bernoulli(input, *, generator=None):
-    u = ops.uniform(tuple(input.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
-    return (u < input.astype(ms.float32)).astype(input.dtype)
-
-
-def multinomial(input, num_samples, replacement=False, *, generator=None):
-    return ops.multinomial(input.astype(ms.float32), num_samples, replacement).astype(ms.int64)
+# random draws follow MindSpore's generators (manual_seed, get/set_rng_state, generator=): see _random
+from ._random import (  # noqa: E402,F401
+    bernoulli, multinomial, normal, rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+)
 
 
 # reductions and pointwise functions live in _mint_math; re-exported so the backfill table finds them here

@@ -93,30 +93,7 @@ def clamp_(self, min=None, max=None):
     return inplace_update(self, ops.clamp(snapshot(self), min, max))
 
 
-def uniform_(self, from_=0, to=1, *, generator=None):
-    u = ops.uniform(tuple(self.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
-    return inplace_update(self, u * (to - from_) + from_)
-
-
-def normal_(self, mean=0, std=1, *, generator=None):
-    return inplace_update(self, ops.standard_normal(tuple(self.shape)) * std + mean)
-
-
-def bernoulli_(self, p=0.5, *, generator=None):
-    u = ops.uniform(tuple(self.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
-    prob = p.astype(ms.float32) if is_tensor(p) else p
-    return inplace_update(self, (u < prob).astype(self.dtype))
-
-
-def random_(self, from_=0, to=None, *, generator=None):
-    if to is None:
-        from_, to = 0, from_ if from_ else (2 ** 24 if self.dtype in (ms.float32,) else 2 ** 31 - 1)
-    return inplace_update(self, ops.randint(int(from_), int(to), tuple(self.shape)))
-
-
-def exponential_(self, lambd=1, *, generator=None):
-    u = ops.uniform(tuple(self.shape), ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
-    return inplace_update(self, -ops.log1p(-u) / lambd)
+from ._random import bernoulli_, exponential_, normal_, random_, uniform_  # noqa: E402,F401 - seeded draws
 
 
 def index_fill_(self, dim, index, value):

@@ -15,7 +15,9 @@ Two layers:
   ``dot_product_attention_forward_wrapper``, ``dot_product_attention_init_wrapper``,
   ``dot_product_attention_forward``).
 
-Masks follow Megatron: a boolean tensor where True means "do not attend", broadcastable to [b, n, sq, sk].
+Masks in the pure functions follow Megatron: a boolean tensor where True means "do not attend", broadcastable to
+[b, n, sq, sk]. The Megatron-facing forward reads the masks the way the upstream route of the run does (MindSpeed's
+flash route with ``--use-flash-attn``, Megatron's own forward without): see ``_core_forward``.
 Path selection: env ``MSCORE_ATTENTION_IMPL`` = ``fused`` | ``fallback`` forces one; otherwise the fused op is used
 when the MindSpore device target is Ascend and the non-fused path elsewhere.
 """
@@ -330,8 +332,20 @@ def _tp_world_size():
         return 1
 
 
+def _megatron_args():
+    """Megatron's parsed arguments (``megatron.training.get_args()``), or None when unavailable / not parsed."""
+    try:
+        from megatron.training import get_args
+    except Exception:
+        return None
+    try:
+        return get_args()
+    except Exception:
+        return None
+
+
 def _global_actual_seq_len():
-    """MindSpeed's process-wide packed lengths (set by the Qwen2-VL vision tower for flash attention), or None."""
+    """MindSpeed's process-wide packed lengths (set by the Qwen2-VL vision tower), or None."""
     try:
         from mindspeed.utils import get_actual_seq_len
     except Exception:
@@ -376,15 +390,12 @@ def _setup(cell, config, layer_number, attn_mask_type, attention_type, attention
     cell.pse, cell.pse_type = None, 1  # MindSpeed's ALiBi fields: no position bias
 
 
-def _packed_lengths(packed_seq_params):
+def _explicit_packed_lengths(packed_seq_params):
     if packed_seq_params is not None:
         cu_q = getattr(packed_seq_params, "cu_seqlens_q", None)
         cu_kv = getattr(packed_seq_params, "cu_seqlens_kv", None)
         if cu_q is not None:
             return cu_q, (cu_kv if cu_kv is not None else cu_q)
-    actual = _global_actual_seq_len()
-    if actual is not None:
-        return actual, actual
     return None, None
 
 
@@ -392,16 +403,98 @@ def _is_training(cell):
     return bool(getattr(cell, "training", False))
 
 
-def _core_forward(cell, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
-    mask_type = cell.attn_mask_type if attn_mask_type is None else attn_mask_type
-    causal = _mask_type_is_causal(mask_type)
-    if _mask_type_name(mask_type) == "no_mask":
-        attention_mask = None  # Megatron's no_mask: any mask handed over is ignored
-    dropout_p = float(cell.attention_dropout.p) if _is_training(cell) else 0.0
-    scale = cell.softmax_scale
-    cu_q, cu_kv = _packed_lengths(packed_seq_params)
-    if cu_q is None:
-        return attention_sbhd(query, key, value, attention_mask, causal, scale, dropout_p)
+def _use_flash_attn(cell):
+    """Which of the two upstream routes this call follows.
+
+    ``cell.use_flash_attn`` (when set, not None) wins; otherwise Megatron's ``args.use_flash_attn``; False when no
+    arguments were parsed (Megatron's default).
+    """
+    forced = getattr(cell, "use_flash_attn", None)
+    if forced is not None:
+        return bool(forced)
+    args = _megatron_args()
+    return bool(getattr(args, "use_flash_attn", False)) if args is not None else False
+
+
+def _is_square_bool_mask(mask):
+    """MindSpeed's test for a usable flash-attention mask: bool/uint8, rank >= 2, square in its last two dims."""
+    return (mask.dtype in (ms.bool_, ms.uint8) and mask.ndim >= 2 and mask.shape[-1] == mask.shape[-2])
+
+
+def _is_compressed_causal(mask, sq, sk):
+    return tuple(mask.shape[-2:]) == (_COMPRESSED_MASK_SIZE, _COMPRESSED_MASK_SIZE) and (sq, sk) != (
+        _COMPRESSED_MASK_SIZE, _COMPRESSED_MASK_SIZE)
+
+
+def _band_mask(sq, sk, pre_tokens, next_tokens):
+    """True outside the kernel's band: key j of query i is computed when i - pre <= j <= i + next; None if the band
+    covers everything."""
+    i = np.arange(sq)[:, None]
+    j = np.arange(sk)[None, :]
+    out = (j > i + int(next_tokens)) | (j < i - int(pre_tokens))
+    return ms.Tensor(out) if out.any() else None
+
+
+def _flash_mask(cell, attention_mask, mask_type, sq, sk):
+    """The mask MindSpeed's flash route (``--use-flash-attn``) applies, as (bool mask or None, causal flag).
+
+    Upstream: the forward wrapper hands a causal layer without a mask the global compressed causal mask (sparse
+    mode 2); ``calc_attention_mask`` replaces any mask that is not a square bool/uint8 tensor (MindSpeed-MM passes
+    the batch's ``[b, s]`` attention mask of ones here) by a causal ``triu`` mask; a square mask is passed on as
+    is, and with sparse mode 0 the kernel also keeps only the band ``pre_tockens`` / ``next_tockens`` (defaults
+    65536 / 0: causal).
+    """
+    name = _mask_type_name(mask_type)
+    if name == "no_mask":
+        return None, False
+    if attention_mask is None:
+        return None, _mask_type_name(cell.attn_mask_type) == "causal"
+    if not _is_square_bool_mask(attention_mask):
+        return None, True
+    if _is_compressed_causal(attention_mask, sq, sk):
+        return None, True
+    args = _megatron_args()
+    sparse_mode = int(getattr(args, "sparse_mode", 0) or 0) if args is not None else 0
+    if sparse_mode in (2, 3):
+        return None, True
+    mask = _as_bool_mask(attention_mask)
+    if tuple(mask.shape[-2:]) != (sq, sk):
+        raise ValueError(f"attention mask of shape {tuple(mask.shape)} does not match query/key lengths ({sq}, {sk})")
+    if sparse_mode == 0:
+        pre = getattr(args, "pre_tockens", 65536) if args is not None else 65536
+        nxt = getattr(args, "next_tockens", 0) if args is not None else 0
+        if int(nxt) == 0 and int(pre) >= sq:
+            return mask, True
+        band = _band_mask(sq, sk, pre, nxt)
+        if band is not None:
+            mask = mint.logical_or(_mask_4d(mask), band.reshape(1, 1, sq, sk))
+    elif sparse_mode != 1:
+        raise NotImplementedError(f"mscore DotProductAttention: sparse_mode {sparse_mode} is not supported")
+    return mask, False
+
+
+def _plain_mask(attention_mask, mask_type, sq, sk):
+    """The mask Megatron's own DotProductAttention applies (no ``--use-flash-attn``), as (bool mask or None, causal).
+
+    A given mask is used exactly as given (True = masked, broadcast to [b, n, sq, sk]); only without a mask does a
+    causal layer get its causal mask. The global compressed causal mask MindSpeed's wrapper substitutes for a
+    missing one stands for causality.
+    """
+    name = _mask_type_name(mask_type)
+    if name == "no_mask":
+        return None, False
+    if attention_mask is None:
+        return None, name in ("causal", "padding_causal")
+    if attention_mask.dtype not in (ms.bool_, ms.uint8):
+        raise TypeError(
+            f"attention mask must be boolean (True = masked), got {attention_mask.dtype}: Megatron's attention "
+            "applies it with masked_fill")
+    if _is_compressed_causal(attention_mask, sq, sk):
+        return None, True
+    return _usable_mask(_as_bool_mask(attention_mask), sq, sk), False
+
+
+def _packed_attention(query, key, value, cu_q, cu_kv, causal, scale, dropout_p):
     # packed: [t, n, d], or Megatron's [s, b, n, d] flattened batch-major as MindSpeed does ("s b h d -> (b s) h d")
     if query.ndim == 4:
         s, b = query.shape[0], query.shape[1]
@@ -411,6 +504,43 @@ def _core_forward(cell, query, key, value, attention_mask, attn_mask_type=None, 
         return out.reshape(b, s, -1).swapaxes(0, 1)  # [s, b, n * d]
     out = attention_tnd(query, key, value, cu_q, cu_kv, causal, scale, dropout_p)
     return out.reshape(out.shape[0], -1)  # [t, n * d]; callers reshape to [t, 1, n * d]
+
+
+def _core_forward(cell, query, key, value, attention_mask, attn_mask_type=None, packed_seq_params=None):
+    """One call of the core attention, following the upstream route the run selects (see ``_use_flash_attn``).
+
+    Flash route (MindSpeed's FlashAttentionStrategy): packed lengths come from ``packed_seq_params`` or from
+    MindSpeed's global ``get_actual_seq_len()`` (set by the Qwen2-VL vision tower around its layers); masks as in
+    ``_flash_mask``. Plain route (Megatron's own forward): only an explicit ``packed_seq_params`` packs (the global
+    lengths are never read: the vision tower leaves them set on this route too); masks as in ``_plain_mask``.
+    """
+    mask_type = cell.attn_mask_type if attn_mask_type is None else attn_mask_type
+    dropout_p = float(cell.attention_dropout.p) if _is_training(cell) else 0.0
+    scale = cell.softmax_scale
+    flash = _use_flash_attn(cell)
+    cu_q, cu_kv = _explicit_packed_lengths(packed_seq_params)
+    if cu_q is None and flash:
+        actual = _global_actual_seq_len()
+        if actual is not None:
+            cu_q = cu_kv = actual
+    if cu_q is not None:
+        tq = query.shape[0] * (query.shape[1] if query.ndim == 4 else 1)
+        tk = key.shape[0] * (key.shape[1] if key.ndim == 4 else 1)
+        if flash:
+            mask, causal = _flash_mask(cell, attention_mask, mask_type, tq, tk)
+        else:
+            mask, causal = _plain_mask(attention_mask, mask_type, tq, tk)
+        if mask is not None:
+            raise NotImplementedError(
+                f"mscore DotProductAttention: an attention mask of shape {tuple(mask.shape)} together with packed "
+                "sequence lengths is not supported (packed attention is full or causal within each segment)")
+        return _packed_attention(query, key, value, cu_q, cu_kv, causal, scale, dropout_p)
+    sq, sk = query.shape[0], key.shape[0]
+    if flash:
+        mask, causal = _flash_mask(cell, attention_mask, mask_type, sq, sk)
+    else:
+        mask, causal = _plain_mask(attention_mask, mask_type, sq, sk)
+    return attention_sbhd(query, key, value, mask, causal, scale, dropout_p)
 
 
 class DotProductAttention(nn.Cell):
