@@ -102,7 +102,7 @@ _TENSOR = [
     "add_", "sub_", "mul_", "div_", "exp_", "log_", "floor_", "sigmoid_", "erfinv_", "zero_", "fill_",
     "masked_fill_", "clamp_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_", "index_fill_",
     "scatter_", "clone", "repeat", "roll", "new_full", "scatter_add", "index_add", "index_add_", "index_copy_",
-    "index_fill", "index_put_", "nonzero", "round", "sum",
+    "index_fill", "index_put_", "nonzero", "round", "sum", "scatter_add_", "addmm_",
 ]
 
 

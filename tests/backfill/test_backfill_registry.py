@@ -106,6 +106,8 @@ TENSOR_SIG_EXCEPTIONS = {
     "roll": "keeps torch's dims=None default (flattened roll); the MindSpore doc line lists dims without a default",
     "index_add": "the doc's first line is the deprecated (indices, y, axis) overload; the backfill implements the "
                  "documented successor (dim, index, source, *, alpha=1) and still accepts the old positional form",
+    "scatter_": "the doc line is (dim, index, src); the doc also lists the scalar overload scatter_(dim, index, value), "
+                "which the converter emits as written for torch's x.scatter_(d, i, value=v): value= is accepted too",
 }
 
 
@@ -269,3 +271,19 @@ def test_backfill_compiles_under_jit():
     x = ms.Tensor(randn(4, 4))
     eager = block(x).asnumpy()
     np.testing.assert_allclose(ms.jit(block)(x).asnumpy(), eager, atol=1e-6)
+
+
+def test_every_native_inplace_method_the_rules_emit_is_backfilled():
+    """Ascend-first output names MindSpore's in-place methods (rules' ``native``, and templates targeting
+    mindspore.Tensor.*_); on the CPU build each must be one the backfill makes write in place."""
+    from mscore.rules import load_rules
+
+    rules = load_rules()
+    emitted = set()
+    for rule in rules.all():
+        if getattr(rule, "native", None):
+            emitted.add(rule.native)
+        if (rule.target or "").startswith("mindspore.Tensor.") and rule.target.endswith("_"):
+            emitted.add(rule.target.rsplit(".", 1)[1])
+    assert {"add_", "mul_", "zero_", "fill_", "scatter_add_", "addmm_"} <= emitted
+    assert sorted(emitted - set(backfill._TENSOR)) == []
