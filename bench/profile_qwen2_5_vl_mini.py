@@ -22,8 +22,7 @@ import runpy
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-BACKFILL_DIR = os.path.join(os.path.dirname(HERE), "mscore", "backfill")
+BACKFILL_DIR = ""   # the imported mscore.backfill's folder (set in main)
 
 
 class _TorchBlocker:
@@ -106,6 +105,8 @@ def main(argv=None):
     import mscore.backfill
 
     mscore.backfill.enable()
+    global BACKFILL_DIR
+    BACKFILL_DIR = os.path.dirname(os.path.abspath(mscore.backfill.__file__))
     project = os.path.abspath(args.project)
     sys.path.insert(0, project)
     script = os.path.join(project, "train.py")
