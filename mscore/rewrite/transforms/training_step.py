@@ -256,7 +256,7 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
         pos = z1
     if bw_start > pos:
         spans.append((pos, bw_start))
-    unit = "    "
+    unit = "\t" if "\t" in indent else "    "   # the file's own indentation style: mixing tabs and spaces is a TabError
     loop = _hoist_loop(loc, stmts, k, i, opt_src, fn, indent)
     if loop is not None:
         # names the loop rebinds (its target, a batch fetched in the body) are passed in, not closed over
@@ -281,10 +281,10 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
             for ln in chunk.splitlines(keepends=True):
                 if not ln.strip():
                     body.append(ln)
-                elif ln.startswith(indent):
+                elif ln.startswith(indent):   # re-based on the closure body's indentation
                     body.append(inner + ln[len(indent):])
-                else:   # a continuation line left of the statement (inside brackets): indentation is free there
-                    body.append(ln)
+                else:   # a continuation line inside brackets: its indentation does not matter
+                    body.append(unit + ln if inner == indent + unit else ln)
         if body and not body[-1].endswith(("\n", "\r")):
             body[-1] += nl
         outer = inner[:-len(unit)]
