@@ -116,7 +116,7 @@ def cmd_rules(args, console) -> int:
     if rule is None:
         raise UserError(f"no rule for {args.api!r}")
     for key in ("api", "status", "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults",
-                "transform", "note", "where"):
+                "transform", "native", "note", "where"):
         value = getattr(rule, key)
         if key in ("sig", "target_sig") and value is not None:
             value = value.text

@@ -7,11 +7,11 @@ callables -- functions in ``mint``, ``mint.nn.functional``, ``mint.special``, ``
 the torch_npu rules emit -- with composites of ops that run and
 differentiate on CPU. The converted code never changes; ``disable()`` restores every original.
 
-Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU), and every
-replacement re-checks the device target at call time and calls the original op if it is no longer CPU (so
-``set_device('Ascend')`` after ``enable()`` still runs the real kernels). Works in PyNative and under ``ms.jit``
-for the mint functions and layers; Tensor methods are only replaced in PyNative (graph mode has its own method
-table).
+Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU). The
+device is resolved there, once: the replacements are the CPU implementations themselves, with no per-call check
+(MindSpore fixes the device target of a process once it is set; ``disable()`` restores every original). Works in
+PyNative and under ``ms.jit`` for the mint functions and layers; Tensor methods are only replaced in PyNative
+(graph mode has its own method table).
 
 Switching it on without editing code:
 
@@ -41,19 +41,6 @@ def _device_target() -> str:
     import mindspore as ms
 
     return str(ms.get_context("device_target"))
-
-
-def _fast_target_getter():
-    """~0.5 us device-target read used by every replacement at call time."""
-    try:
-        from mindspore._c_expression import MSContext, ms_ctx_param
-
-        ctx = MSContext.get_instance()
-        key = ms_ctx_param.device_target
-        ctx.get_param(key)
-        return lambda: ctx.get_param(key)
-    except Exception:  # pragma: no cover - private API moved: fall back to the public one
-        return _device_target
 
 
 # --------------------------------------------------------------------------------------------------- the table
@@ -120,7 +107,7 @@ _TENSOR = [
     "add_", "sub_", "mul_", "div_", "exp_", "log_", "floor_", "sigmoid_", "erfinv_", "zero_", "fill_",
     "masked_fill_", "clamp_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_", "index_fill_",
     "scatter_", "clone", "repeat", "roll", "new_full", "scatter_add", "index_add", "index_add_", "index_copy_",
-    "index_fill", "index_put_", "nonzero", "round", "sum",
+    "index_fill", "index_put_", "nonzero", "round", "sum", "scatter_add_", "addmm_",
 ]
 
 
@@ -192,14 +179,13 @@ def enable() -> bool:
             "the real mint kernels are used there")
     from . import _guard
 
-    _guard.set_target_getter(_fast_target_getter())
     saved = []
     try:
         for owner, attr, impl, _label in _plan():
             had_own = attr in vars(owner)
             original = getattr(owner, attr)
             saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
-            setattr(owner, attr, _guard.wrap(impl, original, attr, _signature_for(impl, original)))
+            setattr(owner, attr, _guard.install(impl, original, attr, _signature_for(impl, original)))
     except Exception:
         _restore(saved)
         raise

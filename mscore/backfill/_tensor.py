@@ -1,6 +1,7 @@
 """``mindspore.Tensor`` methods that are broken on the CPU build: in-place ops that silently return a new tensor
-(add_/sub_/mul_/div_/exp_) or raise (zero_/fill_/masked_fill_/clamp_/uniform_/normal_/...), and a few
-out-of-place ones with Ascend-only kernels (clone, repeat, roll, new_full).
+(add_/sub_/mul_/div_/exp_) or raise (zero_/fill_/masked_fill_/clamp_/scatter_add_/addmm_/uniform_/normal_/...), and
+a few out-of-place ones with Ascend-only kernels (clone, repeat, roll, new_full). The converter emits MindSpore's
+native in-place methods (what runs on Ascend; rules/tensor.toml ``native``): every one it emits is here.
 
 Tensor methods have no introspectable signature in MindSpore (C++ builtins); these follow the signatures in
 MindSpore's Tensor docs. In-place methods write through ``Tensor.copy_`` (which does work in place on CPU, for
@@ -100,7 +101,9 @@ def index_fill_(self, dim, index, value):
     return inplace_update(self, _index_fill(snapshot(self), dim, index, value))
 
 
-def scatter_(self, dim, index, src):
+def scatter_(self, dim, index, src=None, *, value=None):
+    if src is None:   # the scalar overload, called by keyword: scatter_(dim, index, value=v)
+        src = value
     if not is_tensor(src) or tuple(src.shape) != tuple(index.shape):
         if is_tensor(src) and src.ndim:
             src = src[tuple(slice(0, s) for s in index.shape)]
@@ -136,6 +139,14 @@ def index_add(self, dim, index, source, *, alpha=1):
     if is_tensor(dim):  # MindSpore's older overload: index_add(indices, y, axis)
         return M.index_add(self, source, dim, index, alpha=alpha)
     return M.index_add(self, dim, index, source, alpha=alpha)
+
+
+def scatter_add_(self, dim, index, src):
+    return inplace_update(self, M.scatter_add(snapshot(self), dim, index, src))
+
+
+def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+    return inplace_update(self, M.addmm(snapshot(self), mat1, mat2, beta=beta, alpha=alpha))
 
 
 def index_add_(self, dim, index, source, *, alpha=1):

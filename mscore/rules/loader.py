@@ -35,7 +35,7 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template", "receivers",
+    "pack", "template", "receivers", "native",
 }
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)!?\}")   # {name}, or {name!}: must be passed
 KEY_PREFIXES = ("torch.", "torch_npu.", "safetensors.torch.", "Tensor.", "Module.")
@@ -225,6 +225,12 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     if receivers and kind not in (TENSOR_METHOD, MODULE_METHOD):
         err("receivers", "receivers applies to Tensor.* / Module.* rules only")
     transform = body.get("transform", "template" if template is not None else None)
+    native = body.get("native")
+    if native is not None:
+        if not isinstance(native, str) or not _IDENT.match(native):
+            err("native", "native must be a method name")
+        if kind != TENSOR_METHOD or transform != "inplace":
+            err("native", 'native applies to Tensor.* rules with transform = "inplace"')
     if transform is not None:
         if not isinstance(transform, str):
             err("transform", "transform must be a string")
@@ -233,7 +239,7 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     return Rule(
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
-        pack=pack, template=template, receivers=tuple(receivers), file=file, line=header_line,
+        pack=pack, template=template, receivers=tuple(receivers), native=native, file=file, line=header_line,
     )
 
 

@@ -33,6 +33,7 @@ class Rule:
     pack: str | None = None           # torch *varargs packed into one tuple argument for the target
     template: str | None = None       # the whole emitted expression, for the "template" transform
     receivers: tuple[str, ...] = ()   # method rules only: the receivers it applies to ("self", "super()")
+    native: str | None = None         # inplace rules: MindSpore's own in-place method, emitted for a plain receiver
     file: str = ""
     line: int = 0
 

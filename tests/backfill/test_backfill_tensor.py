@@ -43,6 +43,11 @@ INPLACE = [
     ("index_put_accumulate", lambda T: lambda x: x.index_put_((T(np.array([1, 1, 0], I64)),),
                                                               T(np.ones(3, np.float32)), accumulate=True)),
     ("index_put_mask", lambda T: lambda x: x.index_put_((T(MASK),), T(np.array(5.0, np.float32)))),
+    ("scatter_value", lambda T: lambda x: x.scatter_(1, T(np.array([[2], [0]], I64)), 4.5)),
+    ("scatter_value_kw", lambda T: lambda x: x.scatter_(0, T(np.array([[1, 0, 1]], I64)), value=-2.0)),
+    ("scatter_add_", lambda T: lambda x: x.scatter_add_(1, T(np.array([[2, 2], [0, 1]], I64)), T(OTHER[:, :2]))),
+    ("addmm_", lambda T: lambda x: x.addmm_(T(OTHER[:, :2]), T(BASE[:, :3] * 0.5))),
+    ("addmm_beta_alpha", lambda T: lambda x: x.addmm_(T(OTHER[:, :2]), T(BASE), beta=0.5, alpha=-2.0)),
 ]
 
 

@@ -1,4 +1,5 @@
-"""In-place methods made explicit through copy_ (CPU MindSpore ignores add_/mul_ and raises on zero_/fill_)."""
+"""In-place methods: MindSpore's own in-place method when the rule names one (``native``), else made explicit
+through copy_; a subscripted receiver always through __setitem__."""
 
 
 def test_inplace_forms(assert_converts):
@@ -29,3 +30,29 @@ def test_computed_receiver_is_left(assert_converts):
         """,
     )
     assert len(result.unconverted) == 1
+
+
+def test_native_inplace_method_is_kept(assert_converts):
+    """Ascend first: a rule with ``native`` keeps MindSpore's in-place method for a plain receiver, with torch's
+    arguments as written (the out-of-place target's rename does not apply), and for a computed receiver too (it is
+    evaluated once); a subscripted receiver still goes through __setitem__ (the out-of-place target)."""
+    result = assert_converts(
+        """\
+        import torch
+        x.mul_(y)
+        self.weight.fill_(value=0.5)
+        f().mul_(2)
+        buf[i].mul_(2)
+        buf[i].fill_(0.0)
+        """,
+        """\
+        from mindspore import ops
+        x.mul_(y)
+        self.weight.fill_(value=0.5)
+        f().mul_(2)
+        buf.__setitem__(i, buf[i].mul(2))
+        buf.__setitem__(i, ops.full_like(buf[i], 0.0))
+        """,
+    )
+    assert result.unconverted == []
+    assert result.converted["Tensor.mul_"] == 3 and result.converted["Tensor.fill_"] == 2

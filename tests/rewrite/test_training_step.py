@@ -37,15 +37,16 @@ def test_full_step_with_clip_and_grad_reads(assert_converts, shipped):
 
         def train(model, batches, lr):
             opt = ms.experimental.optim.AdamW(model.get_parameters(), lr=lr)
+            def _mscore_forward(x, y):
+                out = model(x)
+                # the loss
+                loss = mint.nn.functional.mse_loss(out, y)
+                return loss, (out,)
+            _mscore_grad_fn = ms.value_and_grad(_mscore_forward, None, opt.parameters, has_aux=True)
             for x, y in batches:
-                def _mscore_forward():
-                    out = model(x)
-                    # the loss
-                    loss = mint.nn.functional.mse_loss(out, y)
-                    return loss, (out,)
-                (loss, (out,)), _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters, has_aux=True)()
+                (loss, (out,)), _mscore_grads = _mscore_grad_fn(x, y)
                 _mscore_grads = list(_mscore_grads)
-                norm = (lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mint.clamp(n / (t + 1e-6), max=1.0) for x in g]) or t)(mint.sqrt(sum([(x.float() ** 2).sum() for x in g]))))(_mscore_grads, (1.0))
+                norm = (lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mint.clamp(n / (t + 1e-6), max=1.0) for x in g]) or t)(mint.sqrt(sum([((x if x.dtype == ms.float32 else x.float()) ** 2).sum() for x in g]))))(_mscore_grads, (1.0))
                 for (name, p), _mscore_grad in zip(model.parameters_and_names(), _mscore_grads):
                     if _mscore_grad is not None:
                         print(name, mint.norm(_mscore_grad))
@@ -243,3 +244,146 @@ def test_forward_assigning_a_global_is_left(assert_converts, shipped):
         rules=shipped,
     )
     assert [u.api for u in result.unconverted] == ["Tensor.backward"]
+
+
+def test_gradient_function_is_built_once_outside_nested_loops(assert_converts, shipped):
+    """The closure and value_and_grad move before the outermost loop that never rebinds the optimizer; names the
+    loops rebind (the epoch, the batch fetched in a try) are passed in; a multi-line statement keeps its shape."""
+    assert_converts(
+        """\
+        import torch
+
+
+        def fit(model, opt, loader, epochs, device):
+            for epoch in range(epochs):
+                it = iter(loader)
+                while True:
+                    try:
+                        batch = next(it)
+                    except StopIteration:
+                        break
+                    out = model(batch.to(device),
+                                scale=epoch)
+                    loss = out.mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+        """,
+        """\
+        import mindspore as ms
+
+
+        def fit(model, opt, loader, epochs, device):
+            def _mscore_forward(batch, epoch):
+                out = model(batch,
+                            scale=epoch)
+                loss = out.mean()
+                return loss, (out,)
+            _mscore_grad_fn = ms.value_and_grad(_mscore_forward, None, opt.parameters, has_aux=True)
+            for epoch in range(epochs):
+                it = iter(loader)
+                while True:
+                    try:
+                        batch = next(it)
+                    except StopIteration:
+                        break
+                    (loss, (out,)), _mscore_grads = _mscore_grad_fn(batch, epoch)
+                    _mscore_grads = list(_mscore_grads)
+                    opt(tuple(_mscore_grads))
+        """,
+        rules=shipped,
+    )
+
+
+def test_gradient_function_stays_in_the_loop_when_hoisting_is_unproven(assert_converts, shipped):
+    """An optimizer rebound in the loop (its parameters could change), or one created only inside it: the gradient
+    function is built per step, as written; an inner loop that is safe is still hoisted out of."""
+    assert_converts(
+        """\
+        import torch
+
+
+        def rebound(model, make_opt, batches):
+            opt = make_opt()
+            for x in batches:
+                opt = make_opt()
+                loss = model(x).sum()
+                loss.backward()
+                opt.step()
+
+
+        def created_inside(model, rounds, batches):
+            for r in range(rounds):
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                for x in batches:
+                    loss = model(x).sum()
+                    loss.backward()
+                    opt.step()
+        """,
+        """\
+        import mindspore as ms
+
+
+        def rebound(model, make_opt, batches):
+            opt = make_opt()
+            for x in batches:
+                opt = make_opt()
+                def _mscore_forward():
+                    loss = model(x).sum()
+                    return loss
+                loss, _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters)()
+                _mscore_grads = list(_mscore_grads)
+                opt(tuple(_mscore_grads))
+
+
+        def created_inside(model, rounds, batches):
+            for r in range(rounds):
+                opt = ms.experimental.optim.SGD(model.get_parameters(), lr=0.1)
+                def _mscore_forward(x):
+                    loss = model(x).sum()
+                    return loss
+                _mscore_grad_fn = ms.value_and_grad(_mscore_forward, None, opt.parameters)
+                for x in batches:
+                    loss, _mscore_grads = _mscore_grad_fn(x)
+                    _mscore_grads = list(_mscore_grads)
+                    opt(tuple(_mscore_grads))
+        """,
+        rules=shipped,
+    )
+
+
+def test_two_steps_in_one_loop_keep_their_own_gradient_functions(assert_converts, shipped):
+    """Two backward passes in one loop (a GAN's two optimizers): the first is converted but not hoisted, so two
+    closures could never share a name outside the loop (one step per block is recognised; the second is reported)."""
+    assert_converts(
+        """\
+        import torch
+
+
+        def gan(g, d, opt_g, opt_d, batches):
+            for x in batches:
+                d_loss = d(x).mean()
+                d_loss.backward()
+                opt_d.step()
+                g_loss = -d(g(x)).mean()
+                g_loss.backward()
+                opt_g.step()
+        """,
+        """\
+        import mindspore as ms
+
+
+        def gan(g, d, opt_g, opt_d, batches):
+            for x in batches:
+                def _mscore_forward():
+                    d_loss = d(x).mean()
+                    return d_loss
+                d_loss, _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt_d.parameters)()
+                _mscore_grads = list(_mscore_grads)
+                opt_d(tuple(_mscore_grads))
+                g_loss = -d(g(x)).mean()
+                g_loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
+                opt_g.step()
+        """,
+        rules=shipped,
+    )

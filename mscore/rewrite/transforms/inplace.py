@@ -1,12 +1,16 @@
-"""In-place tensor methods, made explicit: ``x.add_(y)`` → ``x.copy_(x.add(y))``.
+"""In-place tensor methods.
 
-On MindSpore's CPU build ``add_``/``mul_``/… return a new tensor and leave the receiver untouched, and
-``fill_``/``zero_``/``masked_fill_`` raise; ``copy_`` and item assignment do work in place everywhere. So the
-out-of-place op (the rule's ``target``: a method name, or a qualified function called with the receiver first, as
-``x.zero_()`` → ``x.copy_(mint.zeros_like(x))``) is computed and copied back, which keeps every alias of ``x``
-(parameters, views held by an optimizer) in sync. A subscripted receiver (``x[i].add_(y)``) becomes
-``x.__setitem__(i, x[i].add(y))`` since indexing copies in MindSpore. The receiver is evaluated twice, so a
-receiver that is itself a call is left unconverted.
+Ascend first: when MindSpore has the in-place method itself (the rule's ``native``: ``add_``, ``mul_``,
+``zero_``, ``masked_fill_``, ...), a plain receiver keeps it -- ``x.add_(y)`` stays ``x.add_(y)``, one native
+in-place kernel on Ascend. On the CPU build several of those methods return a new tensor or raise; the CPU
+backfill (``mscore/backfill/_tensor.py``) makes each of them write in place, so the converted code is the same on
+both. Without a native method (``abs_``) the out-of-place op (the rule's ``target``: a method name, or a qualified
+function called with the receiver first) is computed and copied back: ``x.copy_(x.abs())``, which keeps every alias
+of ``x`` in sync; the receiver is evaluated twice there, so a receiver that is itself a call is left unconverted.
+
+A subscripted receiver (``x[i].add_(y)``) always becomes ``x.__setitem__(i, x[i].add(y))``: item assignment writes
+into ``x`` on every backend, whether ``x[i]`` is a view (Ascend's PyNative views) or a copy (the CPU build, where
+an in-place op on ``x[i]`` would update only a temporary).
 """
 from __future__ import annotations
 
@@ -35,10 +39,13 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
     if not isinstance(func, cst.Attribute):
         raise Unconvertible("inplace needs a method call")
     receiver = func.value
-    if not _simple(receiver):
-        raise Unconvertible("in-place update of a computed receiver (it would be evaluated twice)")
     if rule.unsupported_args:
         calls.adapt_args(ctx, rule, call.args)   # the in-place rule's own unsupported_args apply first
+    if rule.native and not isinstance(receiver, cst.Subscript):
+        # MindSpore's in-place method takes torch's arguments (the rule's note says so); it returns self as torch's
+        return _renamed(call, rule.native)
+    if not _simple(receiver):
+        raise Unconvertible("in-place update of a computed receiver (it would be evaluated twice)")
     if rule.target.startswith("mindspore."):
         value = calls.emit_method(ctx, rule, call)
     elif (out_of_place_rule := ctx.rules.method(rule.target)) is not None and not out_of_place_rule.unsupported \

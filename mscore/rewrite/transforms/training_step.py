@@ -24,11 +24,18 @@ becomes::
     for (name, p), _mscore_grad in zip(model.named_parameters(), _mscore_grads): ... _mscore_grad ...
     optimizer(tuple(_mscore_grads))
 
+When the block sits in a loop (``for`` / ``while``) the closure and ``value_and_grad`` are built once, before the
+outermost enclosing loop that never rebinds the optimizer's name, holds no other backward, and follows a binding of
+the optimizer (a parameter, or an assignment above the loop); names the loop rebinds and the forward reads (the
+loop target, a batch fetched in the body) become parameters of the closure. Each iteration then only calls
+``_mscore_grad_fn(...)``. A def reads its free names when called, so moving it out of the loop changes nothing it
+sees; only ``optimizer.parameters`` is read once, which is why a rebound optimizer keeps the per-step form.
+
 The gradient list is in the optimizer's parameter order (``optimizer.parameters`` of a
 ``mindspore.experimental.optim`` optimizer). The clip (``apply`` below, the rule's named transform) only converts
 inside a recognised step and when its parameters are provably the optimizer's (same source expression as the
 optimizer's constructor argument in the same function); norm_type 2 only. Its arithmetic is torch's:
-total = sqrt(sum of squares), every gradient scaled by min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
+total = sqrt(sum of squares, in float32 -- a float32 gradient is not cast again), every gradient scaled by min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
 gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
 ``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
 A shape that is not recognised is left as written and reported by the ordinary rules (``Tensor.backward`` and the
@@ -50,11 +57,12 @@ from mscore.rules import Rule
 GRADS = "_mscore_grads"
 GRAD = "_mscore_grad"
 FORWARD = "_mscore_forward"
+GRAD_FN = "_mscore_grad_fn"
 CLIP = "torch.nn.utils.clip_grad_norm_"
 
 _CLIP_TEMPLATE = (
     "(lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mindspore.mint.clamp(n / (t + 1e-6), max=1.0) "
-    "for x in g]) or t)(mindspore.mint.sqrt(sum([(x.float() ** 2).sum() for x in g]))))({grads}, {max_norm})"
+    "for x in g]) or t)(mindspore.mint.sqrt(sum([((x if x.dtype == mindspore.float32 else x.float()) ** 2).sum() for x in g]))))({grads}, {max_norm})"
 )
 
 
@@ -144,7 +152,7 @@ def _nested_stmts(stmts: list[ast.stmt]):
 
 def find(loc, stmts: list[ast.stmt], scope, fn: ast.AST | None) -> Plan | None:
     """Recognise a training step in ``stmts`` (one block). ``loc`` is the Locator (offsets, text, names)."""
-    if any(n in loc.result.other_names for n in (GRADS, GRAD, FORWARD)):
+    if any(n in loc.result.other_names for n in (GRADS, GRAD, FORWARD, GRAD_FN)):
         return None
     for i, st in enumerate(stmts):
         loss = _method_stmt(st, "backward")
@@ -250,34 +258,61 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     if bw_start > pos:
         spans.append((pos, bw_start))
     unit = "\t" if "\t" in indent else "    "   # the file's own indentation style: mixing tabs and spaces is a TabError
+    loop = _hoist_loop(loc, stmts, k, i, opt_src, fn, indent)
+    if loop is not None:
+        # names the loop rebinds (its target, a batch fetched in the body) are passed in, not closed over
+        rebound = {n.id for n in _walk_here(loop) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        for s in region:
+            for r in sorted(_stmt_reads_then_writes(s)[0]):
+                if r in rebound and r not in assigned and r not in params:
+                    params.append(r)
     call_args = ", ".join(params)
     aux_t = "(" + ", ".join(aux) + ("," if len(aux) == 1 else "") + ")"
+    if aux:
+        ret, target, extra = f"{loss}, {aux_t}", f"({loss}, {aux_t})", ", has_aux=True"
+    else:
+        ret, target, extra = loss, loss, ""
+    grad_fn = f"__mscore_ms__.value_and_grad({FORWARD}, None, {opt_src}.parameters{extra})"
 
-    def build(converted: Callable[[int, int], str]) -> str:
+    def forward_def(converted, inner: str) -> list[str]:
+        """The closure over the region's converted text; ``inner`` is the indentation of its body."""
         body = []
         for a, b in spans:
             chunk = converted(a, b)
             for ln in chunk.splitlines(keepends=True):
                 if not ln.strip():
                     body.append(ln)
-                elif ln.startswith(indent):   # one level deeper: after the block's own indentation
-                    body.append(indent + unit + ln[len(indent):])
+                elif ln.startswith(indent):   # re-based on the closure body's indentation
+                    body.append(inner + ln[len(indent):])
                 else:   # a continuation line inside brackets: its indentation does not matter
-                    body.append(unit + ln)
+                    body.append(unit + ln if inner == indent + unit else ln)
         if body and not body[-1].endswith(("\n", "\r")):
             body[-1] += nl
-        if aux:
-            ret, target, extra = f"{loss}, {aux_t}", f"({loss}, {aux_t})", ", has_aux=True"
-        else:
-            ret, target, extra = loss, loss, ""
-        out = [f"{indent}def {FORWARD}({call_args}):{nl}", *body,
-               f"{indent}{unit}return {ret}{nl}",
-               f"{indent}{target}, {GRADS} = __mscore_ms__.value_and_grad({FORWARD}, None, "
-               f"{opt_src}.parameters{extra})({call_args}){nl}",
-               f"{indent}{GRADS} = list({GRADS}){nl}"]
-        return "".join(out)
+        outer = inner[:-len(unit)]
+        return [f"{outer}def {FORWARD}({call_args}):{nl}", *body, f"{inner}return {ret}{nl}"]
 
-    plan.wraps.append((line_start, region_end, build))
+    if loop is None:
+        def build(converted: Callable[[int, int], str]) -> str:
+            out = [*forward_def(converted, indent + unit),
+                   f"{indent}{target}, {GRADS} = {grad_fn}({call_args}){nl}",
+                   f"{indent}{GRADS} = list({GRADS}){nl}"]
+            return "".join(out)
+        wrap_start = line_start
+    else:
+        # once per training loop: the closure and its gradient function are built before the (outermost
+        # eligible) loop; each iteration only calls it. A def inside a function reads its free names when called,
+        # so moving it out of the loop changes nothing it sees; the optimizer's parameters are read once.
+        wrap_start = off.starts[loop.lineno - 1]
+        loop_indent = text[wrap_start:off(loop.lineno, loop.col_offset)]
+
+        def build(converted: Callable[[int, int], str]) -> str:
+            out = [*forward_def(converted, loop_indent + unit),
+                   f"{loop_indent}{GRAD_FN} = {grad_fn}{nl}",
+                   converted(wrap_start, line_start),
+                   f"{indent}{target}, {GRADS} = {GRAD_FN}({call_args}){nl}",
+                   f"{indent}{GRADS} = list({GRADS}){nl}"]
+            return "".join(out)
+
     plan.used.add("ms")
     plan.consumed.add(id(stmts[i]))
     plan.consumed_apis.append("Tensor.backward")
@@ -290,6 +325,7 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
                 plan.wraps.append((*_line_span(loc, s), lambda converted: ""))
     for s in zero:
         plan.consumed.add(id(s))
+    plan.wraps.append((wrap_start, region_end, build))
     st = stmts[step_at]
     plan.consumed.add(id(st))
     plan.edits.append((off(st.lineno, st.col_offset), off(st.end_lineno, st.end_col_offset),
@@ -361,3 +397,79 @@ def _grad_loop(loc, plan: Plan, s: ast.For, opt_params) -> None:
     plan.edits += [(ist, ist, "zip("), (ie, ie, f", {GRADS})")]
     for b in _nested_stmts(s.body):
         plan.stmt_ctx.setdefault(id(b), {}).setdefault("grad_alias", {})[pname] = GRAD
+
+
+def _ancestors(root: ast.AST, block: list[ast.stmt]) -> list[ast.stmt] | None:
+    """The statements whose blocks lead from ``root``'s body to ``block`` (outermost first), not crossing a nested
+    def or class; None when ``block`` is not reached."""
+    def blocks(st):
+        for name in ("body", "orelse", "finalbody"):
+            b = getattr(st, name, None)
+            if isinstance(b, list) and b and isinstance(b[0], ast.stmt):
+                yield b
+        for h in getattr(st, "handlers", ()) or ():
+            yield h.body
+        for c in getattr(st, "cases", ()) or ():
+            yield c.body
+
+    def search(stmts, path):
+        if stmts is block:
+            return path
+        for st in stmts:
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for b in blocks(st):
+                found = search(b, path + [st])
+                if found is not None:
+                    return found
+        return None
+
+    return search(root.body, [])
+
+
+def _walk_here(node: ast.AST):
+    """ast.walk without entering nested defs, lambdas or classes."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for c in ast.iter_child_nodes(n):
+            if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                todo.append(c)
+
+
+def _hoist_loop(loc, stmts, k, i, opt_src: str, fn, indent: str) -> ast.stmt | None:
+    """The outermost loop around this step's block that the closure and its gradient function can be built before:
+    the optimizer's name is bound before the loop and never rebound in it, the loop holds no other backward, and its
+    indentation is a prefix of the step's. None: build them in the step, as written (always correct)."""
+    root = fn if fn is not None else loc.tree
+    path = _ancestors(root, stmts)
+    if not path:
+        return None
+    opt_root = opt_src.split(".")[0]
+    fn_params = set()
+    if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = fn.args
+        fn_params = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None}
+    off, text = loc.offset, loc.text
+    best = None
+    for anc in reversed(path):
+        if not isinstance(anc, (ast.For, ast.While)):
+            continue
+        inside = list(_walk_here(anc))
+        if any(isinstance(n, ast.Name) and n.id == opt_root and not isinstance(n.ctx, ast.Load) for n in inside):
+            break
+        if sum(1 for n in inside if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr == "backward") != 1:
+            break
+        bound_before = opt_root in fn_params or any(
+            isinstance(n, ast.Name) and n.id == opt_root and isinstance(n.ctx, ast.Store) and n.lineno < anc.lineno
+            for n in _walk_here(root))
+        if not bound_before:
+            break
+        start = off.starts[anc.lineno - 1]
+        loop_indent = text[start:off(anc.lineno, anc.col_offset)]
+        if loop_indent.strip() or not indent.startswith(loop_indent) or len(indent) <= len(loop_indent):
+            break
+        best = anc
+    return best
