@@ -10,7 +10,9 @@ of the module body, or inside a module-level ``if`` / ``try`` / ``with`` / ``for
 
 For the files that keep a module-level torch import the report's per-file leftovers say why: an API ranks by the
 number of such files that hold it (``files``) and the number where it is the only API left (``sole``: converting
-it alone frees the file). A file whose torch import survives with no leftover at all is listed as such.
+it alone frees the file). Method leftovers (``Tensor.*`` / ``Module.*``) are reached through a receiver, not an
+import: they keep no import alive and are left out of the ranking (and of ``sole``). A file whose torch import
+survives with no import-keeping leftover is listed as such.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from pathlib import Path
 
 TORCH_ROOTS = {"torch", "torch_npu"}
 OTHER_ROOTS = {"torchvision", "torchaudio"}
+METHOD_PREFIXES = ("Tensor.", "Module.")
 
 
 def module_level_roots(tree: ast.Module) -> set[str]:
@@ -84,7 +87,7 @@ def scan(out: Path) -> dict:
             if not roots & TORCH_ROOTS:
                 continue
             torch_files += 1
-            apis = Counter(u["api"] for u in leftovers.get(rel, []))
+            apis = Counter(u["api"] for u in leftovers.get(rel, []) if not u["api"].startswith(METHOD_PREFIXES))
             if not apis:
                 no_leftover += 1
                 no_leftover_examples.append(rel)
