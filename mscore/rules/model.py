@@ -70,6 +70,16 @@ class Rule:
         return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args or self.pack)
 
     @property
+    def needs_call(self) -> bool:
+        """Only a call can be converted: the rule adapts arguments in a way a later call of a bare reference would
+        not get (a rename, a changed default, a template, ...). Dropping parameters alone is not such a way: the
+        bare reference becomes the target, and a later call passing a dropped parameter fails with a TypeError
+        there (``device=`` to mint.nn.Linear) instead of computing something else."""
+        if self.template is not None or (self.transform is not None and self.transform != "module_to_cell"):
+            return True
+        return bool(self.rename or self.defaults or self.target_sig or self.unsupported_args or self.pack)
+
+    @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
 

@@ -9,8 +9,9 @@ claim about the converted code, not an installed torch; ``mindspore.__version__`
 from __future__ import annotations
 
 import traceback
+import types
 
-__all__ = ["TORCH_VERSION", "TORCH_NPU_VERSION", "p_assert"]
+__all__ = ["TORCH_VERSION", "TORCH_NPU_VERSION", "p_assert", "npu_config"]
 
 TORCH_VERSION = "2.6.0"
 TORCH_NPU_VERSION = "2.6.0"
@@ -24,3 +25,8 @@ def p_assert(cond, s, raise_assertion_error: bool = True) -> None:
         traceback.print_stack()
         if raise_assertion_error:
             raise AssertionError(s)
+
+
+# torch.npu.config: torch_npu's switches of private (internal) tensor formats change layouts, never values; MindSpore
+# chooses Ascend internal formats itself. Assignments are kept (read back as set), and change nothing.
+npu_config = types.SimpleNamespace(allow_internal_format=None)

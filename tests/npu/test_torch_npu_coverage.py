@@ -67,7 +67,7 @@ def test_targets_exist_and_accept_every_mapped_parameter():
 
     problems = []
     for rule in load_rule_file(ROOT / "rules" / "torch_npu.toml"):
-        if rule.unsupported:
+        if rule.unsupported or rule.target is None:   # a template rule is proven by its listed tests
             continue
         target = _resolve(rule.target)
         if rule.sig is None:

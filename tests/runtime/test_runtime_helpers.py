@@ -211,3 +211,34 @@ def test_nojit_forms(rt):
     assert nojit.ignore(f) is f and nojit.ignore(drop=True)(f) is f
     nojit.config.cache_size_limit = 8
     assert nojit.config.cache_size_limit == 8
+
+
+def test_npu_config_converts_and_runs(rt, rules):
+    ns = run_converted("""
+        import torch
+        torch.npu.config.allow_internal_format = False
+        before = torch.npu.config.allow_internal_format
+        torch.npu.config.allow_internal_format = True
+        after = torch.npu.config.allow_internal_format
+    """, rules, rt)
+    assert (ns["before"], ns["after"]) == (False, True)
+
+
+def test_device_queries_convert_and_run(rt, rules):
+    """torch_npu.npu.current_device / get_device_name (torch_npu cannot run here): the converted calls run on
+    MindSpore and give this process's device index and a device name (the SoC on Ascend, "CPU" on the CPU build)."""
+    import mindspore as ms
+
+    ns = run_converted("""
+        import torch
+        import torch_npu
+        idx = torch_npu.npu.current_device()
+        label = f"{torch_npu.npu.current_device()}"
+        name = torch_npu.npu.get_device_name()
+        name0 = torch_npu.npu.get_device_name(0)
+        cuda_name = torch.cuda.get_device_name(idx)
+    """, rules, rt)
+    device = ms.get_current_device()
+    assert ns["idx"] == device.device_id and ns["label"] == str(device.device_id)
+    want = ms.hal.get_device_name(device.device_id)
+    assert ns["name"] == ns["name0"] == ns["cuda_name"] == want and isinstance(want, str) and want

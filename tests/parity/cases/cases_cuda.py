@@ -168,8 +168,6 @@ CASES += [
     case("torch.cuda.LongTensor", "torch.cuda.LongTensor([3, 4])"),
     case("torch.cuda.LongTensor", "torch.cuda.LongTensor(size=(2, 3))", expect="unsupported"),
     case("torch.cuda.IntTensor", "torch.cuda.IntTensor([1, 2])"),
-    Case("torch.npu.config.allow_internal_format", "torch.npu.config.allow_internal_format = False",
-         expect="unsupported"),
     Case("torch.cuda.get_device_capability", "torch.cuda.get_device_capability()", expect="unsupported"),
 ]
 

@@ -182,6 +182,36 @@ CASES = [
          "torch.distributed.utils._p_assert(False, 'warn only', raise_assertion_error=False)\nout = 1"),
 ]
 
+
+
+def _device_name(device=None):
+    """Stand-in for torch.cuda/npu.get_device_name (CPU torch has neither): a device's name is a non-empty str."""
+    return "Ascend910B"
+
+
+def _zero(*args, **kwargs):
+    return 0
+
+
+CASES += [
+    # ---- device queries (torch side through reference= stand-ins, as in cases_cuda.py)
+    Case("torch.cuda.get_device_name", "n = torch.cuda.get_device_name(0)\nout = (isinstance(n, str), len(n) > 0)",
+         reference={"torch.cuda.get_device_name": _device_name}),
+    Case("torch.npu.get_device_name", "n = torch.npu.get_device_name()\nout = (isinstance(n, str), len(n) > 0)",
+         reference={"torch.npu.get_device_name": _device_name}),
+    Case("torch.cuda.current_device", "out = f'device {torch.cuda.current_device()}: ' + \"x\"",
+         reference={"torch.cuda.current_device": _zero}),
+    Case("torch.npu.current_device", 'out = f"rank {torch.npu.current_device()}"',
+         reference={"torch.npu.current_device": _zero}),
+    # ---- deprecated wrappers and types
+    Case("torch.autograd.Variable", "torch.autograd.Variable(x) * 2", x=randn(3)),
+    Case("torch.autograd.Variable", "from torch.autograd import Variable\n"
+         "out = (isinstance(x, Variable), isinstance(1.0, Variable))", x=randn(3)),
+    Case("torch.autograd.Variable", "torch.autograd.Variable(x, requires_grad=True)", x=randn(3),
+         expect="unsupported"),
+    Case("torch.Size", "Shape = torch.Size\nout = (isinstance(x.shape, Shape), Shape([2, 3]))", x=randn(2, 3)),
+]
+
 _RT = "tests/runtime/test_runtime_helpers.py::"
 COVERED_ELSEWHERE = {
     "torch.npu.amp.autocast": [_RT + "test_npu_autocast_converts_and_runs"],
@@ -189,4 +219,5 @@ COVERED_ELSEWHERE = {
     "torch.cuda.nvtx.range_pop": [_RT + "test_nvtx_push_pop_depths", _RT + "test_nvtx_converts_and_runs"],
     "torch.cuda.nvtx.range": [_RT + "test_nvtx_converts_and_runs"],
     "torch.cuda.nvtx.mark": [_RT + "test_nvtx_converts_and_runs"],
+    "torch.npu.config.allow_internal_format": [_RT + "test_npu_config_converts_and_runs"],
 }

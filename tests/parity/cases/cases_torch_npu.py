@@ -72,7 +72,6 @@ CASES = [
     # device runtime without a counterpart
     unsupported("torch_npu.npu.memory.change_current_allocator", "torch_npu.npu.memory.change_current_allocator(a)",
                 a=1),
-    unsupported("torch_npu.npu.current_device", "out = torch_npu.npu.current_device()"),
     unsupported("torch_npu.npu.device", "with torch_npu.npu.device(0):\n    out = 1"),
     unsupported("torch_npu.npu.set_compile_mode", "torch_npu.npu.set_compile_mode(jit_compile=True)"),
     unsupported("torch_npu.npu.init", "torch_npu.npu.init()"),
@@ -94,6 +93,8 @@ CASES = [
 _OPS = "tests/npu/test_torch_npu_ops.py::"
 _RT = "tests/npu/test_torch_npu_runtime.py::"
 COVERED_ELSEWHERE = {
+    "torch_npu.npu.current_device": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
+    "torch_npu.npu.get_device_name": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
     "torch_npu.__version__": ["tests/runtime/test_runtime_helpers.py::test_torch_npu_version_converts"],
     "torch_npu.npu_fusion_attention": [_OPS + "test_npu_fusion_attention_sbh_causal_compressed_mask",
                                        _OPS + "test_npu_fusion_attention_bnsd_full_mask_positional",
