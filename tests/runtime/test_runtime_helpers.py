@@ -258,8 +258,12 @@ def test_compile_mode_and_properties_convert(rt, rules, monkeypatch):
         import torch_npu
         torch_npu.npu.set_compile_mode(jit_compile=False)
         torch_npu.npu.set_compile_mode()
+        torch.npu.set_compile_mode(jit_compile=True)
+        available = (torch_npu.npu.is_available(), torch.npu.is_available())
         p = torch.npu.get_device_properties(0)
         q = torch.cuda.get_device_properties(1)
     """, rules, rt)
-    assert calls == [False, True]
+    assert calls == [False, True, True]
+    want = ms.device_context.ascend.is_available()
+    assert ns["available"] == (want, want) and isinstance(want, bool)
     assert ns["p"] == ("props", 0) and ns["q"] == ("props", 1)

@@ -218,6 +218,20 @@ CASES += [
     Case("torch.Size", "Shape = torch.Size\nout = (isinstance(x.shape, Shape), Shape([2, 3]))", x=randn(2, 3)),
 ]
 
+
+
+def _none(*args, **kwargs):
+    return None
+
+
+for _ns in ("torch.cuda", "torch.npu"):
+    CASES += [
+        Case(f"{_ns}.max_memory_reserved", f"isinstance({_ns}.max_memory_reserved(device=0), int)",
+             reference={f"{_ns}.max_memory_reserved": _zero}),
+        Case(f"{_ns}.reset_peak_memory_stats", f"{_ns}.reset_peak_memory_stats()\nout = x + 1", x=randn(2),
+             reference={f"{_ns}.reset_peak_memory_stats": _none}),
+    ]
+
 _RT = "tests/runtime/test_runtime_helpers.py::"
 COVERED_ELSEWHERE = {
     "torch.npu.amp.autocast": [_RT + "test_npu_autocast_converts_and_runs"],
@@ -227,5 +241,6 @@ COVERED_ELSEWHERE = {
     "torch.cuda.nvtx.mark": [_RT + "test_nvtx_converts_and_runs"],
     "torch.npu.config.allow_internal_format": [_RT + "test_npu_config_converts_and_runs"],
     "torch.npu.get_device_properties": [_RT + "test_compile_mode_and_properties_convert"],
+    "torch.npu.set_compile_mode": [_RT + "test_compile_mode_and_properties_convert"],
     "torch.cuda.get_device_properties": [_RT + "test_compile_mode_and_properties_convert"],
 }

@@ -92,6 +92,7 @@ CASES = [
 _OPS = "tests/npu/test_torch_npu_ops.py::"
 _RT = "tests/npu/test_torch_npu_runtime.py::"
 COVERED_ELSEWHERE = {
+    "torch_npu.npu.is_available": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
     "torch_npu.npu.set_compile_mode": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
     "torch_npu.npu.current_device": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
     "torch_npu.npu.get_device_name": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
