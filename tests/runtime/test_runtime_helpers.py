@@ -242,3 +242,28 @@ def test_device_queries_convert_and_run(rt, rules):
     assert ns["idx"] == device.device_id and ns["label"] == str(device.device_id)
     want = ms.hal.get_device_name(device.device_id)
     assert ns["name"] == ns["name0"] == ns["cuda_name"] == want and isinstance(want, str) and want
+
+
+def test_compile_mode_and_properties_convert(rt, rules, monkeypatch):
+    """torch_npu.npu.set_compile_mode(jit_compile=...) -> MindSpore's op_compile switch (the value passes through;
+    no argument means torch_npu's default, True); get_device_properties -> mindspore.hal.get_device_properties."""
+    import mindspore as ms
+    import mindspore.device_context.ascend.op_tuning as op_tuning
+
+    calls = []
+    monkeypatch.setattr(op_tuning, "op_compile", lambda value: calls.append(value))
+    monkeypatch.setattr(ms.hal, "get_device_properties", lambda device_id, device_target=None: ("props", device_id))
+    ns = run_converted("""
+        import torch
+        import torch_npu
+        torch_npu.npu.set_compile_mode(jit_compile=False)
+        torch_npu.npu.set_compile_mode()
+        torch.npu.set_compile_mode(jit_compile=True)
+        available = (torch_npu.npu.is_available(), torch.npu.is_available())
+        p = torch.npu.get_device_properties(0)
+        q = torch.cuda.get_device_properties(1)
+    """, rules, rt)
+    assert calls == [False, True, True]
+    want = ms.device_context.ascend.is_available()
+    assert ns["available"] == (want, want) and isinstance(want, bool)
+    assert ns["p"] == ("props", 0) and ns["q"] == ("props", 1)

@@ -209,8 +209,28 @@ CASES += [
          "out = (isinstance(x, Variable), isinstance(1.0, Variable))", x=randn(3)),
     Case("torch.autograd.Variable", "torch.autograd.Variable(x, requires_grad=True)", x=randn(3),
          expect="unsupported"),
+    Case("torch.isclose", "torch.isclose(a, b)", a=randn(2, 3), b=randn(2, 3)),
+    Case("torch.isclose", "torch.isclose(a, a + 1e-6, rtol=0, atol=1e-5, equal_nan=True)", a=randn(4)),
+    Case("torch.rand_like", "r = torch.rand_like(x)\nout = (r.shape, r.dtype, bool((r >= 0).all()), bool((r < 1).all()))",
+         x=randn(2, 3)),
+    Case("torch.rand_like", "torch.rand_like(x, dtype=torch.float16)", x=randn(2, 3), compare="shape",
+         reason="random values"),
     Case("torch.Size", "Shape = torch.Size\nout = (isinstance(x.shape, Shape), Shape([2, 3]))", x=randn(2, 3)),
 ]
+
+
+
+def _none(*args, **kwargs):
+    return None
+
+
+for _ns in ("torch.cuda", "torch.npu"):
+    CASES += [
+        Case(f"{_ns}.max_memory_reserved", f"isinstance({_ns}.max_memory_reserved(device=0), int)",
+             reference={f"{_ns}.max_memory_reserved": _zero}),
+        Case(f"{_ns}.reset_peak_memory_stats", f"{_ns}.reset_peak_memory_stats()\nout = x + 1", x=randn(2),
+             reference={f"{_ns}.reset_peak_memory_stats": _none}),
+    ]
 
 _RT = "tests/runtime/test_runtime_helpers.py::"
 COVERED_ELSEWHERE = {
@@ -220,4 +240,7 @@ COVERED_ELSEWHERE = {
     "torch.cuda.nvtx.range": [_RT + "test_nvtx_converts_and_runs"],
     "torch.cuda.nvtx.mark": [_RT + "test_nvtx_converts_and_runs"],
     "torch.npu.config.allow_internal_format": [_RT + "test_npu_config_converts_and_runs"],
+    "torch.npu.get_device_properties": [_RT + "test_compile_mode_and_properties_convert"],
+    "torch.npu.set_compile_mode": [_RT + "test_compile_mode_and_properties_convert"],
+    "torch.cuda.get_device_properties": [_RT + "test_compile_mode_and_properties_convert"],
 }

@@ -73,7 +73,6 @@ CASES = [
     unsupported("torch_npu.npu.memory.change_current_allocator", "torch_npu.npu.memory.change_current_allocator(a)",
                 a=1),
     unsupported("torch_npu.npu.device", "with torch_npu.npu.device(0):\n    out = 1"),
-    unsupported("torch_npu.npu.set_compile_mode", "torch_npu.npu.set_compile_mode(jit_compile=True)"),
     unsupported("torch_npu.npu.init", "torch_npu.npu.init()"),
     unsupported("torch_npu.npu._lazy_call", "torch_npu.npu._lazy_call(print)"),
     # mapped rules: arguments MindSpore cannot take keep the call unconverted
@@ -93,6 +92,8 @@ CASES = [
 _OPS = "tests/npu/test_torch_npu_ops.py::"
 _RT = "tests/npu/test_torch_npu_runtime.py::"
 COVERED_ELSEWHERE = {
+    "torch_npu.npu.is_available": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
+    "torch_npu.npu.set_compile_mode": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
     "torch_npu.npu.current_device": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
     "torch_npu.npu.get_device_name": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
     "torch_npu.__version__": ["tests/runtime/test_runtime_helpers.py::test_torch_npu_version_converts"],
