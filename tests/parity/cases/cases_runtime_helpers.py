@@ -232,6 +232,28 @@ for _ns in ("torch.cuda", "torch.npu"):
              reference={f"{_ns}.reset_peak_memory_stats": _none}),
     ]
 
+CASES += [
+    # ---- torch.distributions.Uniform: random values, so shape, dtype and range (and gradients of rsample)
+    Case("torch.distributions.uniform.Uniform",
+         "jitter = torch.distributions.uniform.Uniform(torch.tensor(0.9), torch.tensor(1.1)).rsample\n"
+         "r = jitter(x.shape)\nout = (tuple(r.shape), r.dtype, bool(((r >= 0.9) & (r < 1.1)).all()))", x=randn(2, 3)),
+    Case("torch.distributions.uniform.Uniform",
+         "u = torch.distributions.uniform.Uniform(low=torch.zeros(3), high=torch.ones(3) * 2)\n"
+         "s = u.sample((4,))\nout = (tuple(s.shape), bool(((s >= 0) & (s < 2)).all()), tuple(u.rsample().shape), u.mean)"),
+    Case("torch.distributions.Uniform", "r = torch.distributions.Uniform(0.0, 1.0).rsample((5,))\n"
+         "out = (tuple(r.shape), r.dtype, bool(((r >= 0) & (r < 1)).all()))"),
+    ModuleCase("torch.distributions.uniform.Uniform",   # rsample is reparameterised: d/dlow = 1 - rand, d/dhigh = rand
+               "class M(nn.Module):\n"
+               "    def __init__(self):\n"
+               "        super().__init__()\n"
+               "        self.low = nn.Parameter(torch.zeros(3))\n"
+               "        self.high = nn.Parameter(torch.ones(3))\n"
+               "    def forward(self, x):\n"
+               "        r = torch.distributions.uniform.Uniform(self.low, self.high).rsample((2,))\n"
+               "        return x + r.sum(0) * 0 + (self.low + self.high)\n"
+               "m = M()", inputs=dict(x=randn(3))),
+]
+
 _RT = "tests/runtime/test_runtime_helpers.py::"
 COVERED_ELSEWHERE = {
     "torch.npu.amp.autocast": [_RT + "test_npu_autocast_converts_and_runs"],
