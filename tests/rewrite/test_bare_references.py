@@ -44,7 +44,11 @@ def test_rules_that_adapt_arguments_still_need_the_call(assert_converts):
         norm = torch.nn.LayerNorm
         """,
         """\
-        import torch
+        try:
+            import torch
+        except ImportError:  # mscore: not installed; only the code that uses these names fails (see docs/imports.md)
+            from mscore_rt.leftover import missing as _mscore_missing
+            torch = _mscore_missing("torch")
         norm = torch.nn.LayerNorm  # mscore: unconverted torch.nn.LayerNorm: used without a call, so its arguments cannot be adapted
         """,
     )
