@@ -113,8 +113,7 @@ class UnitRewriter(cst.CSTTransformer):
         if m.rule.unsupported:
             ctx.fail(m.api, m.rule.note, root)
             return updated
-        adapted = m.rule.sig is not None and (m.rule.adapts_args or m.rule.template)
-        if m.rule.target is None or (adapted and not type_check):
+        if m.rule.target is None or (m.rule.sig is not None and m.rule.needs_call and not type_check):
             ctx.fail(m.api, "used without a call, so its arguments cannot be adapted", root)
             return updated
         ctx.ok(m.api, root)

@@ -34,6 +34,7 @@ class Rule:
     template: str | None = None       # the whole emitted expression, for the "template" transform
     receivers: tuple[str, ...] = ()   # method rules only: the receivers it applies to ("self", "super()")
     native: str | None = None         # inplace rules: MindSpore's own in-place method, emitted for a plain receiver
+    decorator: str | None = None      # "drop": as a decorator (@api, @api(...)) the line is removed
     file: str = ""
     line: int = 0
 
@@ -69,6 +70,16 @@ class Rule:
     @property
     def adapts_args(self) -> bool:
         return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args or self.pack)
+
+    @property
+    def needs_call(self) -> bool:
+        """Only a call can be converted: the rule adapts arguments in a way a later call of a bare reference would
+        not get (a rename, a changed default, a template, ...). Dropping parameters alone is not such a way: the
+        bare reference becomes the target, and a later call passing a dropped parameter fails with a TypeError
+        there (``device=`` to mint.nn.Linear) instead of computing something else."""
+        if self.template is not None or (self.transform is not None and self.transform != "module_to_cell"):
+            return True
+        return bool(self.rename or self.defaults or self.target_sig or self.unsupported_args or self.pack)
 
     @property
     def where(self) -> str:

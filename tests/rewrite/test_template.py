@@ -62,7 +62,7 @@ def test_isinstance_maps_classes_with_adapted_args(assert_converts):
         """\
         import torch
         ok = isinstance(m, (torch.nn.Linear, torch.nn.LayerNorm))
-        cls = torch.nn.Linear
+        cls = torch.nn.LayerNorm
         """,
         """\
         from mindspore import mint, nn
@@ -72,7 +72,7 @@ def test_isinstance_maps_classes_with_adapted_args(assert_converts):
             from mscore_rt.leftover import missing as _mscore_missing
             torch = _mscore_missing("torch")
         ok = isinstance(m, (mint.nn.Linear, nn.LayerNorm))
-        cls = torch.nn.Linear  # mscore: unconverted torch.nn.Linear: used without a call, so its arguments cannot be adapted
+        cls = torch.nn.LayerNorm  # mscore: unconverted torch.nn.LayerNorm: used without a call, so its arguments cannot be adapted
         """,
     )
-    assert [u.api for u in result.unconverted] == ["torch.nn.Linear"]
+    assert [u.api for u in result.unconverted] == ["torch.nn.LayerNorm"]

@@ -58,7 +58,6 @@ CASES = [
                 a=randn(4), b=randn(4), c=randn(4), d=randn(4)),
     unsupported("torch_npu.empty_with_swapped_memory", "out = torch_npu.empty_with_swapped_memory((2, 3))"),
     # module attributes and utilities
-    unsupported("torch_npu.__version__", "out = torch_npu.__version__"),
     unsupported("torch_npu.__file__", "out = torch_npu.__file__"),
     unsupported("torch_npu.unsupported_dtype", "out = torch_npu.unsupported_dtype"),
     unsupported("torch_npu.utils.collect_env.get_cann_version", "out = torch_npu.utils.collect_env.get_cann_version()"),
@@ -73,9 +72,7 @@ CASES = [
     # device runtime without a counterpart
     unsupported("torch_npu.npu.memory.change_current_allocator", "torch_npu.npu.memory.change_current_allocator(a)",
                 a=1),
-    unsupported("torch_npu.npu.current_device", "out = torch_npu.npu.current_device()"),
     unsupported("torch_npu.npu.device", "with torch_npu.npu.device(0):\n    out = 1"),
-    unsupported("torch_npu.npu.set_compile_mode", "torch_npu.npu.set_compile_mode(jit_compile=True)"),
     unsupported("torch_npu.npu.init", "torch_npu.npu.init()"),
     unsupported("torch_npu.npu._lazy_call", "torch_npu.npu._lazy_call(print)"),
     # mapped rules: arguments MindSpore cannot take keep the call unconverted
@@ -95,6 +92,11 @@ CASES = [
 _OPS = "tests/npu/test_torch_npu_ops.py::"
 _RT = "tests/npu/test_torch_npu_runtime.py::"
 COVERED_ELSEWHERE = {
+    "torch_npu.npu.is_available": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
+    "torch_npu.npu.set_compile_mode": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
+    "torch_npu.npu.current_device": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
+    "torch_npu.npu.get_device_name": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
+    "torch_npu.__version__": ["tests/runtime/test_runtime_helpers.py::test_torch_npu_version_converts"],
     "torch_npu.npu_fusion_attention": [_OPS + "test_npu_fusion_attention_sbh_causal_compressed_mask",
                                        _OPS + "test_npu_fusion_attention_bnsd_full_mask_positional",
                                        _OPS + "test_npu_fusion_attention_tnd_varlen",
