@@ -174,10 +174,12 @@ class UnitRewriter(cst.CSTTransformer):
                 return updated_node
             if m.rule.is_identity:
                 try:
-                    calls.adapt_args(ctx, m.rule, updated_node.args)
+                    args = calls.adapt_args(ctx, m.rule, updated_node.args)
                 except Unconvertible:
                     return updated_node   # not the torch method (does not fit its signature): not a torch reference
                 ctx.ok(m.api)
+                if len(args) != len(updated_node.args) or any(a is not b for a, b in zip(args, updated_node.args)):
+                    return updated_node.with_changes(args=args)   # x.view(size=s) -> x.view(s)
                 return updated_node
             return self._apply(m, updated_node, None, method=True)
         return updated_node

@@ -11,7 +11,7 @@ def test_function_call_positional_and_keyword(assert_converts):
         """\
         from mindspore import mint
         a = mint.cat([x, y], 1)
-        b = mint.cat(tensors=[x, y], dim=0)
+        b = mint.cat([x, y], dim=0)
         """,
     )
 
