@@ -1,3 +1,6 @@
+"""``python -m mscore ...``: the same as the ``mscore`` command (works from a source checkout)."""
+import sys
+
 from mscore.cli import main
 
-raise SystemExit(main())
+sys.exit(main())

@@ -73,6 +73,10 @@ def _startup(device: str) -> dict:
         ms.set_device(device, int(os.environ.get("MSCORE_PARITY_DEVICE_ID", "0")))
     ms.runtime.launch_blocking()
     info = {"device": device, "mindspore": ms.__version__, "pid": os.getpid(), "backfill": "off"}
+    # converted code imports the runtime helpers as ``mscore_rt`` (the package an output carries): here they are
+    # mscore/runtime itself
+    import mscore.runtime
+    sys.modules.setdefault("mscore_rt", mscore.runtime)
     if device == "CPU":
         try:
             import mscore.backfill as backfill

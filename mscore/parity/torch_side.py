@@ -152,6 +152,16 @@ def run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool,
         return _run_module(source, inputs, grad=grad, train=train)
 
 
+def _compile(source: str):
+    """The case's code object; its source is registered with linecache, so what reads a function's source (TorchScript,
+    inspect.getsource) finds it as it would in a file."""
+    import linecache
+
+    name = "<torch case>"
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    return compile(source, name, "exec")
+
+
 def _run_snippet(source: str, inputs: dict[str, Any]) -> dict:
     """Run a Case's torch module; ``{"ok": True, "value", "inputs_after"}`` or ``{"ok": False, "error"}``."""
     torch = _torch()
@@ -160,7 +170,7 @@ def _run_snippet(source: str, inputs: dict[str, Any]) -> dict:
     tin = {k: to_torch(v) for k, v in inputs.items()}
     ns.update(tin)
     try:
-        exec(compile(source, "<torch case>", "exec"), ns)
+        exec(_compile(source), ns)
         value = ns["out"]
         return {"ok": True, "value": normalize(value), "inputs_after": {k: normalize(v) for k, v in tin.items()}}
     except Exception:  # noqa: BLE001 - reported to the case
@@ -173,7 +183,7 @@ def _run_module(source: str, inputs: dict[str, Any], *, grad: bool, train: bool)
     torch.manual_seed(0)
     ns: dict[str, Any] = {"__name__": "mscore_parity_torch_case"}
     try:
-        exec(compile(source, "<torch case>", "exec"), ns)
+        exec(_compile(source), ns)
         m = ns["m"]
         if not isinstance(m, torch.nn.Module):
             return {"ok": False, "error": f"`m` is a {type(m).__qualname__}, not a torch.nn.Module"}

@@ -18,7 +18,17 @@ TARGET_PREFIXES = (
     ("mindspore", "ms"),
 )
 PLACEHOLDER = "__mscore_{}__"
-_MS = re.compile(r"\bmindspore(?:\.(mint|ops|nn))?\b")
+_MS = re.compile(r"\bmindspore(?:\.(mint|ops|nn))?\b|\bmscore_rt\.([A-Za-z_][A-Za-z0-9_]*)\b")
+# Runtime helpers (mscore/runtime, shipped in the output as the package ``mscore_rt``): a target
+# ``mscore_rt.grad_mode.enable_grad`` is emitted as ``grad_mode.enable_grad`` under the alias ``rt_grad_mode``, and
+# the file gets ``from mscore_rt import grad_mode``.
+RUNTIME_PACKAGE = "mscore_rt"
+RUNTIME_ALIAS = "rt_"
+
+
+def runtime_module(alias: str) -> str | None:
+    """``rt_grad_mode`` -> ``mscore_rt.grad_mode``; None for a mindspore alias."""
+    return f"{RUNTIME_PACKAGE}.{alias[len(RUNTIME_ALIAS):]}" if alias.startswith(RUNTIME_ALIAS) else None
 
 
 @dataclass(frozen=True)
@@ -37,14 +47,17 @@ class Ctx:
     aliases: dict[str, str]                 # torch import aliases visible in the unit's scope
     profile: str = "native"
     events: list[Event] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn
+    used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn / rt_<module>
     annotation: bool = False                # the unit is a type annotation
     training: dict | None = None            # inside a recognised training step: {"grads": name, "grad_alias": ...}
 
     def mindspore_source(self, text: str) -> str:
         """Python source written with full ``mindspore.*`` names (templates, defaults) → placeholder aliases."""
         def alias(m: re.Match) -> str:
-            sub = m.group(1) or "ms"
+            if m.group(2):
+                sub = RUNTIME_ALIAS + m.group(2)
+            else:
+                sub = m.group(1) or "ms"
             self.used.add(sub)
             return PLACEHOLDER.format(sub)
 
@@ -78,6 +91,10 @@ def _target_node(qualified: str) -> tuple[str, cst.BaseExpression]:
     """(alias used, expression) for a target name; parsed once per process (libcst nodes are immutable)."""
     if qualified.startswith("builtins."):
         return "", cst.parse_expression(qualified[len("builtins."):])
+    if qualified.startswith(RUNTIME_PACKAGE + ".") and qualified.count(".") >= 2:
+        _, sub, rest = qualified.split(".", 2)
+        alias = RUNTIME_ALIAS + sub
+        return alias, cst.parse_expression(f"{PLACEHOLDER.format(alias)}.{rest}")
     for prefix, alias in TARGET_PREFIXES:
         if qualified == prefix or qualified.startswith(prefix + "."):
             return alias, cst.parse_expression(PLACEHOLDER.format(alias) + qualified[len(prefix):])

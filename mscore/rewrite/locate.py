@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified, needs_respelling
 from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings, mindspore_bindings
-from mscore.rewrite.transforms import training_step
+from mscore.rewrite.transforms import decorators, training_step
 from mscore.rules import RuleSet
 
 # Base classes that say "not an nn.Module" when a class's other bases are unknown.
@@ -357,6 +357,24 @@ class Locator:
                     self.result.text_edits.append((m.start(1), m.end(1), "construct"))
                     self.result.construct_renames += 1
 
+    def _drop_decorators(self, st: ast.stmt, scope: Scope) -> set[int]:
+        """Remove the decorators whose rule says ``decorator = "drop"`` (transforms/decorators.py): ids of the
+        decorator expressions removed."""
+        dropped: set[int] = set()
+        for dec in getattr(st, "decorator_list", ()):
+            rule = decorators.rule_for(self.rules, dec, scope.resolve)
+            if rule is None:
+                continue
+            edit = decorators.drop_edit(self.text, self.offset.starts, self.offset(dec.lineno, dec.col_offset),
+                                        self.offset(dec.end_lineno, dec.end_col_offset), dec.lineno, dec.end_lineno)
+            if edit is None:
+                continue
+            self.result.text_edits.append(edit)
+            self.result.seen[rule.api] += 1
+            self.result.converted[rule.api] += 1
+            dropped.add(id(dec))
+        return dropped
+
     def _training_step(self, stmts: list[ast.stmt], scope: Scope) -> None:
         plan = training_step.find(self, stmts, scope, self._fn)
         if plan is None:
@@ -394,7 +412,10 @@ class Locator:
                     )
                 continue
             notes = _annotations(st)
+            dropped = self._drop_decorators(st, scope)
             for e in _header_exprs(st):
+                if id(e) in dropped:
+                    continue
                 self._unit(e, scope, st, header=True, annotation=id(e) in notes)
             for e in _simple_exprs(st):
                 self._unit(e, scope, st, header=False, annotation=id(e) in notes)

@@ -133,14 +133,17 @@ def function_scope(parent: Scope, fn: ast.FunctionDef | ast.AsyncFunctionDef | a
 
 def mindspore_bindings(tree: ast.Module) -> dict[str, str]:
     """Module-level ``name -> mindspore module path`` bindings (a converted file's own imports:
-    ``ms -> mindspore``, ``nn -> mindspore.nn``, ``mindspore -> mindspore`` for ``import mindspore.x``)."""
+    ``ms -> mindspore``, ``nn -> mindspore.nn``, ``mindspore -> mindspore`` for ``import mindspore.x``), and those
+    of the runtime helpers converted code imports (``grad_mode -> mscore_rt.grad_mode``)."""
     out: dict[str, str] = {}
+    roots = ("mindspore", "mscore_rt")
     for st in tree.body:
         if isinstance(st, ast.Import):
             for a in st.names:
-                if a.name.split(".", 1)[0] == "mindspore":
-                    out[a.asname or "mindspore"] = a.name if a.asname else "mindspore"
-        elif isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").split(".", 1)[0] == "mindspore":
+                root = a.name.split(".", 1)[0]
+                if root in roots:
+                    out[a.asname or root] = a.name if a.asname else root
+        elif isinstance(st, ast.ImportFrom) and st.level == 0 and (st.module or "").split(".", 1)[0] in roots:
             for a in st.names:
                 out[a.asname or a.name] = f"{st.module}.{a.name}"
     return out

@@ -30,8 +30,11 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template", "receivers",
+    "pack", "template", "receivers", "decorator",
 }
+DECORATOR_ACTIONS = ("drop",)
+RUNTIME_PREFIX = "mscore_rt."   # helpers shipped with the output (mscore/runtime/<module>.py)
+_RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)!?\}")   # {name}, or {name!}: must be passed
 KEY_PREFIXES = ("torch.", "torch_npu.", "safetensors.torch.", "Tensor.", "Module.")
 _HEADER = re.compile(r'^\s*\[\s*(?:"([^"]+)"|([A-Za-z0-9_.\-]+))\s*\]\s*(?:#.*)?$')
@@ -119,8 +122,14 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         if not isinstance(target, str) or not _DOTTED.match(target):
             err("target", "target must be a dotted name")
         if kind == FUNCTION or kind == ATTRIBUTE:
-            if not target.startswith(("mindspore", "builtins.")):
-                err("target", "a torch API's target must be a qualified mindspore name (or builtins.<name>)")
+            if target.startswith(RUNTIME_PREFIX):
+                parts = target.split(".")
+                if len(parts) < 3 or not (_RUNTIME_DIR / f"{parts[1]}.py").is_file():
+                    err("target", f"{target!r}: a runtime target is mscore_rt.<module>.<name> with a module "
+                                  "in mscore/runtime/")
+            elif not target.startswith(("mindspore", "builtins.")):
+                err("target", "a torch API's target must be a qualified mindspore name, builtins.<name> or "
+                              "mscore_rt.<module>.<name>")
 
     def sig_of(key: str):
         value = body.get(key)
@@ -180,6 +189,12 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         err("receivers", 'receivers must be a list of "self", "super()", "class", "other"')
     if receivers and kind not in (TENSOR_METHOD, MODULE_METHOD):
         err("receivers", "receivers applies to Tensor.* / Module.* rules only")
+    decorator = body.get("decorator")
+    if decorator is not None:
+        if decorator not in DECORATOR_ACTIONS:
+            err("decorator", f"decorator must be one of {', '.join(DECORATOR_ACTIONS)}")
+        if kind not in (FUNCTION, ATTRIBUTE) or status == "unsupported":
+            err("decorator", "decorator applies to a supported torch.* function or attribute")
     transform = body.get("transform", "template" if template is not None else None)
     if transform is not None:
         if not isinstance(transform, str):
@@ -189,7 +204,8 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     return Rule(
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
-        pack=pack, template=template, receivers=tuple(receivers), file=file, line=header_line,
+        pack=pack, template=template, receivers=tuple(receivers), decorator=decorator, file=file,
+        line=header_line,
     )
 
 

@@ -32,6 +32,7 @@ class Rule:
     pack: str | None = None           # torch *varargs packed into one tuple argument for the target
     template: str | None = None       # the whole emitted expression, for the "template" transform
     receivers: tuple[str, ...] = ()   # method rules only: the receivers it applies to ("self", "super()")
+    decorator: str | None = None      # "drop": as a decorator (@api, @api(...)) the line is removed
     file: str = ""
     line: int = 0
 

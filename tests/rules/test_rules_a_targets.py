@@ -1,6 +1,6 @@
 """rules/{torch,tensor,cuda,autograd}.toml name MindSpore 2.10 objects that exist, with the parameters they use.
 
-Every qualified target must resolve in the installed MindSpore; every method target must be a MindSpore Tensor
+Every qualified target must resolve in the installed MindSpore (a ``mscore_rt.*`` target: in mscore/runtime); every method target must be a MindSpore Tensor
 attribute (a short, explained list of exceptions aside); where MindSpore exposes a Python signature, target_sig,
 renamed parameters and added defaults must name real parameters of it. One MindSpore import for the module.
 """
@@ -71,6 +71,12 @@ def test_target_exists_with_its_parameters(ms, rule):
         return   # the call becomes its receiver: the target name is never emitted
     if target.startswith("mindspore."):
         obj = _resolve(ms, target)
+    elif target.startswith("mscore_rt."):   # a runtime helper: mscore/runtime/<module>.py, shipped as mscore_rt
+        _, module, rest = target.split(".", 2)
+        obj = importlib.import_module(f"mscore.runtime.{module}")
+        for part in rest.split("."):
+            assert hasattr(obj, part), f"{rule.where}: {target} does not exist"
+            obj = getattr(obj, part)
     elif rule.api in NOT_TENSOR_METHODS:
         mod, cls, attr = NOT_TENSOR_METHODS[rule.api]
         obj = getattr(getattr(importlib.import_module(mod), cls), attr)

@@ -9,9 +9,21 @@ from __future__ import annotations
 import ast
 import copy
 
+from mscore.rewrite.context import RUNTIME_ALIAS, RUNTIME_PACKAGE, runtime_module
 from mscore.rewrite.locate import Analysis, TorchImport
 
 MODULES = {"ms": "mindspore", "mint": "mindspore.mint", "ops": "mindspore.ops", "nn": "mindspore.nn"}
+
+
+def _module(alias: str) -> str:
+    return runtime_module(alias) or MODULES[alias]
+
+
+def _candidates(alias: str) -> tuple[str, ...]:
+    if alias.startswith(RUNTIME_ALIAS):   # rt_grad_mode: grad_mode, mscore_grad_mode, rt_grad_mode
+        sub = alias[len(RUNTIME_ALIAS):]
+        return sub, f"mscore_{sub}", alias
+    return alias, "mindspore" if alias == "ms" else f"ms_{alias}", f"mscore_{alias}"
 
 
 def choose_aliases(used: set[str], analysis: Analysis, kept_torch: set[str], existing: dict[str, str]) -> dict[str, str]:
@@ -19,8 +31,8 @@ def choose_aliases(used: set[str], analysis: Analysis, kept_torch: set[str], exi
     chosen = {}
     taken = (analysis.other_names | kept_torch) - set(existing)
     for alias in sorted(used):
-        module = MODULES[alias]
-        for name in (alias, "mindspore" if alias == "ms" else f"ms_{alias}", f"mscore_{alias}"):
+        module = _module(alias)
+        for name in _candidates(alias):
             bound = existing.get(name)
             if bound == module or (bound is None and name not in taken):
                 chosen[alias] = name
@@ -42,6 +54,14 @@ def import_lines(chosen: dict[str, str], existing: dict[str, str]) -> list[str]:
             parts.append(alias if name == alias else f"{alias} as {name}")
     if parts:
         lines.append(f"from mindspore import {', '.join(parts)}")
+    runtime = []
+    for alias in sorted(a for a in chosen if a.startswith(RUNTIME_ALIAS)):
+        module, name = _module(alias), chosen[alias]
+        if existing.get(name) != module:
+            sub = module.rsplit(".", 1)[1]
+            runtime.append(sub if name == sub else f"{sub} as {name}")
+    if runtime:
+        lines.append(f"from {RUNTIME_PACKAGE} import {', '.join(runtime)}")
     return lines
 
 

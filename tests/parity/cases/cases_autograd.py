@@ -73,6 +73,4 @@ CASES = [
     Case("torch.autograd.grad", "torch.autograd.grad(x.sum(), [x])", x=randn(3), expect="unsupported"),
     Case("torch.autograd.Variable", "torch.autograd.Variable(x)", x=randn(3), expect="unsupported"),
     Case("torch.autograd._is_checkpoint_valid", "torch.autograd._is_checkpoint_valid()", expect="unsupported"),
-    Case("torch.autograd.profiler.record_function",
-         "with torch.autograd.profiler.record_function('fwd'):\n    out = x * 2", x=randn(3), expect="unsupported"),
 ]

@@ -168,10 +168,6 @@ CASES += [
     case("torch.cuda.LongTensor", "torch.cuda.LongTensor([3, 4])"),
     case("torch.cuda.LongTensor", "torch.cuda.LongTensor(size=(2, 3))", expect="unsupported"),
     case("torch.cuda.IntTensor", "torch.cuda.IntTensor([1, 2])"),
-    Case("torch.cuda.amp.custom_fwd", "@torch.cuda.amp.custom_fwd\ndef f(ctx, a):\n    return a\nout = f(None, x)",
-         x=randn(2), expect="unsupported"),
-    Case("torch.cuda.amp.custom_bwd", "@torch.cuda.amp.custom_bwd\ndef f(ctx, g):\n    return g\nout = f(None, x)",
-         x=randn(2), expect="unsupported"),
     Case("torch.npu.config.allow_internal_format", "torch.npu.config.allow_internal_format = False",
          expect="unsupported"),
     Case("torch.cuda.get_device_capability", "torch.cuda.get_device_capability()", expect="unsupported"),
@@ -181,6 +177,4 @@ CASES += [
     case("torch.cuda.BoolTensor", "torch.cuda.BoolTensor([True, False, True])"),
     Case("torch.cuda.HalfTensor", "def f(a: torch.cuda.HalfTensor):\n    return a * 2\nout = f(x)", x=randn(3)),
     Case("torch.cuda.BFloat16Tensor", "def f(a: torch.cuda.BFloat16Tensor):\n    return a + 1\nout = f(x)", x=randn(3)),
-    Case("torch.cuda.nvtx.range_push", "torch.cuda.nvtx.range_push('fwd')", expect="unsupported"),
-    Case("torch.cuda.nvtx.range_pop", "torch.cuda.nvtx.range_pop()", expect="unsupported"),
 ]

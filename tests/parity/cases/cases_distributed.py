@@ -51,8 +51,6 @@ CASES = [
          "import torch.distributed.distributed_c10d as c10d\n"
          "def f(group: c10d.ProcessGroup = None):\n    return group is None\nout = f()"),
     Case("torch.distributed.Work", "out = torch.distributed.Work", expect="unsupported"),
-    Case("torch.distributed.utils._p_assert", "import torch.distributed.utils\n"
-         "torch.distributed.utils._p_assert(True, 'ok')\nout = 1", expect="unsupported"),
     Case("torch.distributed.checkpoint", "import torch.distributed.checkpoint\nout = torch.distributed.checkpoint.FileSystemReader('ckpt')",
          expect="unsupported"),
     Case("torch.distributed._shard", "import torch.distributed._shard.metadata\n"

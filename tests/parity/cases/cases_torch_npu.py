@@ -58,7 +58,6 @@ CASES = [
                 a=randn(4), b=randn(4), c=randn(4), d=randn(4)),
     unsupported("torch_npu.empty_with_swapped_memory", "out = torch_npu.empty_with_swapped_memory((2, 3))"),
     # module attributes and utilities
-    unsupported("torch_npu.__version__", "out = torch_npu.__version__"),
     unsupported("torch_npu.__file__", "out = torch_npu.__file__"),
     unsupported("torch_npu.unsupported_dtype", "out = torch_npu.unsupported_dtype"),
     unsupported("torch_npu.utils.collect_env.get_cann_version", "out = torch_npu.utils.collect_env.get_cann_version()"),

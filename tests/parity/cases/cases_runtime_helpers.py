@@ -1,0 +1,193 @@
+"""Parity cases for the rules whose target is a runtime helper (``mscore_rt.*``, mscore/runtime/) or whose
+decorator form is removed (``decorator = "drop"``): grad mode, autocast, compilers / TorchScript, torch.library,
+profiler ranges, torch.__version__, _p_assert.
+
+The grad-mode cases are modules with gradients: a no-op mapping of ``enable_grad`` / ``set_grad_enabled`` would give
+other gradients. The autocast cases run what autocast leaves alone (elementwise ops) or autocast disabled: the helper
+casts nothing (see mscore/runtime/amp.py). torch_npu / NVTX forms cannot run on this torch: COVERED_ELSEWHERE.
+"""
+from mscore.parity.case import Case, ModuleCase, randn
+
+_W = """
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(3) * 0.5)
+
+    def forward(self, x):
+{body}
+
+m = M()
+"""
+
+
+def grad_module(api, body, **kw):
+    return ModuleCase(api, _W.format(body=body), inputs=dict(x=randn(3)), **kw)
+
+
+# a Function whose backward is not the derivative of forward (x3): gradients prove the decorated Function still runs
+_FN = """
+class Scale(torch.autograd.Function):
+    @staticmethod
+    {fwd}
+    def forward(ctx, a):
+        return a * 2
+
+    @staticmethod
+    {bwd}
+    def backward(ctx, g):
+        return g * 3
+
+
+class M(nn.Module):
+    def forward(self, x):
+        return Scale.apply(x)
+
+
+m = M()
+"""
+
+CASES = [
+    # ---- grad mode
+    grad_module("torch.enable_grad",
+                "        with torch.no_grad():\n"
+                "            a = x * self.w\n"
+                "            with torch.enable_grad():\n"
+                "                b = x * self.w * self.w\n"
+                "        return a + b"),
+    grad_module("torch.enable_grad",
+                "        with torch.no_grad():\n"
+                "            return self.part(x) + x * self.w\n\n"
+                "    @torch.enable_grad()\n"
+                "    def part(self, x):\n"
+                "        return x * self.w * self.w"),
+    grad_module("torch.enable_grad",   # a bare reference, entered later (Megatron's bias_dropout_add_exec_handler)
+                "        handler = torch.enable_grad\n"
+                "        with torch.no_grad():\n"
+                "            with handler():\n"
+                "                b = x * self.w * 3\n"
+                "        return b"),
+    grad_module("torch.set_grad_enabled",
+                "        with torch.set_grad_enabled(False):\n"
+                "            a = x * self.w\n"
+                "        return a + x * self.w * 2"),
+    grad_module("torch.set_grad_enabled",   # the function form switches at once
+                "        torch.set_grad_enabled(False)\n"
+                "        a = x * self.w\n"
+                "        torch.set_grad_enabled(True)\n"
+                "        return a + x * self.w * 2"),
+    grad_module("torch.is_grad_enabled",
+                "        with torch.no_grad():\n"
+                "            s = 2.0 if torch.is_grad_enabled() else 3.0\n"
+                "        return x * self.w * s * (5.0 if torch.is_grad_enabled() else 7.0)"),
+    Case("torch.is_grad_enabled", "with torch.no_grad():\n    a = torch.is_grad_enabled()\nout = (a, torch.is_grad_enabled())"),
+    # ---- autocast: ops autocast leaves in their dtype, or autocast disabled
+    Case("torch.autocast", "with torch.autocast('cpu', dtype=torch.bfloat16):\n    out = x * 2 + x.exp()", x=randn(2, 3)),
+    Case("torch.autocast", "with torch.autocast('cpu', dtype=torch.bfloat16, enabled=False):\n    out = a @ b",
+         a=randn(2, 3), b=randn(3, 4)),
+    Case("torch.autocast", "@torch.autocast('cpu', enabled=False)\ndef f(p, q):\n    return p @ q\nout = f(a, b)",
+         a=randn(2, 3), b=randn(3, 4)),
+    Case("torch.amp.autocast", "with torch.amp.autocast('cpu', enabled=False):\n    out = a @ b",
+         a=randn(2, 3), b=randn(3, 4)),
+    Case("torch.cuda.amp.autocast", "with torch.cuda.amp.autocast(enabled=False):\n    out = a @ b",
+         a=randn(2, 3), b=randn(3, 4)),
+    Case("torch.cuda.amp.autocast", "with torch.cuda.amp.autocast(False):\n    out = x * 2", x=randn(3)),
+    Case("torch.cpu.amp.autocast", "with torch.cpu.amp.autocast(enabled=False):\n    out = a @ b",
+         a=randn(2, 3), b=randn(3, 4)),
+    Case("torch.is_autocast_enabled", "torch.is_autocast_enabled()"),
+    ModuleCase("torch.cuda.amp.custom_fwd", _FN.format(fwd="@torch.cuda.amp.custom_fwd", bwd="@torch.cuda.amp.custom_bwd"),
+               inputs=dict(x=randn(2, 3))),
+    ModuleCase("torch.cuda.amp.custom_fwd",
+               _FN.format(fwd="@torch.cuda.amp.custom_fwd(cast_inputs=torch.float32)", bwd="@torch.cuda.amp.custom_bwd"),
+               inputs=dict(x=randn(2, 3))),
+    ModuleCase("torch.cuda.amp.custom_bwd", _FN.format(fwd="@torch.cuda.amp.custom_fwd()", bwd="@torch.cuda.amp.custom_bwd"),
+               inputs=dict(x=randn(2, 3))),
+    ModuleCase("torch.amp.custom_fwd",
+               _FN.format(fwd="@torch.amp.custom_fwd(device_type='cpu')", bwd="@torch.amp.custom_bwd(device_type='cpu')"),
+               inputs=dict(x=randn(2, 3))),
+    ModuleCase("torch.amp.custom_bwd", _FN.format(fwd="@torch.amp.custom_fwd(device_type='cpu', cast_inputs=torch.float32)",
+                                                  bwd="@torch.amp.custom_bwd(device_type='cpu')"),
+               inputs=dict(x=randn(2, 3))),
+    Case("torch.cuda.amp.custom_fwd", "def f(a):\n    return a + 1\ng = torch.cuda.amp.custom_fwd(f)\nout = g(x)",
+         x=randn(3)),
+    # ---- compilers and TorchScript: decorators removed, calls and bare references are no-ops
+    Case("torch.jit.script", "@torch.jit.script\ndef f(a):\n    return a * 2\nout = f(x)", x=randn(2)),
+    Case("torch.jit.script", "def f(a: torch.Tensor) -> torch.Tensor:\n    return a + 1\ng = torch.jit.script(f)\n"
+         "out = g(x)", x=randn(2)),
+    Case("torch.jit.script", "fuser = torch.jit.script\n@fuser\ndef f(a):\n    return a * 3\nout = f(x)", x=randn(2)),
+    Case("torch.compile", "@torch.compile(backend='eager')\ndef f(a):\n    return a.sin() * 2\nout = f(x)", x=randn(3)),
+    Case("torch.compile", "@torch.compile\ndef f(a):\n    return a.cos()\nout = f(x)", x=randn(3)),
+    Case("torch.compile", "def f(a):\n    return a - 1\ng = torch.compile(f, backend='eager')\nout = g(x)", x=randn(3)),
+    Case("torch.compile", "c = torch.compile\ndef f(a):\n    return a * a\nout = c(f, backend='eager')(x)", x=randn(3)),
+    Case("torch.jit.ignore", "@torch.jit.ignore\ndef f(a):\n    return a + 2\nout = f(x)", x=randn(2)),
+    Case("torch.jit.ignore", "@torch.jit.ignore(drop=True)\ndef f(a):\n    return a + 2\nout = f(x)", x=randn(2)),
+    Case("torch.jit.unused", "@torch.jit.unused\ndef f(a):\n    return a * 5\nout = f(x)", x=randn(2)),
+    Case("torch.jit.export", "@torch.jit.export\ndef f(a):\n    return a * 5\nout = f(x)", x=randn(2)),
+    Case("torch.jit.script_if_tracing", "@torch.jit.script_if_tracing\ndef f(a):\n    return a * 5\nout = f(x)",
+         x=randn(2)),
+    Case("torch.jit.trace", "def f(a):\n    return a * 2 + 1\ng = torch.jit.trace(f, (x,))\nout = g(x)", x=randn(3)),
+    Case("torch.jit.is_scripting", "out = (torch.jit.is_scripting(), 1 if not torch.jit.is_scripting() else 2)"),
+    Case("torch.jit.is_tracing", "torch.jit.is_tracing()"),
+    Case("torch.compiler.is_compiling", "torch.compiler.is_compiling()"),
+    Case("torch.compiler.is_dynamo_compiling", "torch.compiler.is_dynamo_compiling()"),
+    Case("torch._dynamo.is_compiling", "torch._dynamo.is_compiling()"),
+    Case("torch._dynamo.disable", "@torch._dynamo.disable\ndef f(a):\n    return a * 7\nout = f(x)", x=randn(2)),
+    Case("torch._dynamo.disable", "@torch._dynamo.disable(recursive=False)\ndef f(a):\n    return a * 7\nout = f(x)",
+         x=randn(2)),
+    Case("torch.compiler.disable", "@torch.compiler.disable\ndef f(a):\n    return a - 7\nout = f(x)", x=randn(2)),
+    Case("torch._dynamo.allow_in_graph", "@torch._dynamo.allow_in_graph\ndef f(a):\n    return a - 7\nout = f(x)",
+         x=randn(2)),
+    Case("torch.compiler.allow_in_graph", "@torch.compiler.allow_in_graph\ndef f(a):\n    return a - 7\nout = f(x)",
+         x=randn(2)),
+    Case("torch._dynamo.mark_static", "torch._dynamo.mark_static(x)\nout = x * 2", x=randn(2)),
+    Case("torch._dynamo.mark_dynamic", "torch._dynamo.mark_dynamic(x, 0)\nout = x * 2", x=randn(2)),
+    Case("torch._dynamo.reset", "torch._dynamo.reset()\nout = x + 1", x=randn(2)),
+    Case("torch.compiler.reset", "torch.compiler.reset()\nout = x + 1", x=randn(2)),
+    Case("torch._dynamo.config", "torch._dynamo.config.suppress_errors = True\n"
+         "out = torch._dynamo.config.suppress_errors"),
+    Case("torch._inductor.config", "import torch._inductor.config\ntorch._inductor.config.fallback_random = True\n"
+         "out = torch._inductor.config.fallback_random"),
+    # ---- torch.library: registrations recorded, decorated functions stay plain functions
+    Case("torch.library.Library", "lib = torch.library.Library('mscore_case_a', 'DEF')\n"
+         "out = lib.define('twice(Tensor x) -> Tensor')"),
+    Case("torch.library.impl", "lib = torch.library.Library('mscore_case_b', 'DEF')\n"
+         "lib.define('twice(Tensor x) -> Tensor')\n"
+         "@torch.library.impl(lib, 'twice', 'CPU')\ndef twice(a):\n    return a * 2\nout = twice(x)", x=randn(3)),
+    Case("torch.library.define", "torch.library.define('mscore_case_c::op', '(Tensor x) -> Tensor')\n"
+         "def op(a):\n    return a + 1\ntorch.library.impl('mscore_case_c::op', 'CPU', op)\nout = op(x)", x=randn(3)),
+    Case("torch.library.register_fake", "torch.library.define('mscore_case_d::op', '(Tensor x) -> Tensor')\n"
+         "@torch.library.register_fake('mscore_case_d::op')\ndef shape(a):\n    return torch.empty_like(a)\n"
+         "out = shape(x).shape", x=randn(3)),
+    Case("torch.library.impl_abstract", "torch.library.define('mscore_case_e::op', '(Tensor x) -> Tensor')\n"
+         "@torch.library.impl_abstract('mscore_case_e::op')\ndef shape(a):\n    return torch.empty_like(a)\n"
+         "out = shape(x).shape", x=randn(3)),
+    # ---- profiler ranges: values unaffected, context manager and decorator forms
+    Case("torch.profiler.record_function", "with torch.profiler.record_function('step'):\n    out = x * 2", x=randn(2)),
+    Case("torch.profiler.record_function", "@torch.profiler.record_function('f')\ndef f(a):\n    return a + 1\n"
+         "out = f(x)", x=randn(2)),
+    Case("torch.autograd.profiler.record_function",
+         "with torch.autograd.profiler.record_function('fwd', 'extra'):\n    out = x * 2", x=randn(3)),
+    # ---- version checks take the same branches (the minor differs: 2.6 claimed, 2.13 here)
+    Case("torch.__version__", "int(torch.__version__.split('.')[0])"),
+    Case("torch.__version__", "(torch.__version__ > '2.0', torch.__version__ >= '2.1.0', torch.__version__ < '3')"),
+    Case("torch.__version__", "import packaging.version\n"
+         "out = packaging.version.Version(torch.__version__) >= packaging.version.Version('2.1')"),
+    # ---- _p_assert
+    Case("torch.distributed.utils._p_assert", "import torch.distributed.utils\n"
+         "torch.distributed.utils._p_assert(x.sum() < 100, 'small')\nout = x + 1", x=randn(3)),
+    Case("torch.distributed.utils._p_assert", "import torch.distributed.utils\ntry:\n"
+         "    torch.distributed.utils._p_assert(x.sum() > 100, 'too small')\n    out = 'passed'\n"
+         "except AssertionError as e:\n    out = str(e)", x=randn(3)),
+    Case("torch.distributed.utils._p_assert", "import torch.distributed.utils\n"
+         "torch.distributed.utils._p_assert(False, 'warn only', raise_assertion_error=False)\nout = 1"),
+]
+
+_RT = "tests/runtime/test_runtime_helpers.py::"
+COVERED_ELSEWHERE = {
+    "torch.npu.amp.autocast": [_RT + "test_npu_autocast_converts_and_runs"],
+    "torch.cuda.nvtx.range_push": [_RT + "test_nvtx_push_pop_depths", _RT + "test_nvtx_converts_and_runs"],
+    "torch.cuda.nvtx.range_pop": [_RT + "test_nvtx_push_pop_depths", _RT + "test_nvtx_converts_and_runs"],
+    "torch.cuda.nvtx.range": [_RT + "test_nvtx_converts_and_runs"],
+    "torch.cuda.nvtx.mark": [_RT + "test_nvtx_converts_and_runs"],
+    "torch_npu.__version__": [_RT + "test_torch_npu_version_converts"],
+}

@@ -1,0 +1,213 @@
+"""The runtime helpers (mscore/runtime: grad_mode, amp, nojit, profiling, op_library, torch_compat) against torch's
+documented behaviour, and the conversions whose torch side cannot run here (torch_npu, NVTX without CUDA): they are
+converted with the shipped rules and the output is run on MindSpore."""
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+
+import pytest
+
+from mscore.rewrite.engine import convert_source
+from mscore.rules import load_rules
+
+os.environ.setdefault("GLOG_v", "4")
+
+
+@pytest.fixture(scope="module")
+def rt():
+    import mscore.runtime
+
+    sys.modules.setdefault("mscore_rt", mscore.runtime)   # as the parity worker does; outputs carry the package
+    return mscore.runtime
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules()
+
+
+def run_converted(source: str, rules, rt) -> dict:
+    result = convert_source(textwrap.dedent(source).encode(), "t.py", rules)
+    code = result.output.decode()
+    assert not result.unconverted, result.unconverted
+    assert "torch" not in code.replace("mscore_rt", "").replace("torch_compat", ""), code
+    ns: dict = {}
+    exec(compile(code, "<converted>", "exec"), ns)
+    return ns
+
+
+def test_grad_mode_follows_torch_state_by_state(rt):
+    """The same sequence of switches gives the same sequence of is_grad_enabled() answers in both frameworks."""
+    import torch
+    from mscore.runtime import grad_mode
+
+    def trace(enable_grad, set_grad_enabled, is_grad_enabled, no_grad):
+        seen = [is_grad_enabled()]
+        with no_grad():
+            seen.append(is_grad_enabled())
+            with enable_grad():
+                seen.append(is_grad_enabled())
+            seen.append(is_grad_enabled())
+        with set_grad_enabled(False):
+            seen.append(is_grad_enabled())
+        seen.append(is_grad_enabled())
+        set_grad_enabled(False)
+        seen.append(is_grad_enabled())
+        set_grad_enabled(True)
+        seen.append(is_grad_enabled())
+
+        @set_grad_enabled(False)
+        def off():
+            return is_grad_enabled()
+        seen.append(is_grad_enabled())   # decorating does not switch
+        seen.append(off())
+        seen.append(is_grad_enabled())
+
+        @enable_grad()
+        def on():
+            return is_grad_enabled()
+        with no_grad():
+            seen.append(on())
+            seen.append(is_grad_enabled())
+        return seen
+
+    import mindspore as ms
+
+    want = trace(torch.enable_grad, torch.set_grad_enabled, torch.is_grad_enabled, torch.no_grad)
+    got = trace(grad_mode.enable_grad, grad_mode.set_grad_enabled, grad_mode.is_grad_enabled, ms._no_grad)
+    assert got == want
+    assert want == [True, False, True, False, False, True, False, True, True, False, True, True, False]
+
+
+def test_enable_grad_inside_no_grad_gives_gradients(rt):
+    import mindspore as ms
+    from mscore.runtime import grad_mode
+
+    x = ms.Tensor([1.0, 2.0])
+
+    def f(enable):
+        def fn(t):
+            with ms._no_grad():
+                if enable:
+                    with grad_mode.enable_grad():
+                        y = t * t
+                else:
+                    y = t * t
+            return (y * t).sum()
+        return ms.grad(fn)(x).asnumpy().tolist()
+
+    assert f(True) == [3.0, 12.0]    # d/dt t^3
+    assert f(False) == [1.0, 4.0]    # y is a constant: d/dt (y t) = y
+
+
+def test_nvtx_push_pop_depths(rt):
+    """NVTX's documented return values: push gives the zero-based depth of the range started, pop the depth of the
+    range ended (negative when nothing is open)."""
+    from mscore.runtime import profiling
+
+    assert profiling.range_pop() == -1
+    assert profiling.range_push("a") == 0
+    assert profiling.range_push("b") == 1
+    assert profiling.range_pop() == 1
+    assert profiling.range_pop() == 0
+    assert profiling.range_pop() == -1
+
+
+def test_nvtx_converts_and_runs(rt, rules):
+    ns = run_converted("""
+        import torch
+        depths = [torch.cuda.nvtx.range_push("step"), torch.cuda.nvtx.range_push("inner")]
+        depths.append(torch.cuda.nvtx.range_pop())
+        with torch.cuda.nvtx.range("layer {}", 3):
+            torch.cuda.nvtx.mark("here")
+            depths.append(torch.cuda.nvtx.range_push("x"))
+            depths.append(torch.cuda.nvtx.range_pop())
+        depths.append(torch.cuda.nvtx.range_pop())
+    """, rules, rt)
+    assert ns["depths"] == [0, 1, 1, 2, 2, 0]
+
+
+def test_npu_autocast_converts_and_runs(rt, rules):
+    ns = run_converted("""
+        import torch
+        import mindspore as ms
+        a = ms.Tensor([[1.0, 2.0]])
+        with torch.npu.amp.autocast(enabled=False):
+            out = a * 2
+
+        @torch.npu.amp.autocast(dtype=torch.bfloat16)
+        def f(t):
+            return t + 1
+        dec = f(a)
+    """, rules, rt)
+    assert ns["out"].asnumpy().tolist() == [[2.0, 4.0]]
+    assert ns["dec"].asnumpy().tolist() == [[2.0, 3.0]]
+
+
+def test_torch_npu_version_converts(rt, rules):
+    ns = run_converted("""
+        import torch
+        import torch_npu
+        ok = torch_npu.__version__ >= "2.1" and torch.__version__ == torch_npu.__version__
+        major = int(torch_npu.__version__.split(".")[0])
+    """, rules, rt)
+    assert ns["ok"] is True and ns["major"] == 2
+
+
+def test_record_function_is_reentrant_and_a_decorator(rt):
+    from mscore.runtime import profiling
+
+    rf = profiling.record_function("f")
+
+    @rf
+    def f(n):
+        return n if n == 0 else f(n - 1) + 1   # the same object entered while already open
+
+    assert f(3) == 3
+    assert rf.ids == []
+
+
+def test_p_assert_matches_torch(rt, capsys):
+    from torch.distributed.utils import _p_assert
+
+    from mscore.runtime.torch_compat import p_assert
+
+    for fn in (_p_assert, p_assert):
+        with pytest.raises(AssertionError, match="boom"):
+            fn(False, "boom")
+        fn(False, "quiet", raise_assertion_error=False)
+        fn(True, "never")
+    out = capsys.readouterr().out
+    assert out.count("boom") == 2 and out.count("quiet") == 2 and "never" not in out
+
+
+def test_op_library_records_both_impl_forms(rt):
+    from mscore.runtime import op_library
+
+    lib = op_library.Library("mscore_t", "DEF")
+    assert lib.define("twice(Tensor x) -> Tensor") == "twice"
+
+    @op_library.impl(lib, "twice", "PrivateUse1")
+    def twice(x):
+        return x * 2
+
+    def plus(x):
+        return x + 1
+    assert op_library.impl("mscore_t::plus", ["CPU", "Meta"], plus) is plus
+    assert twice(2) == 4
+    assert op_library.registry["mscore_t::twice"]["impls"] == {"PrivateUse1": twice}
+    assert op_library.registry["mscore_t::plus"]["impls"] == {"CPU": plus, "Meta": plus}
+
+
+def test_nojit_forms(rt):
+    from mscore.runtime import nojit
+
+    def f(x):
+        return x + 1
+    assert nojit.script(f) is f and nojit.compile(f, mode="max-autotune") is f
+    assert nojit.compile(mode="reduce-overhead")(f) is f and nojit.disable(recursive=False)(f) is f
+    assert nojit.ignore(f) is f and nojit.ignore(drop=True)(f) is f
+    nojit.config.cache_size_limit = 8
+    assert nojit.config.cache_size_limit == 8
