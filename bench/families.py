@@ -57,7 +57,9 @@ def main(argv=None) -> int:
                 if outcome.passed:
                     passed += 1
                 else:
-                    failed.append((e.id, f"[{outcome.stage}] {outcome.problems[0][:160]}"))
+                    lines = [ln.strip() for ln in outcome.problems[0].splitlines() if ln.strip()]
+                    why = lines[0] if len(lines) < 3 else f"{lines[0]} ... {lines[-1]}"
+                    failed.append((f"{e.id} ({e.case.where})", f"[{outcome.stage}] {why[:300]}"))
             rows.append((stem, passed, len(entries), failed))
             total_pass += passed
             total += len(entries)

@@ -10,7 +10,7 @@ import libcst as cst
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
-from mscore.rewrite.transforms import CALL_TRANSFORMS, calls
+from mscore.rewrite.transforms import CALL_TRANSFORMS, calls, out_arg
 
 
 class UnitRewriter(cst.CSTTransformer):
@@ -200,14 +200,20 @@ class UnitRewriter(cst.CSTTransformer):
         rule = m.rule
         used_before = set(ctx.used)
         try:
+            target_out = None
+            inner = call
+            if out_arg.applies(rule):   # out=: the call without it, then the result written into out
+                inner, target_out = out_arg.split(rule, call)
             if rule.transform in CALL_TRANSFORMS:
-                out = CALL_TRANSFORMS[rule.transform](ctx, rule, call, m.suffix)
+                out = CALL_TRANSFORMS[rule.transform](ctx, rule, inner, m.suffix)
                 if rule.transform == "template" and self.depth < 2:
                     out = self._settle(out)
             elif method:
-                out = calls.emit_method(ctx, rule, call)
+                out = calls.emit_method(ctx, rule, inner)
             else:
-                out = calls.emit_function(ctx, rule, call, m.suffix)
+                out = calls.emit_function(ctx, rule, inner, m.suffix)
+            if target_out is not None:
+                out = out_arg.wrap(ctx, target_out, out)
         except Unconvertible as exc:
             ctx.used = used_before
             if method and isinstance(exc, NoMatch):

@@ -105,7 +105,7 @@ CASES = [
     Case("torch.cat", "torch.cat([a, b], 1)", a=randn(2, 3), b=randn(2, 3)),
     Case("torch.cat", "torch.cat((a, b))", a=randn(2, 3), b=randn(1, 3)),
     Case("torch.cat", "torch.cat(tensors=[a, b], dim=-1)", a=randn(2, 3), b=randn(2, 1)),
-    Case("torch.cat", "torch.cat([a, b], out=a)", a=randn(2), b=randn(2), expect="unsupported"),
+    Case("torch.cat", "c = torch.empty(0)\ntorch.cat([a, b], out=c)\nout = c", a=randn(2), b=randn(2)),
     Case("torch.concat", "torch.concat([a, b], dim=0)", a=randn(2, 3), b=randn(1, 3)),
     Case("torch.concat", "torch.concat((a, b), 1)", a=randn(2, 3), b=randn(2, 2)),
     Case("torch.stack", "torch.stack([a, b])", a=randn(2, 3), b=randn(2, 3)),
