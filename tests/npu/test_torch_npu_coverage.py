@@ -44,6 +44,14 @@ def test_listed_tests_exist():
 
 
 def _resolve(dotted):
+    import importlib
+
+    if dotted.startswith("mscore_rt."):   # a runtime helper: mscore/runtime/<module>.py
+        _, module, rest = dotted.split(".", 2)
+        obj = importlib.import_module(f"mscore.runtime.{module}")
+        for part in rest.split("."):
+            obj = getattr(obj, part)
+        return obj
     import mindspore
 
     obj = mindspore

@@ -189,5 +189,4 @@ COVERED_ELSEWHERE = {
     "torch.cuda.nvtx.range_pop": [_RT + "test_nvtx_push_pop_depths", _RT + "test_nvtx_converts_and_runs"],
     "torch.cuda.nvtx.range": [_RT + "test_nvtx_converts_and_runs"],
     "torch.cuda.nvtx.mark": [_RT + "test_nvtx_converts_and_runs"],
-    "torch_npu.__version__": [_RT + "test_torch_npu_version_converts"],
 }

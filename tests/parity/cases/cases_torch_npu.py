@@ -94,6 +94,7 @@ CASES = [
 _OPS = "tests/npu/test_torch_npu_ops.py::"
 _RT = "tests/npu/test_torch_npu_runtime.py::"
 COVERED_ELSEWHERE = {
+    "torch_npu.__version__": ["tests/runtime/test_runtime_helpers.py::test_torch_npu_version_converts"],
     "torch_npu.npu_fusion_attention": [_OPS + "test_npu_fusion_attention_sbh_causal_compressed_mask",
                                        _OPS + "test_npu_fusion_attention_bnsd_full_mask_positional",
                                        _OPS + "test_npu_fusion_attention_tnd_varlen",
