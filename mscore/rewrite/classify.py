@@ -35,6 +35,9 @@ def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
     rule = rules.apis.get(qualified)
     if rule is not None:
         return Match(qualified, rule)
+    public = reexported(rules, qualified)
+    if public is not None:
+        return Match(public, rules.apis[public])
     parts = qualified.split(".")
     for cut in range(len(parts) - 1, 1, -1):
         prefix = ".".join(parts[:cut])
@@ -42,6 +45,35 @@ def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
         if rule is not None and rule.sig is None:
             return Match(prefix, rule, "." + ".".join(parts[cut:]))
     return Match(qualified, None)
+
+
+# Packages whose public names are defined in submodules and re-exported: torch.nn.modules.normalization.GroupNorm,
+# torch.nn.modules.GroupNorm and torch.nn.GroupNorm are one class, so one rule (keyed by the public name) serves all.
+REEXPORTS = (
+    ("torch.nn.modules", "torch.nn"),
+    ("torch.nn.parameter", "torch.nn"),
+    ("torch.optim", "torch.optim"),
+    ("torch.optim.lr_scheduler", "torch.optim.lr_scheduler"),
+    ("torch.utils.data", "torch.utils.data"),
+    ("torch.autograd.function", "torch.autograd"),
+    ("torch.autograd.grad_mode", "torch"),
+    ("torch.functional", "torch"),
+    ("torch._tensor", "torch"),
+    ("torch.nn.utils.clip_grad", "torch.nn.utils"),
+    ("torch.distributed.distributed_c10d", "torch.distributed"),
+)
+
+
+def reexported(rules: RuleSet, qualified: str) -> str | None:
+    """The public name with a rule for a name reached through a defining submodule (``torch.nn.modules.linear.Linear``
+    → ``torch.nn.Linear``), or None."""
+    for package, public in REEXPORTS:
+        if qualified.startswith(package + "."):
+            rest = qualified[len(package) + 1:].split(".")
+            for cand in (f"{public}.{rest[-1]}", f"{public}.{'.'.join(rest)}"):
+                if cand != qualified and cand in rules.apis:
+                    return cand
+    return None
 
 
 def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str = "other") -> Match | None:

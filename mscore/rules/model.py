@@ -32,6 +32,7 @@ class Rule:
     pack: str | None = None           # torch *varargs packed into one tuple argument for the target
     template: str | None = None       # the whole emitted expression, for the "template" transform
     receivers: tuple[str, ...] = ()   # method rules only: the receivers it applies to ("self", "super()")
+    positional: tuple[str, ...] = ()  # torch keywords the target takes positionally only, after the others
     decorator: str | None = None      # "drop": as a decorator (@api, @api(...)) the line is removed
     file: str = ""
     line: int = 0
@@ -63,11 +64,13 @@ class Rule:
             and self.transform is None
             and self.target_sig is None
             and self.pack is None
+            and not self.positional
         )
 
     @property
     def adapts_args(self) -> bool:
-        return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args or self.pack)
+        return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args or self.pack
+                    or self.positional)
 
     @property
     def where(self) -> str:

@@ -106,6 +106,9 @@ TENSOR_SIG_EXCEPTIONS = {
     "roll": "keeps torch's dims=None default (flattened roll); the MindSpore doc line lists dims without a default",
     "index_add": "the doc's first line is the deprecated (indices, y, axis) overload; the backfill implements the "
                  "documented successor (dim, index, source, *, alpha=1) and still accepts the old positional form",
+    "scatter": "the doc's first line is the (dim, index, src) overload; MindSpore's other overloads take value= and "
+               "reduce= ('add', 'multiply'), which the backfill implements too",
+    "scatter_": "as scatter: the (dim, index, src) line is one overload of several (value=, reduce=)",
 }
 
 

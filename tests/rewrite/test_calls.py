@@ -70,7 +70,7 @@ def test_unsupported_argument_leaves_call_and_marks(assert_converts):
         from mindspore import mint
         import torch
         y = torch.cat([a, b], out=buf)  # mscore: unconverted torch.cat: out= is not supported: no out=
-        z = mint.cat([a, b], out=None)
+        z = mint.cat([a, b])
         """,
     )
     assert [(u.api, u.line) for u in result.unconverted] == [("torch.cat", 2)]

@@ -122,11 +122,13 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
         bound = bind_call(rule, args)
     if not rule.adapts_args:
         return list(args)
+    drop = set(rule.drop)
     for name, reason in rule.unsupported_args.items():
         arg = bound.values.get(name)
         if arg is not None and code(arg.value).strip() != (rule.sig[name].default or "<required>"):
             raise Unconvertible(f"{name}= is not supported: {reason}")
-    drop = set(rule.drop)
+        if arg is not None:
+            drop.add(name)   # passed with torch's default: no effect, and the target does not take it
     if rule.pack is not None:
         args = _pack(rule, bound, args)
         bound = bind_call(rule, args)
@@ -154,7 +156,22 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
                 continue
             out.append(keyword(a, rule.rename.get(name, name)) if name in rule.rename else a)
     _add_defaults(ctx, rule, out)
+    if rule.positional:
+        out = _to_positional(rule, out)
     return fix_commas(out, args)
+
+
+def _to_positional(rule: Rule, out: list[cst.Arg]) -> list[cst.Arg]:
+    """``positional``: torch keywords the target takes only positionally (``mint.randint(*args)``), moved after the
+    positional arguments in the rule's order: ``torch.randint(low=0, high=5, size=s)`` → ``mint.randint(0, 5, s)``."""
+    named = {a.keyword.value: a for a in out if a.keyword is not None and a.keyword.value in rule.positional}
+    if not named:
+        return out
+    rest = [a for a in out if not (a.keyword is not None and a.keyword.value in named)]
+    n_pos = next((i for i, a in enumerate(rest) if a.keyword is not None or a.star == "**"), len(rest))
+    moved = [positional(named[n]).with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+             for n in rule.positional if n in named]
+    return rest[:n_pos] + moved + rest[n_pos:]
 
 
 def _pack(rule: Rule, bound, args: Sequence[cst.Arg]) -> list[cst.Arg]:
