@@ -260,7 +260,7 @@ def emit_method(ctx: Ctx, rule: Rule, call: cst.Call) -> cst.BaseExpression:
     args = adapt_args(ctx, rule, call.args)
     func = call.func
     assert isinstance(func, cst.Attribute)
-    if rule.target.startswith("mindspore."):
+    if rule.target.startswith(("mindspore.", "mscore_rt.")):
         receiver = cst.Arg(value=func.value)
         return call.with_changes(func=ctx.target(rule.target), args=fix_commas([receiver, *args], call.args or [receiver]))
     return call.with_changes(func=func.with_changes(attr=cst.Name(rule.target)), args=args)

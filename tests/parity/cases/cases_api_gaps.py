@@ -5,7 +5,7 @@ integer tensor (promoted to the default float dtype), the legacy constructors ``
 uninitialised tensor of that shape) vs ``torch.FloatTensor([1, 2])`` (data), ``torch.device`` objects (``type``,
 ``index``, ``str``, equality), ``scatter(..., reduce=)``, ``pad_sequence``, ``conv_transpose3d``, ...
 """
-from mscore.parity.case import Case, ModuleCase, const, rand_bool, randint, randn, uniform
+from mscore.parity.case import Case, ModuleCase, const, randint, randn, uniform
 
 RANDOM = "random values: the two frameworks draw different streams; shape and dtype only"
 UNINIT = "uninitialized memory: shape and dtype only"
@@ -101,4 +101,59 @@ CASES = [
          w=randn(5, 2)),
     Case("Tensor.numpy", "x.numpy(force=True)", x=randn(3)),
     Case("Tensor.numpy", "x.numpy(force=False).sum()", x=randn(3), atol=1e-5, reason="float32 sum"),
+    # --- conv_transpose3d (torch's weight layout (C_in, C_out / groups, kD, kH, kW)) ----------------------------
+    Case("torch.nn.functional.conv_transpose3d", "F.conv_transpose3d(x, w)", x=randn(1, 2, 3, 3, 3),
+         w=randn(2, 3, 2, 2, 2), atol=1e-5, reason="convolution accumulation order"),
+    Case("torch.nn.functional.conv_transpose3d", "F.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1)",
+         x=randn(2, 2, 3, 3, 3), w=randn(2, 3, 3, 3, 3), b=randn(3), atol=1e-5, reason="convolution accumulation order"),
+    Case("torch.nn.functional.conv_transpose3d", "F.conv_transpose3d(x, w, None, 1, 0, 0, 2)", x=randn(1, 4, 2, 2, 2),
+         w=randn(4, 1, 2, 2, 2), atol=1e-5, reason="convolution accumulation order"),
+    Case("torch.nn.functional.conv_transpose3d",
+         "F.conv_transpose3d(input=x, weight=w, bias=b, stride=(1, 2, 1), padding=(0, 1, 0), dilation=2)",
+         x=randn(1, 2, 3, 3, 3), w=randn(2, 2, 2, 2, 2), b=randn(2), atol=1e-5, reason="convolution accumulation order"),
+    Case("torch.nn.functional.conv_transpose3d", "F.conv_transpose3d(x, w)", x=randn(2, 3, 3, 3),
+         w=randn(2, 1, 2, 2, 2), atol=1e-5, reason="convolution accumulation order"),
+    # --- pad_sequence ------------------------------------------------------------------------------------------
+    Case("torch.nn.utils.rnn.pad_sequence", "torch.nn.utils.rnn.pad_sequence([a, b, c])", a=randn(3), b=randn(1),
+         c=randn(2)),
+    Case("torch.nn.utils.rnn.pad_sequence", "torch.nn.utils.rnn.pad_sequence([a, b], batch_first=True, "
+         "padding_value=-1.0)", a=randn(3, 2), b=randn(1, 2)),
+    Case("torch.nn.utils.rnn.pad_sequence", "from torch.nn.utils.rnn import pad_sequence\n"
+         "out = pad_sequence((a, b), True, 0.5, 'left')", a=randint(0, 9, (2,)), b=randint(0, 9, (4,))),
+    Case("torch.nn.utils.rnn.pad_sequence", "torch.nn.utils.rnn.pad_sequence(sequences=[a, b], padding_side='right')",
+         a=randn(2, 2, 2), b=randn(3, 2, 2)),
+    # --- mode ----------------------------------------------------------------------------------------------------
+    Case("Tensor.mode", "x.mode()", x=const([[1.0, 2.0, 2.0, 3.0, 3.0, 1.0], [5.0, 4.0, 4.0, 5.0, 6.0, 6.0]])),
+    Case("Tensor.mode", "x.mode(0)", x=randint(0, 3, (5, 4))),
+    Case("Tensor.mode", "x.mode(dim=1, keepdim=True)", x=randint(0, 3, (3, 6))),
+    Case("Tensor.mode", "x.mode(-1).values", x=randint(0, 3, (2, 7))),
+    Case("torch.mode", "torch.mode(x, 1)", x=randint(0, 4, (3, 5))),
+    Case("torch.mode", "torch.mode(input=x, dim=0, keepdim=False)[1]", x=randint(0, 4, (6, 2))),
+    # --- resize_ (x created in the snippet: a tensor from numpy has a fixed-size storage in torch) ----------------
+    Case("Tensor.resize_", "x = torch.arange(6.0)\ny = x.resize_(2, 3)\nout = (y is x, x)"),
+    Case("Tensor.resize_", "x = torch.arange(6.0)\nx.resize_((3, 2))\nout = x"),
+    Case("Tensor.resize_", "x = torch.arange(6)\nx.resize_(4)\nout = x"),
+    Case("Tensor.resize_", "x = torch.arange(4.0).reshape(2, 2)\nx.resize_(2, 2)\nout = x"),
+    Case("Tensor.resize_", "x = torch.arange(3.0)\nx.resize_(0)\nout = x.shape"),
+    # --- legacy typed constructors: sizes vs data ---------------------------------------------------------------
+    Case("torch.FloatTensor", "torch.FloatTensor(2, 3).shape"),
+    Case("torch.FloatTensor", "torch.FloatTensor(2, 3).dtype"),
+    Case("torch.FloatTensor", "torch.FloatTensor([1, 2, 3])"),
+    Case("torch.FloatTensor", "torch.FloatTensor([[1.5], [2.0]])"),
+    Case("torch.FloatTensor", "torch.FloatTensor((2, 3))"),
+    Case("torch.FloatTensor", "torch.FloatTensor()"),
+    Case("torch.FloatTensor", "(isinstance(x, torch.FloatTensor), isinstance(i, torch.FloatTensor))", x=randn(2),
+         i=randint(0, 3, 2)),
+    Case("torch.LongTensor", "torch.LongTensor(3).shape"),
+    Case("torch.LongTensor", "torch.LongTensor([1, 2]) + 1"),
+    Case("torch.LongTensor", "(isinstance(i, torch.LongTensor), isinstance(x, torch.LongTensor))", x=randn(2),
+         i=randint(0, 3, 2)),
+    Case("torch.IntTensor", "torch.IntTensor([1, 2])"),
+    Case("torch.DoubleTensor", "torch.DoubleTensor([0.5])"),
+    Case("torch.HalfTensor", "torch.HalfTensor(2).dtype"),
+    Case("torch.BoolTensor", "torch.BoolTensor([True, False])"),
+    Case("torch.BFloat16Tensor", "torch.BFloat16Tensor(1, 2).shape"),
+    Case("torch.ByteTensor", "torch.ByteTensor([1, 255])"),
+    Case("torch.CharTensor", "torch.CharTensor([-1, 3])"),
+    Case("torch.ShortTensor", "torch.ShortTensor(2).dtype"),
 ]

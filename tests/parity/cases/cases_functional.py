@@ -62,7 +62,7 @@ CASES = [
     Case("torch.nn.functional.conv_transpose2d", "F.conv_transpose2d(x, w, stride=2)", x=randn(1, 3, 3, 3),
          w=randn(3, 2, 3, 3), atol=1e-5, reason="conv accumulation order"),
     Case("torch.nn.functional.conv_transpose3d", "F.conv_transpose3d(x, w)", x=randn(1, 2, 3, 3, 3),
-         w=randn(2, 2, 2, 2, 2), expect="unsupported"),
+         w=randn(2, 2, 2, 2, 2), atol=1e-5, reason="conv accumulation order"),
     Case("torch.nn.functional.layer_norm", "F.layer_norm(x, (4,))", x=randn(3, 4)),
     Case("torch.nn.functional.layer_norm", "F.layer_norm(x, [4], w, b, 1e-6)", x=randn(2, 3, 4), w=randn(4), b=randn(4)),
     Case("torch.nn.functional.layer_norm", "F.layer_norm(x, normalized_shape=(4,), weight=w, eps=1e-5)", x=randn(3, 4),
