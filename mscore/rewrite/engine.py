@@ -31,24 +31,15 @@ PROFILES = ("native", "msadapter")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-_SURROGATE = re.compile("[\udc80-\udcff]")
-
-
 def decode(data: bytes) -> tuple[str, str, str]:
-    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie.
+    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie, exactly as CPython reads a source file.
 
-    Bytes that are not valid in the file's encoding (GBK in a UTF-8 comment, say) are kept as surrogate escapes in
-    ``text`` so they are written back exactly; ``parse_text`` has a ``?`` in their place (same length) for the
-    parsers. Raises UnicodeDecodeError / SyntaxError / LookupError when even that is impossible."""
+    Bytes that are not valid in the file's encoding (Latin-1 or GBK bytes in a file without a cookie) make the file
+    undecodable, as they do for ``python file.py``: it is copied unchanged and listed, never rewritten.
+    Raises UnicodeDecodeError / SyntaxError / LookupError. (``parse_text`` is ``text``: kept for the callers.)"""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    try:
-        text = data.decode(encoding)
-        return text, text, encoding
-    except UnicodeDecodeError:
-        if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
-            raise
-    text = data.decode(encoding, "surrogateescape")
-    return text, _SURROGATE.sub("?", text), encoding
+    text = data.decode(encoding)
+    return text, text, encoding
 
 
 def _first_newline(segment: str) -> str:
@@ -159,7 +150,7 @@ def convert_source(
     try:
         text, parse_text, encoding = decode(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        return FileResult(path, UNDECODABLE, data, message=f"cannot decode: {exc}")
+        return _copied(path, UNDECODABLE, data, f"cannot decode: {exc}")
     if "torch" not in text and not (index and index.cells and "forward" in text):
         return FileResult(path, UNCHANGED, data)
     try:
@@ -167,9 +158,9 @@ def convert_source(
             warnings.simplefilter("ignore")
             tree = ast.parse(parse_text, filename=path)
     except (SyntaxError, ValueError) as exc:
-        return FileResult(path, UNPARSABLE, data, message=f"does not parse: {exc}")
+        return _copied(path, UNPARSABLE, data, f"does not parse: {exc}")
     except RecursionError:   # CPython's own parser gives up too ("during ast construction")
-        return FileResult(path, UNPARSABLE, data, message="does not parse: nested too deeply for the Python parser")
+        return _copied(path, UNPARSABLE, data, "does not parse: nested too deeply for the Python parser")
     args = (data, text, parse_text, encoding, tree, path, rules, profile, index)
     try:
         try:
@@ -177,7 +168,20 @@ def convert_source(
         except RecursionError:
             return _with_deep_stack(_convert, *args)
     except Exception as exc:  # a bug in mscore must not lose the file: copy it, report it
-        return FileResult(path, ERROR, data, message=f"{type(exc).__name__}: {exc}")
+        return _copied(path, ERROR, data, f"{type(exc).__name__}: {exc}")
+
+
+WHOLE_FILE = "(whole file)"
+_TORCH_WORD = re.compile(rb"\btorch(?:_npu)?\b")
+
+
+def _copied(path: str, status: str, data: bytes, message: str) -> FileResult:
+    """A Python file copied unchanged (undecodable, unparsable, or an mscore error). If it mentions torch, nothing
+    of it was converted: it counts as one unconverted reference (api ``(whole file)``), so totals never claim 100 %."""
+    if not _TORCH_WORD.search(data):
+        return FileResult(path, status, data, message=message)
+    reason = f"{status}, copied unchanged: {message}"
+    return FileResult(path, status, data, {WHOLE_FILE: 1}, {}, [Unconverted(WHOLE_FILE, 1, reason)], message)
 
 
 _DEEP_STACK = 512 * 1024 * 1024
@@ -265,20 +269,54 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             key = (unit.stmt_end, unit.marker_line, unit.marker_above, unit.header)
             marks.setdefault(key, []).append((ev.api, reason))
 
+    for left in an.left:   # what the locator leaves (match patterns, star imports): counted, marked, import kept
+        seen[left.api] += 1
+        unconverted.append(Unconverted(left.api, left.line, left.reason))
+        if left.root:
+            needed_roots.add(left.root)
+        key = (left.stmt_end, left.marker_line, left.marker_above, left.header)
+        marks.setdefault(key, []).append((left.api, left.reason))
+
     newline = _NEWLINE.search(text).group(0) if _NEWLINE.search(text) else "\n"
     # imports: remove torch names nothing needs; add what the rewrites use
     rewritten = [(imp, imports.rewrite_import(imp, needed_roots)) for imp in an.torch_imports]
     # a block whose statements are all deleted imports keeps a ``pass`` in place of its last one
     deleted = Counter(imp.block for imp, new_stmt in rewritten if new_stmt == "")
     last_deleted = {imp.block: imp for imp, new_stmt in rewritten if new_stmt == ""}
+    import_time_left = 0
     for imp, new_stmt in rewritten:
-        if new_stmt is None:
-            continue
         if new_stmt == "":
             whole_block = deleted[imp.block] == imp.block_len and last_deleted[imp.block] is imp
             edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block or whole_block))
-        else:
+            continue
+        stmt = text[imp.start:imp.end] if new_stmt is None else new_stmt
+        guarded = None
+        if imp.at_import and not imp.has_fallback:
+            node = imp.node if new_stmt is None else ast.parse(new_stmt).body[0]
+            kept = {name for name, q in imp.bindings if q is not None}
+            guarded = _guarded(text, starts, imp, stmt, node, kept, newline)
+            import_time_left += guarded is None
+        if guarded is not None:
+            edits.append((imp.start, imp.end, guarded))
+        elif new_stmt is not None:
             edits.append((imp.start, imp.end, new_stmt))
+    for imp in an.guard_imports:
+        redirect = _redirect(text, starts, imp, rules.imports, newline)
+        if redirect is not None:
+            new_text, apis = redirect
+            edits.append((imp.start, imp.end, new_text))
+            for api in apis:
+                seen[api] += 1
+                converted[api] += 1
+            continue
+        if imp.at_import and not imp.has_fallback:
+            names = None
+            if isinstance(imp.node, ast.Import):
+                names = {a.asname or a.name.split(".", 1)[0] for a in imp.node.names
+                         if rules.imports.guards(a.name)}
+            guarded = _guarded(text, starts, imp, text[imp.start:imp.end], imp.node, names, newline)
+            if guarded is not None:
+                edits.append((imp.start, imp.end, guarded))
     chosen = imports.choose_aliases(used, an, needed_roots, existing)
     lines = imports.import_lines(chosen, existing)
     if lines:
@@ -286,18 +324,65 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         prefix = "" if at == 0 or text[at - 1] in "\r\n" else newline
         edits.append((at, at, prefix + newline.join(lines) + newline))
     for (stmt_end, end_line, above, header), items in sorted(marks.items()):
-        edit = markers.place(text, starts, stmt_end, end_line, above, header, markers.marker_text(items), newline)
+        marker = markers.marker_text(items, encoding)
+        edit = markers.place(text, starts, stmt_end, end_line, above, header, marker, newline)
         if edit is not None:
             edits.append(edit)
 
     edits = _fold_wraps(text, edits, an.wraps)
     if not edits:
-        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
+        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted,
+                          import_time_torch=import_time_left)
     out = _apply_edits(text, edits)
     for alias, name in chosen.items():
         out = out.replace(PLACEHOLDER.format(alias), name)
     if out == text:
-        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
+        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted,
+                          import_time_torch=import_time_left)
     return FileResult(
-        path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted
+        path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted,
+        import_time_torch=import_time_left,
     )
+
+
+def _redirect(text: str, starts: list[int], imp, policy, newline: str):
+    """``from pkg.mod import A, B`` where the policy redirects ``pkg.mod.A`` to ``mscore_rt.x.A``: the redirected
+    names come from mscore_rt, the rest stay (guarded when at import). (new text, redirected APIs) or None."""
+    node = imp.node
+    if not isinstance(node, ast.ImportFrom) or not policy.redirect:
+        return None
+    moved, rest = [], []
+    for a in node.names:
+        target = policy.redirected(f"{node.module}.{a.name}")
+        (moved if target else rest).append((a, target))
+    if not moved:
+        return None
+    line = bisect_right(starts, imp.start)
+    indent = text[starts[line - 1]:imp.start]
+    if indent.strip():
+        return None
+    stmts = []
+    for a, target in moved:
+        mod, _, name = target.rpartition(".")
+        bound = a.asname or a.name
+        stmts.append(f"from {mod} import {name}" + (f" as {bound}" if bound != name else ""))
+    if rest:
+        rest_node = ast.ImportFrom(module=node.module, names=[a for a, _ in rest], level=0)
+        rest_text = ast.unparse(rest_node)
+        guarded = None
+        if imp.at_import and not imp.has_fallback:
+            guarded = imports.guard(rest_text, rest_node, None, indent, newline)
+        stmts.append(guarded or rest_text)
+    return (newline + indent).join(stmts), [f"{node.module}.{a.name}" for a, _ in moved]
+
+
+def _guarded(text: str, starts: list[int], imp, stmt: str, node, names, newline: str) -> str | None:
+    """The guarded form of an import statement that stands alone on its lines (else None: left as it is)."""
+    line = bisect_right(starts, imp.start)
+    indent = text[starts[line - 1]:imp.start]
+    end_line = bisect_right(starts, max(imp.start, imp.end - 1))
+    lend = starts[end_line] if end_line < len(starts) else len(text)
+    after = text[imp.end:lend].strip()
+    if indent.strip() or (after and not after.startswith("#")):
+        return None   # shares its line with other statements (``import torch; x = 1``)
+    return imports.guard(stmt, node, names, indent, newline)

@@ -12,8 +12,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified, needs_respelling
-from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings, mindspore_bindings
-from mscore.rewrite.transforms import decorators, training_step
+from mscore.rewrite.names import (
+    Scope,
+    bind_statement,
+    function_scope,
+    import_bindings,
+    is_torch_module,
+    mindspore_bindings,
+)
+from mscore.rewrite.transforms import decorators, patch_targets, training_step
 from mscore.rules import RuleSet
 
 # Base classes that say "not an nn.Module" when a class's other bases are unknown.
@@ -55,6 +62,22 @@ class TorchImport:
     only_stmt_in_block: bool
     block: int = 0          # identifies the statement list holding it ...
     block_len: int = 1      # ... and that list's length (a block of only torch imports must keep a statement)
+    at_import: bool = False     # runs when the module is imported (module level or a class body, not a function)
+    has_fallback: bool = False  # inside ``try:`` whose handler catches ImportError: the code has its own fallback
+
+
+@dataclass(frozen=True)
+class Left:
+    """A torch reference the locator itself leaves unconverted (no unit can rewrite it), marked and reported."""
+
+    api: str
+    reason: str
+    line: int
+    root: str | None            # the import alias it goes through: that import stays
+    stmt_end: int
+    marker_line: int
+    marker_above: int
+    header: bool
 
 
 @dataclass
@@ -72,6 +95,9 @@ class Analysis:
     # of a sub-span and returns the span's new text; the unit edits inside the span are folded into it
     wraps: list = field(default_factory=list)
     used: set[str] = field(default_factory=set)           # target aliases the statement-level rewrites emit
+    # import-time imports of packages that need torch (rules/imports/packages.toml): kept, guarded by the engine
+    guard_imports: list[TorchImport] = field(default_factory=list)
+    left: list[Left] = field(default_factory=list)        # match patterns, star imports: kept, marked, reported
 
 
 class _Offsets:
@@ -265,6 +291,7 @@ class Locator:
         self.stmt_ctx: dict[int, dict] = {}    # id(stmt) -> training-step context for its units
         self.consumed: set[int] = set()        # statements a statement-level rewrite replaces whole
         self._fn: ast.AST | None = None
+        self.with_fallback = _imports_with_fallback(tree)
 
     # -- pass 1: bindings ---------------------------------------------------------------------------------
     def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
@@ -348,6 +375,15 @@ class Locator:
         return unknown and self.file_imports_torch
 
     def _rename_forward(self, st: ast.ClassDef) -> None:
+        # ``super().forward`` / ``self.forward`` as values (``return super().forward``, ``fn = self.forward``)
+        # follow the rename; calls of them go through the Module.forward rule
+        called = {id(n.func) for n in ast.walk(st) if isinstance(n, ast.Call)}
+        for n in ast.walk(st):
+            if (isinstance(n, ast.Attribute) and n.attr == "forward" and isinstance(n.ctx, ast.Load)
+                    and id(n) not in called and n.end_lineno == n.lineno and _self_or_super(n.value)):
+                end = self.offset(n.end_lineno, n.end_col_offset)
+                if self.text[end - len("forward"):end] == "forward":
+                    self.result.text_edits.append((end - len("forward"), end, "construct"))
         for item in st.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward":
                 start = self.offset(item.lineno, item.col_offset)
@@ -395,10 +431,15 @@ class Locator:
         for st in stmts:
             if id(st) in self.consumed:
                 continue
+            if isinstance(st, ast.ImportFrom) and st.level == 0 and is_torch_module(st.module or "") \
+                    and any(a.name == "*" for a in st.names):
+                self._leave(f"{st.module}.*", "a star import hides which torch names the file uses: import them "
+                            "by name to convert them", st, header=False, root=None)
             if isinstance(st, (ast.Import, ast.ImportFrom)):
                 binds = import_bindings(st)
-                if any(q is not None for _, q in binds):
-                    self.result.torch_imports.append(
+                torchy = any(q is not None for _, q in binds)
+                if torchy or _guarded_module(st, self.rules.imports):
+                    (self.result.torch_imports if torchy else self.result.guard_imports).append(
                         TorchImport(
                             node=st,
                             start=self.offset(st.lineno, st.col_offset),
@@ -408,9 +449,13 @@ class Locator:
                             only_stmt_in_block=len(stmts) == 1,
                             block=id(stmts),
                             block_len=len(stmts),
+                            at_import=self._fn is self.tree,
+                            has_fallback=id(st) in self.with_fallback,
                         )
                     )
                 continue
+            if isinstance(st, ast.Match):
+                self._match_patterns(st, scope)
             notes = _annotations(st)
             dropped = self._drop_decorators(st, scope)
             for e in _header_exprs(st):
@@ -430,6 +475,34 @@ class Locator:
             else:
                 for block in _blocks(st):
                     self._walk(block, scope)
+
+    def _leave(self, api: str, reason: str, node: ast.AST, header: bool, root: str | None) -> None:
+        self.result.left.append(Left(api, reason, node.lineno, root, self.offset(node.end_lineno, node.end_col_offset),
+                                     node.end_lineno if not header else node.lineno, node.lineno, header))
+
+    def _match_patterns(self, st: ast.Match, scope: Scope) -> None:
+        """Torch names in ``case`` patterns (``case torch.float32:``, ``case torch.Size([a, b]):``): a pattern is
+        not an expression a rule may rewrite (a value pattern must stay a dotted name, a class pattern a class), so
+        they stay, marked above the ``case``, and keep their import."""
+        for case in st.cases:
+            exprs = []
+            for n in ast.walk(case.pattern):
+                if isinstance(n, ast.MatchValue):
+                    exprs.append(n.value)
+                elif isinstance(n, ast.MatchClass):
+                    exprs.append(n.cls)
+                elif isinstance(n, ast.MatchMapping):
+                    exprs.extend(n.keys)
+            for e in exprs:
+                scanner = _Scanner(self.rules, scope)
+                scanner.scan(e)
+                if not scanner.found:
+                    continue
+                dotted = dotted_name(e)
+                root = dotted.partition(".")[0] if dotted else None
+                for m in scanner.found:
+                    self._leave(m.api, "a torch name in a match pattern is left as it is (patterns are not rewritten)",
+                                case.pattern, header=True, root=root)
 
     def _insert_line(self) -> int:
         """After the module docstring and ``from __future__`` imports; before the first torch import if earlier."""
@@ -457,14 +530,65 @@ class Locator:
         # otherwise before the first statement after the preamble (keeps comments/shebang at the top in place)
         return body[i].lineno if i < len(body) else line
 
+    def _insert_line_after_preamble(self) -> int:
+        """Never before (or on) the docstring / ``from __future__`` lines, even when a later statement shares
+        their line (``from __future__ import annotations; import torch``)."""
+        body = self.tree.body
+        floor, i = 1, 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+            body[0].value.value, str
+        ):
+            floor, i = body[0].end_lineno + 1, 1
+        while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
+            floor, i = body[i].end_lineno + 1, i + 1
+        return max(self._insert_line(), floor)
+
     def run(self) -> Analysis:
         module = Scope()
         self._fn = self.tree
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local
         self._walk(self.tree.body, module)
-        self.result.import_insert_line = self._insert_line()
+        self.result.text_edits.extend(patch_targets.edits(self.tree, self.text, self.offset, self.index.cells))
+        self.result.import_insert_line = self._insert_line_after_preamble()
         return self.result
+
+
+def _self_or_super(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "self") or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super")
+
+
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any((dotted_name(k) or "").rsplit(".", 1)[-1] in _IMPORT_ERRORS for k in kinds)
+
+
+def _imports_with_fallback(tree: ast.Module) -> set[int]:
+    """ids of import statements inside a ``try`` body whose handlers catch ImportError (or anything broader)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))) and any(
+                _catches_import_error(h) for h in node.handlers):
+            for st in node.body:
+                for inner in ast.walk(st):
+                    if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                        out.add(id(inner))
+    return out
+
+
+def _guarded_module(st: ast.Import | ast.ImportFrom, policy) -> bool:
+    """Does this (non-torch) import need torch by the import policy?"""
+    if isinstance(st, ast.ImportFrom):
+        if st.level or not st.module:
+            return False
+        return policy.guards(st.module)
+    return any(policy.guards(a.name) for a in st.names)
 
 
 def analyze(text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None) -> Analysis:
