@@ -48,6 +48,11 @@ if os.environ.get("MSCORE_E2E_BACKFILL", "1") == "1":
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
 sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+try:
+    import mscore_rt  # the runtime helpers the converted code imports, written beside it by the converter
+except ImportError:   # a conversion without its copy: the same modules from the installed mscore (mscore/runtime)
+    import mscore.runtime as _rt
+    sys.modules["mscore_rt"] = _rt
 runpy.run_path(script, run_name="__main__")
 """
 

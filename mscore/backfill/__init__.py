@@ -56,13 +56,13 @@ _MINT_FUNCS = [
     "argsort", "median", "count_nonzero", "histc", "bincount", "unique", "norm",
     "addcmul", "addcdiv", "acos", "arccos", "acosh", "arccosh", "asin", "arcsin", "asinh", "arcsinh", "atan",
     "arctan", "atan2", "arctan2", "log2", "log10", "exp2", "logaddexp", "logaddexp2", "frac", "isneginf", "equal",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "nonzero", "where", "round",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "nonzero", "where", "round", "log",
 ]
 _MINT_ALIASES = {"arccos": "acos", "arccosh": "acosh", "arcsinh": "asinh", "arctan": "atan", "arctan2": "atan2"}
 
 _F_FUNCS = [
     "log_softmax", "gelu", "leaky_relu", "mish", "elu", "elu_", "inplace_elu", "inplace_silu", "hardtanh",
-    "hardtanh_", "relu6", "relu_", "sigmoid_", "logsigmoid", "selu", "threshold", "threshold_",
+    "hardtanh_", "relu", "relu6", "relu_", "sigmoid_", "logsigmoid", "selu", "threshold", "threshold_",
     "layer_norm", "normalize", "batch_norm", "embedding", "one_hot", "dropout", "dropout2d",
     "conv1d", "conv2d", "conv3d", "conv_transpose2d",
     "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
@@ -106,8 +106,8 @@ _CELLS = {
 _TENSOR = [
     "add_", "sub_", "mul_", "div_", "exp_", "log_", "floor_", "sigmoid_", "erfinv_", "zero_", "fill_",
     "masked_fill_", "clamp_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_", "index_fill_",
-    "scatter_", "clone", "repeat", "roll", "new_full", "scatter_add", "index_add", "index_add_", "index_copy_",
-    "index_fill", "index_put_", "nonzero", "round", "sum", "scatter_add_", "addmm_",
+    "scatter_", "scatter", "clone", "repeat", "roll", "new_full", "scatter_add", "index_add", "index_add_",
+    "index_copy_", "index_fill", "index_put_", "nonzero", "round", "sum", "scatter_add_", "addmm_", "log",
 ]
 
 

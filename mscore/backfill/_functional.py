@@ -83,6 +83,13 @@ def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+def relu(input, inplace=False):
+    """mint.nn.functional.relu: inplace=True needs the InplaceReLU kernel the CPU wheel lacks."""
+    if inplace:
+        return relu_(input)
+    return ops.relu(input)
+
+
 def relu_(input):
     return inplace_update(input, ops.relu(snapshot(input)))
 

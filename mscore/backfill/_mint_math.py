@@ -113,6 +113,14 @@ def count_nonzero(input, dim=None):
     return long(reduce_sum((input != 0).astype(ms.int64), dims_of(dim, input.ndim), False))
 
 
+def log(input):
+    """mint.log: the CPU Log kernel takes floating inputs only; torch (and the Ascend kernel) promote an integer or
+    bool input to float32."""
+    if not is_floating(input) and input.dtype not in (ms.complex64, ms.complex128):
+        input = input.astype(ms.float32)
+    return ops.log(input)
+
+
 def histc(input, bins=100, min=0, max=0):
     return ops.histc(input, bins, float(min), float(max)).astype(input.dtype)
 

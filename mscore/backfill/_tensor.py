@@ -59,6 +59,10 @@ def exp_(self):
     return inplace_update(self, ops.exp(snapshot(self)))
 
 
+def log(self):
+    return M.log(self)
+
+
 def log_(self):
     return inplace_update(self, ops.log(snapshot(self)))
 
@@ -101,16 +105,33 @@ def index_fill_(self, dim, index, value):
     return inplace_update(self, _index_fill(snapshot(self), dim, index, value))
 
 
-def scatter_(self, dim, index, src=None, *, value=None):
-    if src is None:   # the scalar overload, called by keyword: scatter_(dim, index, value=v)
-        src = value
+def _scattered(base, dim, index, src, reduce=None):
+    """base with src scattered along dim at index; reduce None (assign), 'add' or 'multiply' (torch's scatter)."""
     if not is_tensor(src) or tuple(src.shape) != tuple(index.shape):
         if is_tensor(src) and src.ndim:
             src = src[tuple(slice(0, s) for s in index.shape)]
         else:
-            src = ops.fill(self.dtype, tuple(index.shape), _scalar(src))
-    return inplace_update(self, ops.tensor_scatter_elements(snapshot(self), long(index), src.astype(self.dtype),
-                                                            dim % max(self.ndim, 1)))
+            src = ops.fill(base.dtype, tuple(index.shape), _scalar(src))
+    dim = dim % max(base.ndim, 1)
+    if reduce == "multiply":   # TensorScatterElements has no product; the CPU Scatter kernel adds instead
+        out = base.asnumpy().copy()
+        idx = index.asnumpy()
+        grid = list(np.indices(idx.shape))
+        grid[dim] = idx
+        np.multiply.at(out, tuple(grid), src.astype(base.dtype).asnumpy())
+        return ms.Tensor(out, dtype=base.dtype)
+    if reduce not in (None, "add"):
+        raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+    return ops.tensor_scatter_elements(base, long(index), src.astype(base.dtype), dim,
+                                       "add" if reduce == "add" else "none")
+
+
+def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+    return _scattered(self, dim, index, value if src is None else src, reduce)
+
+
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    return inplace_update(self, _scattered(snapshot(self), dim, index, value if src is None else src, reduce))
 
 
 def clone(self):

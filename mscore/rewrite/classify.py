@@ -4,6 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mscore.rules import Rule, RuleSet
+from mscore.rules.signature import ALIASES
+
+# Methods NumPy's ndarray has too: on an unknown receiver, ``a.sum(axis=0)`` / ``a.std(axis=0, keepdims=True)`` is
+# taken for NumPy's (the keyword aliases of signature.ALIASES do not apply to them), so it is left as it is.
+NUMPY_METHODS = frozenset({
+    "all", "any", "argmax", "argmin", "argpartition", "argsort", "choose", "clip", "compress", "cumprod", "cumsum",
+    "diagonal", "flatten", "max", "mean", "min", "nonzero", "partition", "prod", "ptp", "put", "ravel", "repeat",
+    "reshape", "resize", "round", "searchsorted", "sort", "squeeze", "std", "sum", "swapaxes", "take", "trace",
+    "transpose", "var", "view",
+})
 
 
 @dataclass(frozen=True)
@@ -11,11 +21,12 @@ class Match:
     api: str              # what the report counts: "torch.cat", "Tensor.view", "torch.nn.Module"
     rule: Rule | None     # None: a torch name with no rule (unconverted)
     suffix: str = ""      # attribute path after a prefix rule: torch.distributed.ReduceOp + ".SUM"
+    respell: bool = False  # an identity method called with torch's other spelling (x.view(size=s) -> x.view(s))
 
     @property
     def active(self) -> bool:
         """True when the source text must change (or be marked)."""
-        return self.rule is None or not self.rule.is_identity
+        return self.rule is None or not self.rule.is_identity or self.respell
 
 
 def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
@@ -24,6 +35,9 @@ def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
     rule = rules.apis.get(qualified)
     if rule is not None:
         return Match(qualified, rule)
+    public = reexported(rules, qualified)
+    if public is not None:
+        return Match(public, rules.apis[public])
     parts = qualified.split(".")
     for cut in range(len(parts) - 1, 1, -1):
         prefix = ".".join(parts[:cut])
@@ -31,6 +45,35 @@ def match_qualified(rules: RuleSet, qualified: str, *, called: bool) -> Match:
         if rule is not None and rule.sig is None:
             return Match(prefix, rule, "." + ".".join(parts[cut:]))
     return Match(qualified, None)
+
+
+# Packages whose public names are defined in submodules and re-exported: torch.nn.modules.normalization.GroupNorm,
+# torch.nn.modules.GroupNorm and torch.nn.GroupNorm are one class, so one rule (keyed by the public name) serves all.
+REEXPORTS = (
+    ("torch.nn.modules", "torch.nn"),
+    ("torch.nn.parameter", "torch.nn"),
+    ("torch.optim", "torch.optim"),
+    ("torch.optim.lr_scheduler", "torch.optim.lr_scheduler"),
+    ("torch.utils.data", "torch.utils.data"),
+    ("torch.autograd.function", "torch.autograd"),
+    ("torch.autograd.grad_mode", "torch"),
+    ("torch.functional", "torch"),
+    ("torch._tensor", "torch"),
+    ("torch.nn.utils.clip_grad", "torch.nn.utils"),
+    ("torch.distributed.distributed_c10d", "torch.distributed"),
+)
+
+
+def reexported(rules: RuleSet, qualified: str) -> str | None:
+    """The public name with a rule for a name reached through a defining submodule (``torch.nn.modules.linear.Linear``
+    → ``torch.nn.Linear``), or None."""
+    for package, public in REEXPORTS:
+        if qualified.startswith(package + "."):
+            rest = qualified[len(package) + 1:].split(".")
+            for cand in (f"{public}.{rest[-1]}", f"{public}.{'.'.join(rest)}"):
+                if cand != qualified and cand in rules.apis:
+                    return cand
+    return None
 
 
 def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str = "other") -> Match | None:
@@ -49,3 +92,18 @@ def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str = "ot
     if rule.unsupported and not called and rule.sig is not None:
         return None
     return Match(rule.api, rule)
+
+
+def needs_respelling(rule: Rule, keywords: list[str]) -> bool:
+    """Whether a call of ``rule`` with these keyword names must be re-spelled before MindSpore sees it: its
+    ``*varargs`` parameter passed by keyword (``x.view(size=s)``) or a keyword alias (``axis=``, see
+    ``signature.ALIASES``) where the method is not one NumPy's ndarray has too."""
+    sig = rule.sig
+    if sig is None or sig.var_keyword is not None:
+        return False
+    vp = sig.var_positional
+    if vp is not None and vp.name in keywords:
+        return True
+    if rule.is_method and rule.method_name in NUMPY_METHODS:
+        return False
+    return any(k in ALIASES and not sig.has(k) and sig.has(ALIASES[k]) for k in keywords)

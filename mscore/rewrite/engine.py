@@ -254,7 +254,8 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             new = segment   # what stays in the output (so _still_there finds its torch references)
         elif new != segment:
             edits.append((unit.start, unit.end, new))
-        used |= ctx.used
+        # only what the unit's text still names: an argument a rule dropped (layout=torch.strided) imports nothing
+        used |= {alias for alias in ctx.used if PLACEHOLDER.format(alias) in new}
         line = bisect_right(starts, unit.start)
         for ev in _still_there(ctx.events, new):
             seen[ev.api] += 1

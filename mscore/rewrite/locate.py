@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mscore.rewrite.classify import Match, match_method, match_qualified
+from mscore.rewrite.classify import Match, match_method, match_qualified, needs_respelling
 from mscore.rewrite.names import (
     Scope,
     bind_statement,
@@ -181,7 +181,13 @@ class _Scanner:
                 if q is not None:
                     self.found.append(match_qualified(self.rules, q, called=called))
         elif isinstance(n, ast.Call):
+            before = len(self.found)
             self.scan(n.func, shadow, called=True)
+            if len(self.found) > before and isinstance(n.func, ast.Attribute):
+                m = self.found[before]
+                if m.rule is not None and m.rule.is_identity and m.api.endswith("." + n.func.attr) and \
+                        needs_respelling(m.rule, [k.arg for k in n.keywords if k.arg]):
+                    self.found[before] = Match(m.api, m.rule, m.suffix, respell=True)
             for a in n.args:
                 self.scan(a, shadow)
             for k in n.keywords:

@@ -10,7 +10,7 @@ import libcst as cst
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
-from mscore.rewrite.transforms import CALL_TRANSFORMS, calls
+from mscore.rewrite.transforms import CALL_TRANSFORMS, calls, out_arg
 
 
 class UnitRewriter(cst.CSTTransformer):
@@ -175,10 +175,12 @@ class UnitRewriter(cst.CSTTransformer):
                 return updated_node
             if m.rule.is_identity:
                 try:
-                    calls.adapt_args(ctx, m.rule, updated_node.args)
+                    args = calls.adapt_args(ctx, m.rule, updated_node.args)
                 except Unconvertible:
                     return updated_node   # not the torch method (does not fit its signature): not a torch reference
                 ctx.ok(m.api)
+                if len(args) != len(updated_node.args) or any(a is not b for a, b in zip(args, updated_node.args)):
+                    return updated_node.with_changes(args=args)   # x.view(size=s) -> x.view(s)
                 return updated_node
             return self._apply(m, updated_node, None, method=True)
         return updated_node
@@ -199,14 +201,20 @@ class UnitRewriter(cst.CSTTransformer):
         rule = m.rule
         used_before = set(ctx.used)
         try:
+            target_out = None
+            inner = call
+            if out_arg.applies(rule):   # out=: the call without it, then the result written into out
+                inner, target_out = out_arg.split(rule, call)
             if rule.transform in CALL_TRANSFORMS:
-                out = CALL_TRANSFORMS[rule.transform](ctx, rule, call, m.suffix)
+                out = CALL_TRANSFORMS[rule.transform](ctx, rule, inner, m.suffix)
                 if rule.transform == "template" and self.depth < 2:
                     out = self._settle(out)
             elif method:
-                out = calls.emit_method(ctx, rule, call)
+                out = calls.emit_method(ctx, rule, inner)
             else:
-                out = calls.emit_function(ctx, rule, call, m.suffix)
+                out = calls.emit_function(ctx, rule, inner, m.suffix)
+            if target_out is not None:
+                out = out_arg.wrap(ctx, target_out, out)
         except Unconvertible as exc:
             ctx.used = used_before
             if method and isinstance(exc, NoMatch):

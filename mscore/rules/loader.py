@@ -35,7 +35,7 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template", "receivers", "native", "decorator",
+    "pack", "template", "receivers", "native", "positional", "decorator",
 }
 DECORATOR_ACTIONS = ("drop",)
 RUNTIME_PREFIX = "mscore_rt."   # helpers shipped with the output (mscore/runtime/<module>.py)
@@ -228,6 +228,12 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
                                 f"mindspore.* and builtins are available)")
         if body.get("transform", "template") != "template":
             err("template", "a rule with a template has transform = \"template\" (or none)")
+    positional = body.get("positional", [])
+    if not isinstance(positional, list) or not all(isinstance(n, str) for n in positional):
+        err("positional", "positional must be an array of parameter names")
+    for name in positional:
+        if sig is None or not sig.has(name):
+            err("positional", f"positional names {name!r}, which is not a parameter of sig")
     receivers = body.get("receivers", [])
     if not isinstance(receivers, list) or not all(r in ("self", "super()", "class", "other") for r in receivers):
         err("receivers", 'receivers must be a list of "self", "super()", "class", "other"')
@@ -254,7 +260,8 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     return Rule(
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
-        pack=pack, template=template, receivers=tuple(receivers), native=native, decorator=decorator, file=file,
+        pack=pack, template=template, receivers=tuple(receivers), native=native, positional=tuple(positional),
+        decorator=decorator, file=file,
         line=header_line,
     )
 

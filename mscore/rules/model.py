@@ -34,6 +34,7 @@ class Rule:
     template: str | None = None       # the whole emitted expression, for the "template" transform
     receivers: tuple[str, ...] = ()   # method rules only: the receivers it applies to ("self", "super()")
     native: str | None = None         # inplace rules: MindSpore's own in-place method, emitted for a plain receiver
+    positional: tuple[str, ...] = ()  # torch keywords the target takes positionally only, after the others
     decorator: str | None = None      # "drop": as a decorator (@api, @api(...)) the line is removed
     file: str = ""
     line: int = 0
@@ -65,11 +66,13 @@ class Rule:
             and self.transform is None
             and self.target_sig is None
             and self.pack is None
+            and not self.positional
         )
 
     @property
     def adapts_args(self) -> bool:
-        return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args or self.pack)
+        return bool(self.rename or self.drop or self.defaults or self.target_sig or self.unsupported_args or self.pack
+                    or self.positional)
 
     @property
     def needs_call(self) -> bool:

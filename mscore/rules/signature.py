@@ -7,7 +7,7 @@ rewriter: it never needs to evaluate anything.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Sequence, TypeVar
 
 V = TypeVar("V")
@@ -90,6 +90,12 @@ def parse_signature(text: str) -> Signature:
     return Signature(tuple(params), src)
 
 
+# Torch's argument parser (its native functions and Tensor methods) also accepts NumPy's names for these parameters:
+# ``torch.cat(xs, axis=0)``, ``x.sum(axis=1, keepdims=True)``, ``torch.sum(x=t)``, ``torch.add(x1=a, x2=b)``. A keyword
+# that is not a parameter of the signature binds to the parameter it aliases when the signature has it.
+ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "x1": "input", "x2": "other"}
+
+
 class BindError(ValueError):
     """The call's arguments do not fit the torch signature."""
 
@@ -102,12 +108,16 @@ class Bound(Generic[V]):
     positional: set[str]                 # params that were passed positionally
     extra_keywords: dict[str, V]         # keywords swallowed by **kwargs
     var_positional: list[V]
+    aliased: dict[str, str] = field(default_factory=dict)   # keyword as written -> the parameter it aliases
+    star_keyword: str | None = None      # the *varargs parameter was passed by keyword, as one sequence
 
 
-def bind(sig: Signature, args: Sequence[V], keywords: Sequence[tuple[str, V]]) -> Bound[V]:
-    """Bind positional ``args`` and ``(name, value)`` keywords to ``sig`` like Python would.
+def bind(sig: Signature, args: Sequence[V], keywords: Sequence[tuple[str, V]], aliases: bool = True) -> Bound[V]:
+    """Bind positional ``args`` and ``(name, value)`` keywords to ``sig`` like torch would: as Python binds, plus the
+    keyword :data:`ALIASES` and a ``*varargs`` parameter passed by keyword as one sequence.
 
-    Starred arguments (``*xs``/``**kw``) must be rejected by the caller before binding, since their length is unknown.
+    ``aliases=False`` binds without the keyword aliases (a method NumPy's ndarray also has, called with NumPy's
+    ``axis=``, is taken for NumPy's). Starred arguments (``*xs``/``**kw``) must be rejected by the caller before binding, since their length is unknown.
     """
     values: dict[str, V] = {}
     positional: set[str] = set()
@@ -124,8 +134,22 @@ def bind(sig: Signature, args: Sequence[V], keywords: Sequence[tuple[str, V]]) -
         else:
             raise BindError(f"takes at most {len(pos_params)} positional arguments, got {len(args)}")
     by_name = {p.name: p for p in sig.params}
+    aliased: dict[str, str] = {}
+    star_keyword = None
     for name, value in keywords:
         p = by_name.get(name)
+        if p is None and aliases and name in ALIASES and sig.var_keyword is None:
+            target = by_name.get(ALIASES[name])
+            if target is not None and target.kind in (POSITIONAL_OR_KEYWORD, KEYWORD_ONLY):
+                aliased[name] = target.name
+                name, p = target.name, target
+        if p is not None and p.kind == VAR_POSITIONAL and sig.var_keyword is None:
+            # torch takes a *size / *dims parameter by keyword as one sequence: x.view(size=(2, 3))
+            if var_pos or star_keyword is not None:
+                raise BindError(f"multiple values for argument {name!r}")
+            var_pos.append(value)
+            star_keyword = name
+            continue
         if p is None or p.kind in (VAR_POSITIONAL, VAR_KEYWORD):
             if sig.var_keyword is not None:
                 extra[name] = value
@@ -140,4 +164,4 @@ def bind(sig: Signature, args: Sequence[V], keywords: Sequence[tuple[str, V]]) -
         if p.required and p.name not in values:
             raise BindError(f"missing required argument {p.name!r}")
     ordered = {p.name: values[p.name] for p in sig.params if p.name in values}
-    return Bound(ordered, positional, extra, var_pos)
+    return Bound(ordered, positional, extra, var_pos, aliased, star_keyword)

@@ -106,8 +106,9 @@ TENSOR_SIG_EXCEPTIONS = {
     "roll": "keeps torch's dims=None default (flattened roll); the MindSpore doc line lists dims without a default",
     "index_add": "the doc's first line is the deprecated (indices, y, axis) overload; the backfill implements the "
                  "documented successor (dim, index, source, *, alpha=1) and still accepts the old positional form",
-    "scatter_": "the doc line is (dim, index, src); the doc also lists the scalar overload scatter_(dim, index, value), "
-                "which the converter emits as written for torch's x.scatter_(d, i, value=v): value= is accepted too",
+    "scatter": "the doc's first line is the (dim, index, src) overload; MindSpore's other overloads take value= and "
+               "reduce= ('add', 'multiply'), which the backfill implements too",
+    "scatter_": "as scatter: the (dim, index, src) line is one overload of several (value=, reduce=)",
 }
 
 

@@ -11,7 +11,7 @@ def test_function_call_positional_and_keyword(assert_converts):
         """\
         from mindspore import mint
         a = mint.cat([x, y], 1)
-        b = mint.cat(tensors=[x, y], dim=0)
+        b = mint.cat([x, y], dim=0)
         """,
     )
 
@@ -74,7 +74,7 @@ def test_unsupported_argument_leaves_call_and_marks(assert_converts):
             from mscore_rt.leftover import missing as _mscore_missing
             torch = _mscore_missing("torch")
         y = torch.cat([a, b], out=buf)  # mscore: unconverted torch.cat: out= is not supported: no out=
-        z = mint.cat([a, b], out=None)
+        z = mint.cat([a, b])
         """,
     )
     assert [(u.api, u.line) for u in result.unconverted] == [("torch.cat", 2)]

@@ -9,9 +9,10 @@ from typing import Sequence
 
 import libcst as cst
 
+from mscore.rewrite.classify import NUMPY_METHODS
 from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
 from mscore.rules import BindError, Rule, bind
-from mscore.rules.signature import KEYWORD_ONLY, POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_POSITIONAL
+from mscore.rules.signature import ALIASES, KEYWORD_ONLY, POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_POSITIONAL
 
 _EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 
@@ -64,10 +65,49 @@ def bind_call(rule: Rule, args: Sequence[cst.Arg]):
             kws.append((a.keyword.value, a))
         else:
             pos.append(a)
+    aliases = not (rule.is_method and rule.method_name in NUMPY_METHODS)
     try:
-        return bind(rule.sig, pos, kws)
+        return bind(rule.sig, pos, kws, aliases=aliases)
     except BindError as exc:
         raise NoMatch(f"call does not match torch signature {rule.sig.text}: {exc}") from None
+
+
+def canonical_args(rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """The call in torch's canonical spelling: a ``*varargs`` parameter passed by keyword becomes the positional
+    argument after the others (``x.view(size=s)`` → ``x.view(s)``) and an alias keyword takes the name of the
+    parameter it aliases (``axis=`` → ``dim=``; see ``signature.ALIASES``)."""
+    sig = rule.sig
+    if sig is None or sig.var_keyword is not None:
+        return list(args)
+    names = set(sig.names())
+    vp = sig.var_positional
+    out: list[cst.Arg] = []
+    star = None
+    for a in args:
+        kw = a.keyword.value if a.keyword is not None else None
+        if kw is not None and vp is not None and kw == vp.name:
+            star = a
+        elif kw is not None and kw not in names and kw in ALIASES and ALIASES[kw] in names:
+            out.append(keyword(a, ALIASES[kw]))
+        else:
+            out.append(a)
+    if star is not None:
+        n_pos = next((i for i, a in enumerate(out) if a.keyword is not None or a.star == "**"), len(out))
+        out.insert(n_pos, positional(star).with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+    if vp is None and not rule.is_method and out and all(a.keyword is not None for a in out):
+        # torch's operands passed by name (torch.add(input=a, other=b), nn.Parameter(data=x)) become positional:
+        # the target's own names for them differ (mindspore.Parameter's default_input); torch's other parameter
+        # names (dim, alpha, requires_grad) are the targets' too and stay keywords. A renamed one keeps its keyword.
+        fixed = [p.name for p in sig.params if p.kind == POSITIONAL_OR_KEYWORD][:2]
+        operands = [n for n in fixed[:1] if n not in rule.rename and n not in rule.drop]
+        if operands and len(fixed) > 1 and fixed[1] == "other" and "other" not in rule.rename:
+            operands.append("other")
+        for i, name in enumerate(operands):
+            if i < len(out) and out[i].keyword.value == name:
+                out[i] = positional(out[i])
+            else:
+                break
+    return fix_commas(out, args)
 
 
 def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
@@ -75,13 +115,20 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
     if rule.sig is None or (not rule.adapts_args and any(a.star for a in args)):
         return list(args)   # nothing to adapt, and starred arguments cannot be checked
     bound = bind_call(rule, args)   # a call that does not fit the torch signature is not rewritten
+    if bound.aliased or bound.star_keyword or (not rule.is_identity and bound.values and not bound.positional
+                                                    and not bound.var_positional):
+        # spelled the torch way before it is adapted (the target knows torch's names, not the aliases)
+        args = canonical_args(rule, args)
+        bound = bind_call(rule, args)
     if not rule.adapts_args:
         return list(args)
+    drop = set(rule.drop)
     for name, reason in rule.unsupported_args.items():
         arg = bound.values.get(name)
         if arg is not None and code(arg.value).strip() != (rule.sig[name].default or "<required>"):
             raise Unconvertible(f"{name}= is not supported: {reason}")
-    drop = set(rule.drop)
+        if arg is not None:
+            drop.add(name)   # passed with torch's default: no effect, and the target does not take it
     if rule.pack is not None:
         args = _pack(rule, bound, args)
         bound = bind_call(rule, args)
@@ -109,7 +156,22 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
                 continue
             out.append(keyword(a, rule.rename.get(name, name)) if name in rule.rename else a)
     _add_defaults(ctx, rule, out)
+    if rule.positional:
+        out = _to_positional(rule, out)
     return fix_commas(out, args)
+
+
+def _to_positional(rule: Rule, out: list[cst.Arg]) -> list[cst.Arg]:
+    """``positional``: torch keywords the target takes only positionally (``mint.randint(*args)``), moved after the
+    positional arguments in the rule's order: ``torch.randint(low=0, high=5, size=s)`` → ``mint.randint(0, 5, s)``."""
+    named = {a.keyword.value: a for a in out if a.keyword is not None and a.keyword.value in rule.positional}
+    if not named:
+        return out
+    rest = [a for a in out if not (a.keyword is not None and a.keyword.value in named)]
+    n_pos = next((i for i, a in enumerate(rest) if a.keyword is not None or a.star == "**"), len(rest))
+    moved = [positional(named[n]).with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+             for n in rule.positional if n in named]
+    return rest[:n_pos] + moved + rest[n_pos:]
 
 
 def _pack(rule: Rule, bound, args: Sequence[cst.Arg]) -> list[cst.Arg]:
@@ -198,7 +260,7 @@ def emit_method(ctx: Ctx, rule: Rule, call: cst.Call) -> cst.BaseExpression:
     args = adapt_args(ctx, rule, call.args)
     func = call.func
     assert isinstance(func, cst.Attribute)
-    if rule.target.startswith("mindspore."):
+    if rule.target.startswith(("mindspore.", "mscore_rt.")):
         receiver = cst.Arg(value=func.value)
         new_args = fix_commas([receiver, *args], call.args or [receiver])
         return call.with_changes(func=ctx.target(rule.target), args=new_args)

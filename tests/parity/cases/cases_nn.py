@@ -223,7 +223,7 @@ CASES = [
     Case("torch.nn.init.kaiming_uniform", "w = w * 1\nnn.init.kaiming_uniform(w)\nb = (6 / 64) ** 0.5\n"
          "out = (float(w.abs().max()) <= b, float(w.abs().max()) > 0.95 * b)", w=randn(128, 64)),
     Case("torch.nn.utils.rnn.pad_sequence", "nn.utils.rnn.pad_sequence([a, b], batch_first=True)", a=randn(2, 3),
-         b=randn(4, 3), expect="unsupported"),
+         b=randn(4, 3)),
     Case("torch.nn.utils.clip_grad_norm_", "nn.utils.clip_grad_norm_([w], 1.0)", w=randn(3), expect="unsupported"),
     # inside a recognised training step (transforms/training_step.py): clipped in place, torch's total norm returned
     Case("torch.nn.utils.clip_grad_norm_",

@@ -1,0 +1,62 @@
+"""Neural-network functions torch has and MindSpore 2.10 names differently or composes: ``conv_transpose3d`` on
+``mindspore.ops.Conv3DTranspose`` (MindSpore's 3-D transposed convolution kernel, Ascend and CPU) and
+``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``.
+"""
+from __future__ import annotations
+
+import mindspore as ms
+from mindspore import mint, ops
+
+__all__ = ["conv_transpose3d", "pad_sequence"]
+
+
+def _triple(v):
+    return tuple(int(x) for x in v) if isinstance(v, (tuple, list)) else (int(v),) * 3
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose3d: input (N, C_in, D, H, W) or unbatched (C_in, D, H, W), weight
+    (C_in, C_out / groups, kD, kH, kW); groups are run one by one (the kernel takes group=1)."""
+    unbatched = input.ndim == 4
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride, dilation, output_padding = _triple(stride), _triple(dilation), _triple(output_padding)
+    p = _triple(padding)
+    pad = (p[0], p[0], p[1], p[1], p[2], p[2])
+    if dilation != (1, 1, 1):   # the kernel takes no depth dilation: dilate the weight (zeros between taps)
+        k = weight.shape[2:]
+        wd = mint.zeros(tuple(weight.shape[:2]) + tuple(d * (n - 1) + 1 for d, n in zip(dilation, k)),
+                        dtype=weight.dtype)
+        wd[:, :, ::dilation[0], ::dilation[1], ::dilation[2]] = weight
+        weight, dilation = wd, (1, 1, 1)
+    c_in = weight.shape[0]
+    per_in, per_out = c_in // groups, weight.shape[1]
+    op = ops.Conv3DTranspose(in_channel=per_in, out_channel=per_out, kernel_size=tuple(weight.shape[2:]),
+                             pad_mode="pad", pad=pad, stride=stride, dilation=dilation, group=1,
+                             output_padding=output_padding)
+    if groups == 1:
+        out = op(input, weight)
+    else:
+        outs = [op(input[:, g * per_in:(g + 1) * per_in], weight[g * per_in:(g + 1) * per_in]) for g in range(groups)]
+        out = mint.cat(outs, dim=1)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
+    """torch.nn.utils.rnn.pad_sequence: tensors of shape (L_i, *) padded with ``padding_value`` to the longest
+    L, stacked to (L, B, *) — or (B, L, *) with ``batch_first`` — padding on the right (or the left)."""
+    if padding_side not in ("right", "left"):
+        raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
+    seqs = list(sequences)
+    longest = max(int(s.shape[0]) for s in seqs)
+    padded = []
+    for s in seqs:
+        extra = longest - int(s.shape[0])
+        if extra:
+            tail = (0, 0) * (s.ndim - 1)
+            pad = tail + ((0, extra) if padding_side == "right" else (extra, 0))
+            s = mint.nn.functional.pad(s, pad, mode="constant", value=padding_value)
+        padded.append(s)
+    return mint.stack(padded, dim=0 if batch_first else 1)

@@ -1,0 +1,128 @@
+"""Tensor forms torch has and MindSpore does not: the legacy typed constructors (``torch.FloatTensor(2, 3)`` /
+``torch.LongTensor([1, 2])``), ``Tensor.resize_`` and ``Tensor.mode``.
+
+``FloatTensor`` & co. are classes, so they serve both uses torch code makes of them: a call builds a MindSpore
+tensor of that dtype — from sizes (all arguments ints: a tensor of that shape; torch leaves it uninitialised, here
+it is zeros) or from data (one sequence, array or tensor) — and ``isinstance(x, FloatTensor)`` /
+an annotation checks a MindSpore tensor of that dtype, as torch's type check does.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import mindspore as ms
+from mindspore import mint
+
+__all__ = [
+    "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
+    "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided",
+]
+
+
+class _Layout:
+    """torch.strided, the dense layout (the only one MindSpore tensors have): a named constant that compares equal
+    only to itself. The rules that take ``layout=`` drop it."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+strided = _Layout("strided")
+
+
+class _TypedTensorMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, ms.Tensor) and obj.dtype == cls._dtype()
+
+    def __subclasscheck__(cls, sub) -> bool:
+        return isinstance(sub, type) and issubclass(sub, ms.Tensor)
+
+
+class _TypedTensor(metaclass=_TypedTensorMeta):
+    _dtype_name = "float32"
+
+    @classmethod
+    def _dtype(cls):
+        return getattr(ms, cls._dtype_name)
+
+    def __new__(cls, *args, size=None, device=None):
+        dtype = cls._dtype()
+        if size is not None:
+            if args:
+                raise TypeError(f"{cls.__name__}(): sizes given both positionally and as size=")
+            args = tuple(size)
+        if not args:
+            return mint.zeros((0,), dtype=dtype)
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return mint.zeros(tuple(args), dtype=dtype)     # sizes
+        if len(args) != 1:
+            raise TypeError(f"{cls.__name__}(): expected sizes (ints) or one sequence of data")
+        data = args[0]
+        if isinstance(data, ms.Tensor):
+            return data if data.dtype == dtype else data.astype(dtype)
+        return ms.Tensor(data, dtype=dtype)
+
+
+def _typed(name: str, dtype_name: str):
+    return _TypedTensorMeta(name, (_TypedTensor,), {"_dtype_name": dtype_name, "__doc__": f"torch.{name}: a "
+                            f"MindSpore {dtype_name} tensor (constructor and type check)."})
+
+
+FloatTensor = _typed("FloatTensor", "float32")
+DoubleTensor = _typed("DoubleTensor", "float64")
+HalfTensor = _typed("HalfTensor", "float16")
+BFloat16Tensor = _typed("BFloat16Tensor", "bfloat16")
+LongTensor = _typed("LongTensor", "int64")
+IntTensor = _typed("IntTensor", "int32")
+ShortTensor = _typed("ShortTensor", "int16")
+CharTensor = _typed("CharTensor", "int8")
+ByteTensor = _typed("ByteTensor", "uint8")
+BoolTensor = _typed("BoolTensor", "bool")
+
+
+def resize_(tensor, *sizes):
+    """torch's ``x.resize_(*sizes)``: ``x`` itself takes the new shape; its elements keep their flat order, and new
+    ones (when it grows) are zeros (torch leaves them uninitialised). Returns ``x``. Anything else (a storage:
+    ``x.untyped_storage().resize_(0)``) has its own ``resize_`` called."""
+    if not isinstance(tensor, ms.Tensor):
+        return tensor.resize_(*sizes)
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    n = 1
+    for s in sizes:
+        n *= int(s)
+    flat = tensor.reshape(-1)
+    if n <= flat.shape[0]:
+        new = flat[:n]
+    else:
+        new = mint.cat([flat, mint.zeros((n - flat.shape[0],), dtype=tensor.dtype)])
+    tensor.assign_value(new.reshape(tuple(int(s) for s in sizes)))
+    return tensor
+
+
+_Mode = namedtuple("mode", ["values", "indices"])
+
+
+def mode(input, dim=-1, keepdim=False):
+    """torch.mode: (values, indices) of the most frequent value along ``dim`` — the smallest one when several are
+    as frequent — and the index of its last occurrence, as torch returns them."""
+    dim = dim % max(input.ndim, 1)
+    if input.ndim == 0:
+        return _Mode(input, mint.zeros((), dtype=ms.int64))
+    a = mint.permute(input, tuple(i for i in range(input.ndim) if i != dim) + (dim,))   # dim last
+    counts = (a.unsqueeze(-1) == a.unsqueeze(-2)).sum(-1)
+    most = counts.max(-1, keepdim=True)[0]
+    if a.dtype == ms.bool_:
+        big = ms.Tensor(True)
+        values = mint.where(counts == most, a, big).min(-1)[0]
+    else:
+        values = mint.where(counts == most, a.astype(ms.float64), float("inf")).min(-1)[0].astype(a.dtype)
+    pos = mint.arange(a.shape[-1], dtype=ms.int64)
+    hit = a == values.unsqueeze(-1)
+    indices = mint.where(hit, pos, -1).max(-1)[0]
+    if keepdim:
+        values, indices = values.unsqueeze(dim), indices.unsqueeze(dim)
+    return _Mode(values, indices)

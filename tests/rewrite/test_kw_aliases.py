@@ -1,0 +1,121 @@
+"""Torch's other spellings of a call (signature.ALIASES, a *varargs parameter by keyword, parameters by name) are
+bound like torch binds them and re-spelled the torch way before the rule adapts the call."""
+import pytest
+
+from mscore.rules import BindError, bind, parse_signature
+
+EXTRA = '''
+["Tensor.expand"]
+target = "expand"
+sig = "(*size)"
+status = "consistent"
+note = "x"
+
+["Tensor.sum"]
+target = "sum"
+sig = "(dim=None, keepdim=False, *, dtype=None)"
+status = "consistent"
+note = "x"
+
+["Tensor.unsqueeze"]
+target = "unsqueeze"
+sig = "(dim)"
+status = "consistent"
+note = "x"
+
+["torch.nn.Parameter"]
+target = "mindspore.Parameter"
+sig = "(data=None, requires_grad=True)"
+status = "differing_args"
+note = "x"
+
+["torch.add"]
+target = "mindspore.mint.add"
+sig = "(input, other, *, alpha=1, out=None)"
+status = "consistent"
+note = "x"
+'''
+
+
+@pytest.fixture
+def rules(tmp_path):
+    from mscore.rewrite.transforms import KNOWN
+    from mscore.rules import load_rule_file
+    from mscore.rules.model import RuleSet
+    from tests.conftest import FIXTURE_RULES
+
+    f = tmp_path / "rules.toml"
+    f.write_text(FIXTURE_RULES.read_text() + EXTRA)
+    return RuleSet.build(load_rule_file(f, KNOWN), "aliases")
+
+
+def test_bind_aliases_and_star_keyword():
+    sig = parse_signature("(input, dim=None, keepdim=False)")
+    b = bind(sig, ["x"], [("axis", 1), ("keepdims", True)])
+    assert b.values == {"input": "x", "dim": 1, "keepdim": True}
+    assert b.aliased == {"axis": "dim", "keepdims": "keepdim"}
+    with pytest.raises(BindError):
+        bind(sig, ["x"], [("axis", 1)], aliases=False)
+    with pytest.raises(BindError):           # both the name and its alias
+        bind(sig, ["x"], [("dim", 1), ("axis", 1)])
+    star = parse_signature("(*size)")
+    b = bind(star, [], [("size", "(2, 3)")])
+    assert b.var_positional == ["(2, 3)"] and b.star_keyword == "size"
+    with pytest.raises(BindError):
+        bind(star, [2], [("size", "(2, 3)")])
+
+
+def test_function_alias_keywords_are_respelled(assert_converts, rules):
+    assert_converts(
+        """\
+        import torch
+        a = torch.cat([x, y], axis=0)
+        b = torch.sum(x, axis=1, keepdims=True)
+        c = torch.add(x1=x, x2=y)
+        """,
+        """\
+        from mindspore import mint, ops
+        a = mint.cat([x, y], dim=0)
+        b = ops.sum(x, 1, True)
+        c = mint.add(x, y)
+        """,
+        rules=rules,
+    )
+
+
+def test_parameters_by_name_become_positional(assert_converts, rules):
+    assert_converts(
+        """\
+        import torch
+        p = torch.nn.Parameter(data=w, requires_grad=False)
+        c = torch.add(input=x, other=y, alpha=2)
+        d = torch.add(other=y, input=x)
+        """,
+        """\
+        import mindspore as ms
+        from mindspore import mint
+        p = ms.Parameter(w, requires_grad=False)
+        c = mint.add(x, y, alpha=2)
+        d = mint.add(other=y, input=x)
+        """,
+        rules=rules,
+    )
+
+
+def test_method_star_keyword_and_alias(assert_converts, rules):
+    # x.expand(size=s): the sizes by keyword, as one sequence; unsqueeze(axis=) is torch's alias.
+    # sum(axis=) is left: NumPy's ndarray has sum(axis=) too and the receiver is unknown (MindSpore takes axis= too)
+    assert_converts(
+        """\
+        import torch
+        b = x.expand(size=[4, -1])
+        c = x.unsqueeze(axis=0)
+        d = x.sum(axis=1)
+        """,
+        """\
+        b = x.expand([4, -1])
+        c = x.unsqueeze(dim=0)
+        d = x.sum(axis=1)
+        """,
+        rules=rules,
+    )
