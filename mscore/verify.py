@@ -128,6 +128,13 @@ def _is_package_root(d: Path) -> bool:
     return not any(d.glob("*.py")) and any(d.glob("*/__init__.py"))
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
 def load_tree(out: Path, *, include_tests: bool = False) -> Tree:
     out = Path(out)
     if not out.is_dir():
@@ -144,6 +151,8 @@ def load_tree(out: Path, *, include_tests: bool = False) -> Tree:
                     path = path.resolve()
                     mod = Module(name, repo, path, path.relative_to(out_abs).as_posix(), False, root)
                     if name in index:
+                        if _same_file(index[name].path, path):
+                            continue   # an identical copy (each repository carries mscore_rt): nothing to report
                         mod = Module(name, repo, path, mod.rel, False, root, shadowed_by=index[name].rel)
                     index.setdefault(name, mod)
                     if not skip:

@@ -22,6 +22,7 @@ Switching it on without editing code:
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import warnings
@@ -111,8 +112,10 @@ _TENSOR = [
 ]
 
 
+@functools.lru_cache(maxsize=1)
 def _plan():
-    """[(owner, attr, impl, label)] for everything enable() patches; label is the public dotted name."""
+    """[(owner, attr, impl, label)] for everything enable() patches; label is the public dotted name. Built once:
+    the wrappers it makes (bf16, views) are then the same objects for every caller (enable, covered, the tests)."""
     import mindspore as ms
     from mindspore import mint
     import mindspore.mint.nn.functional as mF

@@ -30,8 +30,12 @@ _HERE = os.path.normcase(os.path.abspath(__file__))
 _VALUE_DUNDERS = {"__version__", "__file__", "__path__"}   # read for their value, not probed by Python itself
 
 
-class UnconvertedError(NotImplementedError):
-    """A torch reference that mscore left unconverted was reached while torch is not installed."""
+class UnconvertedError(ImportError, NotImplementedError):
+    """A torch reference that mscore left unconverted was reached while torch is not installed.
+
+    Also an ImportError: reached while a module is being imported (``te.__version__`` at module level), it makes
+    that import fail the way the missing package would have, so a caller's ``try: import ... except ImportError``
+    fallback still takes over (Megatron's ``HAVE_TE = False``)."""
 
 
 def _where() -> tuple[str, int, str]:
@@ -119,10 +123,16 @@ class _Missing:
     def __exit__(self, *exc):  # pragma: no cover - __enter__ already failed
         return False
 
-    def __eq__(self, other):
+    def __eq__(self, other):    # identity: typing.Union[...] and dict keys compare stand-ins at import
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    def __lt__(self, other):
         _fail(self._mscore_name, "comparing")
 
-    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__
+    __le__ = __gt__ = __ge__ = __lt__
 
     def __hash__(self):
         return hash(("mscore-missing", self._mscore_name))
