@@ -21,7 +21,7 @@ import ast
 import json
 import sys
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 TORCH_ROOTS = {"torch", "torch_npu"}

@@ -29,7 +29,7 @@ def markdown(doc: dict, top: int) -> str:
     lines.append(f"| **total** | **{t['importable']} / {t['modules']}** | **{100 * (t['rate'] or 0):.1f}** |")
     e = doc["entry"]
     lines += ["", f"Entry modules ({', '.join(e['sources']) or 'none'}): {e['importable']} / {e['modules']} import.",
-              "", f"Failures by class: " + ", ".join(f"{k} {v}" for k, v in t["by_class"].items()) + ".", "",
+              "", "Failures by class: " + ", ".join(f"{k} {v}" for k, v in t["by_class"].items()) + ".", "",
               "| modules | entry | class | where | error |", "|---|---|---|---|---|"]
     for c in doc["causes"][:top]:
         label = f"{c['class']} ({c['package']})" if c["package"] else c["class"]

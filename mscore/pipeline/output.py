@@ -67,7 +67,8 @@ def check_out_dir(out: Path) -> dict | None:
         raise PipelineError(f"--out {out} exists and is not a directory")
     lock = read_lock(out)
     if lock is None and any(out.iterdir()):
-        raise PipelineError(f"--out {out} is a non-empty directory that is not an mscore output (no valid {LOCK_NAME}); "
+        raise PipelineError(f"--out {out} is a non-empty directory that is not an mscore output "
+                            f"(no valid {LOCK_NAME}); "
                             f"choose another --out")
     return lock
 

@@ -117,7 +117,8 @@ def bind(sig: Signature, args: Sequence[V], keywords: Sequence[tuple[str, V]], a
     keyword :data:`ALIASES` and a ``*varargs`` parameter passed by keyword as one sequence.
 
     ``aliases=False`` binds without the keyword aliases (a method NumPy's ndarray also has, called with NumPy's
-    ``axis=``, is taken for NumPy's). Starred arguments (``*xs``/``**kw``) must be rejected by the caller before binding, since their length is unknown.
+    ``axis=``, is taken for NumPy's). Starred arguments (``*xs``/``**kw``) must be rejected by the caller before
+    binding, since their length is unknown.
     """
     values: dict[str, V] = {}
     positional: set[str] = set()

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import mindspore as ms
 from mindspore import mint, ops
 
 __all__ = ["conv_transpose3d", "pad_sequence"]

@@ -39,7 +39,9 @@ def rule_for(rules: RuleSet, dec: ast.expr, resolve) -> Rule | None:
     return m.rule
 
 
-def drop_edit(text: str, starts: list[int], start: int, end: int, line: int, end_line: int) -> tuple[int, int, str] | None:
+def drop_edit(
+    text: str, starts: list[int], start: int, end: int, line: int, end_line: int
+) -> tuple[int, int, str] | None:
     """The edit removing the decorator whose expression spans ``text[start:end]`` (lines ``line``..``end_line``),
     or None when the ``@`` line holds other code."""
     lstart = starts[line - 1]

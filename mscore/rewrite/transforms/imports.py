@@ -26,7 +26,9 @@ def _candidates(alias: str) -> tuple[str, ...]:
     return alias, "mindspore" if alias == "ms" else f"ms_{alias}", f"mscore_{alias}"
 
 
-def choose_aliases(used: set[str], analysis: Analysis, kept_torch: set[str], existing: dict[str, str]) -> dict[str, str]:
+def choose_aliases(
+    used: set[str], analysis: Analysis, kept_torch: set[str], existing: dict[str, str]
+) -> dict[str, str]:
     """placeholder alias -> the name the converted file uses for it."""
     chosen = {}
     taken = (analysis.other_names | kept_torch) - set(existing)

@@ -35,7 +35,8 @@ The gradient list is in the optimizer's parameter order (``optimizer.parameters`
 ``mindspore.experimental.optim`` optimizer). The clip (``apply`` below, the rule's named transform) only converts
 inside a recognised step and when its parameters are provably the optimizer's (same source expression as the
 optimizer's constructor argument in the same function); norm_type 2 only. Its arithmetic is torch's:
-total = sqrt(sum of squares, in float32 -- a float32 gradient is not cast again), every gradient scaled by min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
+total = sqrt(sum of squares, in float32 -- a float32 gradient is not cast again), every gradient scaled by
+min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
 gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
 ``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
 A shape that is not recognised is left as written and reported by the ordinary rules (``Tensor.backward`` and the
@@ -62,7 +63,8 @@ CLIP = "torch.nn.utils.clip_grad_norm_"
 
 _CLIP_TEMPLATE = (
     "(lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mindspore.mint.clamp(n / (t + 1e-6), max=1.0) "
-    "for x in g]) or t)(mindspore.mint.sqrt(sum([((x if x.dtype == mindspore.float32 else x.float()) ** 2).sum() for x in g]))))({grads}, {max_norm})"
+    "for x in g]) or t)(mindspore.mint.sqrt(sum([((x if x.dtype == mindspore.float32 else x.float()) ** 2).sum() "
+    "for x in g]))))({grads}, {max_norm})"
 )
 
 
