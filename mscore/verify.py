@@ -39,7 +39,7 @@ SKIP_FILES = {"setup.py"}
 
 C_TORCH, C_TP_TORCH, C_VENDOR, C_MISSING = "imports torch", "third-party needs torch", "vendor-only package", \
     "missing third-party package"
-C_ERROR, C_TIMEOUT = "error", "timeout"
+C_ERROR, C_TIMEOUT, C_UNCONVERTED = "error", "timeout", "unconverted at import"
 
 
 class VerifyError(Exception):
@@ -117,6 +117,13 @@ def _package_files(pkg_dir: Path, dotted: str, skipped: bool, include_tests: boo
             yield f"{dotted}.{p.stem}", p, skipped
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
 def _is_package_root(d: Path) -> bool:
     """A top-level package: a directory with ``__init__.py``, or a pure namespace directory (no Python file of its
     own, at least one regular package inside: Megatron-LM's ``megatron/``). Script directories (``tools/``,
@@ -126,13 +133,6 @@ def _is_package_root(d: Path) -> bool:
     if (d / "__init__.py").is_file():
         return True
     return not any(d.glob("*.py")) and any(d.glob("*/__init__.py"))
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.read_bytes() == b.read_bytes()
-    except OSError:
-        return False
 
 
 def load_tree(out: Path, *, include_tests: bool = False) -> Tree:
@@ -152,7 +152,7 @@ def load_tree(out: Path, *, include_tests: bool = False) -> Tree:
                     mod = Module(name, repo, path, path.relative_to(out_abs).as_posix(), False, root)
                     if name in index:
                         if _same_file(index[name].path, path):
-                            continue   # an identical copy (each repository carries mscore_rt): nothing to report
+                            continue   # an identical copy (mscore_rt in every repository): the same module
                         mod = Module(name, repo, path, mod.rel, False, root, shadowed_by=index[name].rel)
                     index.setdefault(name, mod)
                     if not skip:
@@ -541,8 +541,21 @@ def _faulthandler_frames(log: str, out: str) -> tuple[str | None, int | None]:
     return best or (None, None)
 
 
+def _in_tree_code(path: str, out: str, helpers: set[str], roots: list[str]) -> str | None:
+    """Like _in_tree, but a frame in a helper package written into the output (mscore_rt) does not count."""
+    rel = _in_tree(path, out)
+    if rel is None or not helpers:
+        return rel
+    p = os.path.abspath(path)
+    for r in roots:
+        if p.startswith(r + os.sep) and p[len(r) + 1:].split(os.sep, 1)[0] in helpers:
+            return None
+    return rel
+
+
 def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
     out = str(tree.out)
+    helpers, roots = set(data.get("helper_packages", ())), [str(r) for _, r in tree.roots]
     torch_family, vendor = set(data.get("torch_family", ())), set(data.get("vendor_only", ()))
     tree_tops = {n.split(".")[0] for n in tree.index} | {m.name for m in tree.modules if m.script}
     status = raw.get("status")
@@ -559,7 +572,7 @@ def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
     frames = raw.get("frames", [])
     root_i = None
     for i, fr in enumerate(frames):
-        if _in_tree(fr["file"], out):
+        if _in_tree_code(fr["file"], out, helpers, roots):
             root_i = i
     if root_i is None:
         file, line = mod.rel, None
@@ -567,6 +580,7 @@ def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
         file, line = _in_tree(frames[root_i]["file"], out), frames[root_i]["line"]
     third = next((fr.get("pkg") for fr in frames[(root_i + 1 if root_i is not None else 0):]
                   if not _in_tree(fr["file"], out) and fr.get("pkg")), None)
+    raw = dict(raw, message=(raw.get("message") or "").replace(out + os.sep, ""))   # paths relative to OUT
     chain = raw.get("chain") or [{"type": raw.get("type"), "message": raw.get("message", ""), "name": None}]
     etype, message = raw.get("type", "Error"), raw.get("message", "")
     missing = next((c["name"] for c in chain if c.get("name") and c["type"] == "ModuleNotFoundError"), None)
@@ -575,6 +589,8 @@ def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
     if torch_family:
         patterns.append(r"No module named '(%s)[.']" % "|".join(map(re.escape, sorted(torch_family))))
     torchish = top in torch_family or any(re.search(p, c.get("message") or "") for p in patterns for c in chain)
+    if etype in set(data.get("unconverted_errors", ())):
+        return Cause(C_UNCONVERTED, None, file, line, etype, _normalize(message))
     if top in vendor:
         return Cause(C_VENDOR, top, file, line, etype, _normalize(message))
     if torchish:

@@ -152,7 +152,8 @@ def test_json_schema(verdict):
     for c in doc["causes"]:
         assert set(c) == {"id", "class", "package", "location", "file", "line", "type", "message", "count",
                           "entry_count", "modules"}
-        assert c["class"] in {V.C_TORCH, V.C_TP_TORCH, V.C_VENDOR, V.C_MISSING, V.C_ERROR, V.C_TIMEOUT}
+        assert c["class"] in {V.C_TORCH, V.C_TP_TORCH, V.C_VENDOR, V.C_MISSING, V.C_ERROR, V.C_TIMEOUT,
+                              V.C_UNCONVERTED}
         assert "\n" not in c["message"]
     for m in doc["modules"]:
         assert set(m) == {"id", "name", "repo", "path", "script", "ok", "entry", "status", "seconds", "cause"}
@@ -203,6 +204,11 @@ def test_no_fork_fallback_gives_the_same_causes(fixture_tree, verdict):
 
 
 # --------------------------------------------------------------------------------------- repo outputs, entries
+LEFTOVER = ("import sys\n\nclass UnconvertedError(RuntimeError):\n    pass\n\ndef fail():\n"
+            "    f = sys._getframe(1)\n"
+            "    raise UnconvertedError(f'{f.f_code.co_filename}:{f.f_lineno}: torch.x left unconverted')\n")
+
+
 def _repo_output(base: Path) -> Path:
     out = base / "out"
     write(out, {
@@ -223,6 +229,11 @@ def _repo_output(base: Path) -> Path:
         "Dep/nsroot/inner/__init__.py": "",              # a pure namespace root (Megatron's megatron/)
         "Dep/nsroot/inner/x.py": "",
         "Dep/scripts/tool.py": "",                        # a script directory
+        # a run-time helper package written into every repository (mscore_rt): identical copies are one module,
+        # and a stand-in raising inside it is attributed to the line that used it
+        "Top/mscore_rt/__init__.py": "", "Dep/mscore_rt/__init__.py": "",
+        "Top/mscore_rt/leftover.py": LEFTOVER, "Dep/mscore_rt/leftover.py": LEFTOVER,
+        "Top/top_pkg/uses_leftover.py": "from mscore_rt.leftover import fail\nfail()\n",
     })
     (out / "env.sh").write_text('export PYTHONPATH="$_mscore_out/Top:$_mscore_out/Dep${PYTHONPATH:+:$PYTHONPATH}"\n')
     (out / "mscore.lock").write_text('[[repo]]\nname = "Dep"\n\n[[repo]]\nname = "Top"\n')
@@ -255,8 +266,13 @@ def test_repo_output_imports_along_sys_path(tmp_path):
     assert r.returncode == 0, r.stderr
     assert [x["name"] for x in doc["repos"]] == ["Top", "Dep"]
     failed = {m["id"] for m in doc["modules"] if not m["ok"]}
-    assert failed == {"Dep/common/__init__.py"}     # dep_pkg.layers saw Top's common: the order held
-    assert doc["causes"][0]["type"] == "Shadowed"
+    # dep_pkg.layers saw Top's common (the order held); Dep's identical mscore_rt is not a module of its own
+    assert failed == {"Dep/common/__init__.py", "top_pkg.uses_leftover"}
+    assert not any(m["path"].startswith("Dep/mscore_rt") for m in doc["modules"])
+    shadowed, leftover = doc["causes"]
+    assert shadowed["type"] == "Shadowed" and shadowed["location"] == "Dep/common/__init__.py:?"
+    assert (leftover["class"], leftover["location"]) == ("unconverted at import", "Top/top_pkg/uses_leftover.py:2")
+    assert leftover["message"] == "Top/top_pkg/uses_leftover.py:2: torch.x left unconverted"   # relative to OUT
 
 
 def test_bad_lock(tmp_path):
