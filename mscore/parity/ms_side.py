@@ -10,7 +10,10 @@ from typing import Any
 import mindspore as ms
 import numpy as np
 
+from mscore.parity import rt_alias
 from mscore.parity.values import Arr, DType, Mapping, Opaque, Seq, dtype_name, from_numpy, map_arrays
+
+rt_alias.install()   # converted snippets import mscore_rt.<module> (mscore/runtime/)
 
 
 def to_ms(value: Any) -> Any:

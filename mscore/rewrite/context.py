@@ -8,6 +8,7 @@ from functools import lru_cache
 import libcst as cst
 
 from mscore.rules import RuleSet
+from mscore.rules.model import RUNTIME_PREFIX
 
 # Emitted MindSpore names use these aliases; the engine turns the placeholders into the final alias names once it
 # knows which names are free in the file (``nn`` may be taken by something that is not torch).
@@ -19,6 +20,13 @@ TARGET_PREFIXES = (
 )
 PLACEHOLDER = "__mscore_{}__"
 _MS = re.compile(r"\bmindspore(?:\.(mint|ops|nn))?\b")
+_RT = re.compile(r"(?<![\w.])mscore_rt\.([A-Za-z_][A-Za-z0-9_]*)")
+RUNTIME_ROOT = RUNTIME_PREFIX.rstrip(".")
+
+
+def runtime_module(qualified: str) -> str:
+    """``mscore_rt.autograd.backward`` → ``mscore_rt.autograd`` (the module a runtime target's file imports)."""
+    return ".".join(qualified.split(".")[:2])
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,8 @@ class Ctx:
     aliases: dict[str, str]                 # torch import aliases visible in the unit's scope
     profile: str = "native"
     events: list[Event] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn
+    used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn, or a runtime
+                                                  # module ("mscore_rt.autograd") the file must import
     annotation: bool = False                # the unit is a type annotation
     training: dict | None = None            # inside a recognised training step: {"grads": name, "grad_alias": ...}
 
@@ -48,6 +57,8 @@ class Ctx:
             self.used.add(sub)
             return PLACEHOLDER.format(sub)
 
+        for m in _RT.finditer(text):
+            self.used.add(f"{RUNTIME_ROOT}.{m.group(1)}")
         return _MS.sub(alias, text)
 
     # names the file binds to mindspore (a converted file's own `from mindspore import mint`): `mint.norm(x)` is
@@ -57,7 +68,7 @@ class Ctx:
     def is_ms_receiver(self, node: cst.BaseExpression) -> bool:
         while isinstance(node, cst.Attribute):
             node = node.value
-        return isinstance(node, cst.Name) and node.value in self.ms_names
+        return isinstance(node, cst.Name) and (node.value in self.ms_names or node.value == RUNTIME_ROOT)
 
     def ok(self, api: str, root: str | None = None) -> None:
         self.events.append(Event(api, True, "", root))
@@ -78,10 +89,12 @@ def _target_node(qualified: str) -> tuple[str, cst.BaseExpression]:
     """(alias used, expression) for a target name; parsed once per process (libcst nodes are immutable)."""
     if qualified.startswith("builtins."):
         return "", cst.parse_expression(qualified[len("builtins."):])
+    if qualified.startswith(RUNTIME_PREFIX):     # written as is; the engine adds ``import mscore_rt.<module>``
+        return runtime_module(qualified), cst.parse_expression(qualified)
     for prefix, alias in TARGET_PREFIXES:
         if qualified == prefix or qualified.startswith(prefix + "."):
             return alias, cst.parse_expression(PLACEHOLDER.format(alias) + qualified[len(prefix):])
-    raise ValueError(f"target {qualified!r} is not a mindspore name")
+    raise ValueError(f"target {qualified!r} is not a mindspore or mscore_rt name")
 
 
 class Unconvertible(Exception):

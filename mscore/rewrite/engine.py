@@ -131,10 +131,30 @@ def _delete_statement(text: str, starts: list[int], start: int, end: int, only_i
     return (lstart, lend, "")
 
 
+def _marked_here(text: str, starts: list[int], unit, events) -> bool:
+    """Whether the unit's marker line already carries an ``unconverted`` marker naming an API converted now."""
+    line = unit.marker_above - 1 if unit.header else unit.marker_line
+    if line < 1:
+        return False
+    start, end = markers.line_bounds(text, starts, line)
+    where = text.find(markers.MARK, start, end)
+    if where < 0:
+        return False
+    body = text[where + len(markers.MARK):end]
+    return any(ev.converted and (f" {ev.api}:" in body or f"; {ev.api}:" in body) for ev in events)
+
+
+def _runtime_imports(tree: ast.Module) -> set[str]:
+    """The ``mscore_rt.<module>`` modules a file already imports at module level (a converted file converted again)."""
+    return {a.name for st in tree.body if isinstance(st, ast.Import) for a in st.names
+            if a.asname is None and a.name.startswith("mscore_rt.")}
+
+
 def _fold_wraps(text: str, edits: list[tuple[int, int, str]], wraps) -> list[tuple[int, int, str]]:
     """Statement-level rewrites (locate.Analysis.wraps): each span's edits are applied to its text, the wrap's
     ``build`` turns (pieces of) that converted text into the span's new text, and one edit replaces them all."""
-    for start, end, build in wraps:
+    # innermost first: an outer wrap (a training step) then folds an inner one's result (an attribute store)
+    for start, end, build in sorted(wraps, key=lambda w: w[1] - w[0]):
         inner = [e for e in edits if start <= e[0] and e[1] <= end and not (e[0] == e[1] == end)
                  and not (e[0] == e[1] == start and start != end and False)]
         for e in edits:
@@ -243,6 +263,10 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         elif new != segment and not _parses(new):
             # e.g. a template with 'quotes' emitted inside an f-string delimited by the same quote (< 3.12)
             reason = "its rewrite would not parse here (quotes inside an f-string?)"
+        elif new != segment and _marked_here(text, starts, unit, ctx.events):
+            # a converted file converted again: what the first pass left and marked on this statement stays as it
+            # is, though the context that made it unconvertible (a training step) may be gone from the new text
+            reason = "left unconverted by the conversion that marked it"
         if reason is not None:
             ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason=reason)
                           for ev in ctx.events]
@@ -280,6 +304,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             edits.append((imp.start, imp.end, new_stmt))
     chosen = imports.choose_aliases(used, an, needed_roots, existing)
     lines = imports.import_lines(chosen, existing)
+    lines += imports.runtime_import_lines(used, _runtime_imports(tree))
     if lines:
         at = starts[an.import_insert_line - 1] if an.import_insert_line - 1 < len(starts) else len(text)
         prefix = "" if at == 0 or text[at - 1] in "\r\n" else newline

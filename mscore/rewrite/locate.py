@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
+from mscore.rewrite.context import runtime_module
 from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings, mindspore_bindings
 from mscore.rewrite.transforms import training_step
 from mscore.rules import RuleSet
@@ -22,6 +23,7 @@ NOT_CELL_BASES = {
     "list", "tuple", "str", "int", "float", "Function", "Dataset", "IterableDataset", "Sampler", "type",
 }
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_AUG_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
 @dataclass(frozen=True)
@@ -351,6 +353,55 @@ class Locator:
                     self.result.text_edits.append((m.start(1), m.end(1), "construct"))
                     self.result.construct_renames += 1
 
+    def _attribute_store(self, st: ast.stmt, scope: Scope) -> bool:
+        """``x.grad = v`` / ``del x.grad`` / ``x.grad += v`` where a Tensor property rule names a ``setter``: the
+        statement becomes ``setter(x, v)`` (``setter(x, None)``, ``setter(x, getter(x) + v)``); ``x`` and ``v`` are
+        converted as ordinary units. A computed receiver of ``+=`` is left (it would be evaluated twice)."""
+        op = None
+        if isinstance(st, ast.Assign) and len(st.targets) == 1:
+            target, value = st.targets[0], st.value
+        elif isinstance(st, ast.Delete) and len(st.targets) == 1:
+            target, value = st.targets[0], None
+        elif isinstance(st, ast.AugAssign):
+            target, value, op = st.target, st.value, _AUG_OPS.get(type(st.op))
+            if op is None:
+                return False
+        else:
+            return False
+        if not isinstance(target, ast.Attribute):
+            return False
+        dotted = dotted_name(target)
+        if dotted is not None and scope.resolve(dotted.partition(".")[0]) is not None:
+            return False      # an attribute of a torch name, not of a tensor
+        m = match_method(self.rules, target.attr, called=False, receiver=receiver_kind(target.value))
+        if m is None or m.rule.unsupported or not m.rule.setter or not m.rule.qualified_target:
+            return False
+        if op is not None and dotted_name(target.value) is None:
+            return False
+        receiver = target.value
+        self._unit(receiver, scope, st, header=False)
+        if value is not None:
+            self._unit(value, scope, st, header=False)
+        span = (self.offset(st.lineno, st.col_offset), self.offset(st.end_lineno, st.end_col_offset))
+        r_span = (self.offset(receiver.lineno, receiver.col_offset),
+                  self.offset(receiver.end_lineno, receiver.end_col_offset))
+        v_span = None if value is None else (self.offset(value.lineno, value.col_offset),
+                                             self.offset(value.end_lineno, value.end_col_offset))
+        setter, getter = m.rule.setter, m.rule.target
+
+        def build(converted, r_span=r_span, v_span=v_span, setter=setter, getter=getter, op=op):
+            r = converted(*r_span)
+            v = "None" if v_span is None else converted(*v_span)
+            if op is not None:
+                v = f"{getter}({r}) {op} ({v})"
+            return f"{setter}({r}, {v})"
+
+        self.result.wraps.append((*span, build))
+        self.result.used |= {runtime_module(setter), runtime_module(getter)} if op else {runtime_module(setter)}
+        self.result.seen[m.api] += 1
+        self.result.converted[m.api] += 1
+        return True
+
     def _training_step(self, stmts: list[ast.stmt], scope: Scope) -> None:
         plan = training_step.find(self, stmts, scope, self._fn)
         if plan is None:
@@ -386,6 +437,8 @@ class Locator:
                             block_len=len(stmts),
                         )
                     )
+                continue
+            if self._attribute_store(st, scope):
                 continue
             notes = _annotations(st)
             for e in _header_exprs(st):

@@ -20,6 +20,7 @@ else:  # pragma: no cover
 from mscore.rules.model import (
     ATTRIBUTE,
     FUNCTION,
+    RUNTIME_PREFIX,
     MODULE_METHOD,
     STATUSES,
     TENSOR_METHOD,
@@ -30,7 +31,7 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template", "receivers",
+    "pack", "template", "receivers", "setter",
 }
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)!?\}")   # {name}, or {name!}: must be passed
 KEY_PREFIXES = ("torch.", "torch_npu.", "safetensors.torch.", "Tensor.", "Module.")
@@ -119,8 +120,11 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         if not isinstance(target, str) or not _DOTTED.match(target):
             err("target", "target must be a dotted name")
         if kind == FUNCTION or kind == ATTRIBUTE:
-            if not target.startswith(("mindspore", "builtins.")):
-                err("target", "a torch API's target must be a qualified mindspore name (or builtins.<name>)")
+            if not target.startswith(("mindspore", "builtins.", RUNTIME_PREFIX)):
+                err("target", "a torch API's target must be a qualified mindspore name (or builtins.<name>, "
+                              "or mscore_rt.<module>.<name>)")
+        if target.startswith(RUNTIME_PREFIX) and target.count(".") < 2:
+            err("target", "a runtime target is mscore_rt.<module>.<name>")
 
     def sig_of(key: str):
         value = body.get(key)
@@ -180,6 +184,11 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         err("receivers", 'receivers must be a list of "self", "super()", "class", "other"')
     if receivers and kind not in (TENSOR_METHOD, MODULE_METHOD):
         err("receivers", "receivers applies to Tensor.* / Module.* rules only")
+    setter = body.get("setter")
+    if setter is not None:
+        if kind != TENSOR_METHOD or sig is not None or not isinstance(setter, str) or not _DOTTED.match(setter) \
+                or not setter.startswith(RUNTIME_PREFIX) or setter.count(".") < 2:
+            err("setter", "setter is a runtime function (mscore_rt.<module>.<name>) on a Tensor property rule")
     transform = body.get("transform", "template" if template is not None else None)
     if transform is not None:
         if not isinstance(transform, str):
@@ -189,7 +198,7 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     return Rule(
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
-        pack=pack, template=template, receivers=tuple(receivers), file=file, line=header_line,
+        pack=pack, template=template, receivers=tuple(receivers), setter=setter, file=file, line=header_line,
     )
 
 

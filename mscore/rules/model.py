@@ -14,6 +14,10 @@ ATTRIBUTE = "attribute"      # torch.float32, torch.Tensor (never called with a 
 TENSOR_METHOD = "tensor_method"
 MODULE_METHOD = "module_method"
 
+# Targets under this prefix are functions of mscore's runtime package, written into every output as ``mscore_rt``
+# (mscore/runtime/): ``mscore_rt.autograd.backward`` is emitted as is and the file gets ``import mscore_rt.autograd``.
+RUNTIME_PREFIX = "mscore_rt."
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -32,6 +36,7 @@ class Rule:
     pack: str | None = None           # torch *varargs packed into one tuple argument for the target
     template: str | None = None       # the whole emitted expression, for the "template" transform
     receivers: tuple[str, ...] = ()   # method rules only: the receivers it applies to ("self", "super()")
+    setter: str | None = None         # property rules: the function a store ``x.attr = v`` becomes (setter(x, v))
     file: str = ""
     line: int = 0
 
@@ -63,6 +68,11 @@ class Rule:
             and self.target_sig is None
             and self.pack is None
         )
+
+    @property
+    def qualified_target(self) -> bool:
+        """The target is a function (mindspore.* or mscore_rt.*), not a method name."""
+        return bool(self.target) and self.target.startswith(("mindspore.", RUNTIME_PREFIX))
 
     @property
     def adapts_args(self) -> bool:

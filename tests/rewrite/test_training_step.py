@@ -130,8 +130,9 @@ def test_unproven_clip_and_grad_reads_are_reported(assert_converts, shipped):
     assert sorted(u.api for u in result.unconverted) == ["Tensor.grad", "torch.nn.utils.clip_grad_norm_"]
 
 
-def test_unrecognised_shapes_are_left_and_reported(assert_converts, shipped):
-    """No step in the block, a forward under a with-block, a non-2 norm: nothing is rewritten falsely."""
+def test_unrecognised_shapes_go_to_the_tape(assert_converts, shipped):
+    """No step in the block, a forward under a with-block: no closure is made; each statement maps onto MindSpore's
+    tape (mscore_rt.autograd), which is what torch does with them, statement by statement."""
     result = assert_converts(
         """\
         import torch
@@ -151,25 +152,24 @@ def test_unrecognised_shapes_are_left_and_reported(assert_converts, shipped):
         """,
         """\
         import mindspore as ms
-        import torch
+        import mscore_rt.autograd
 
 
         def backward_only(model, x):
             loss = model(x).sum()
-            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
-            torch.nn.utils.clip_grad_norm_(model.get_parameters(), 1.0)  # mscore: unconverted torch.nn.utils.clip_grad_norm_: outside a recognised training step (forward; loss.backward(); optimizer.step() in one block) MindSpore has no .grad to clip: clip the value_and_grad gradients
+            mscore_rt.autograd.backward(loss)
+            mscore_rt.autograd.clip_grad_norm_(model.get_parameters(), 1.0)
 
 
         def under_with(model, opt, x):
             with ms._no_grad():
                 loss = model(x).sum()
-            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
-            opt.step()
+            mscore_rt.autograd.backward(loss)
+            mscore_rt.autograd.step(opt)
         """,
         rules=shipped,
     )
-    assert sorted(u.api for u in result.unconverted) == ["Tensor.backward", "Tensor.backward",
-                                                        "torch.nn.utils.clip_grad_norm_"]
+    assert result.unconverted == []
 
 
 def test_clip_norm_type_other_than_two_is_reported(assert_converts, shipped):
@@ -219,15 +219,16 @@ def test_forward_assigning_a_global_is_left(assert_converts, shipped):
             opt.step()
         """,
         """\
+        import mscore_rt.autograd
 
 
         def step(model, opt, x):
             global last
             last = model(x)
             loss = last.sum()
-            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
-            opt.step()
+            mscore_rt.autograd.backward(loss)
+            mscore_rt.autograd.step(opt)
         """,
         rules=shipped,
     )
-    assert [u.api for u in result.unconverted] == ["Tensor.backward"]
+    assert result.unconverted == []

@@ -52,6 +52,12 @@ def _resolve(ms, qualified: str):
     return obj
 
 
+def _runtime(qualified: str):
+    """``mscore_rt.<module>.<name>`` → the function in mscore/runtime/ (shipped into outputs as ``mscore_rt``)."""
+    _, module, name = qualified.split(".", 2)
+    return getattr(importlib.import_module(f"mscore.runtime.{module}"), name)
+
+
 def _params(obj):
     try:
         return inspect.signature(obj).parameters
@@ -71,6 +77,14 @@ def test_target_exists_with_its_parameters(ms, rule):
         return   # the call becomes its receiver: the target name is never emitted
     if target.startswith("mindspore."):
         obj = _resolve(ms, target)
+    elif target.startswith("mscore_rt."):
+        obj = _runtime(target)
+        if rule.setter is not None:
+            assert callable(_runtime(rule.setter)), rule.where
+        if rule.sig is not None and rule.target_sig is None:   # a runtime helper takes torch's own parameters
+            names = set(inspect.signature(obj).parameters)
+            missing = {rule.rename.get(n, n) for n in rule.sig.names()} - names
+            assert not missing, f"{rule.where}: {target}{inspect.signature(obj)} lacks {sorted(missing)}"
     elif rule.api in NOT_TENSOR_METHODS:
         mod, cls, attr = NOT_TENSOR_METHODS[rule.api]
         obj = getattr(getattr(importlib.import_module(mod), cls), attr)

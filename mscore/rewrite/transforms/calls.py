@@ -194,11 +194,11 @@ def emit_function(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst
 
 
 def emit_method(ctx: Ctx, rule: Rule, call: cst.Call) -> cst.BaseExpression:
-    """``x.m(args)`` → ``x.target(args)``, or ``target(x, args)`` when the target is a qualified mindspore name."""
+    """``x.m(args)`` → ``x.target(args)``, or ``target(x, args)`` when the target is a qualified name (mindspore.* or mscore_rt.*)."""
     args = adapt_args(ctx, rule, call.args)
     func = call.func
     assert isinstance(func, cst.Attribute)
-    if rule.target.startswith("mindspore."):
+    if rule.qualified_target:
         receiver = cst.Arg(value=func.value)
         return call.with_changes(func=ctx.target(rule.target), args=fix_commas([receiver, *args], call.args or [receiver]))
     return call.with_changes(func=func.with_changes(attr=cst.Name(rule.target)), args=args)

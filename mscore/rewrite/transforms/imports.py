@@ -19,6 +19,8 @@ def choose_aliases(used: set[str], analysis: Analysis, kept_torch: set[str], exi
     chosen = {}
     taken = (analysis.other_names | kept_torch) - set(existing)
     for alias in sorted(used):
+        if alias not in MODULES:     # a runtime module (mscore_rt.<module>): imported by its full name
+            continue
         module = MODULES[alias]
         for name in (alias, "mindspore" if alias == "ms" else f"ms_{alias}", f"mscore_{alias}"):
             bound = existing.get(name)
@@ -43,6 +45,12 @@ def import_lines(chosen: dict[str, str], existing: dict[str, str]) -> list[str]:
     if parts:
         lines.append(f"from mindspore import {', '.join(parts)}")
     return lines
+
+
+def runtime_import_lines(used: set[str], existing: set[str]) -> list[str]:
+    """``import mscore_rt.<module>`` for every runtime module the rewrites call (``existing``: modules the file
+    already imports that way)."""
+    return [f"import {m}" for m in sorted(u for u in used if u not in MODULES) if m not in existing]
 
 
 def rewrite_import(imp: TorchImport, keep: set[str]) -> str | None:

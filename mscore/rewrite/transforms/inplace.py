@@ -6,7 +6,8 @@ out-of-place op (the rule's ``target``: a method name, or a qualified function c
 ``x.zero_()`` → ``x.copy_(mint.zeros_like(x))``) is computed and copied back, which keeps every alias of ``x``
 (parameters, views held by an optimizer) in sync. A subscripted receiver (``x[i].add_(y)``) becomes
 ``x.__setitem__(i, x[i].add(y))`` since indexing copies in MindSpore. The receiver is evaluated twice, so a
-receiver that is itself a call is left unconverted.
+receiver that is itself a call is left unconverted, except a runtime property read of a simple expression
+(``mscore_rt.autograd.grad_of(p)``, what ``p.grad`` becomes), which has no effect and returns the same tensor.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible
 from mscore.rewrite.transforms import calls
+
+PROPERTY_READERS = ("mscore_rt.autograd.grad_of",)
 
 
 def _simple(node: cst.BaseExpression) -> bool:
@@ -23,7 +26,21 @@ def _simple(node: cst.BaseExpression) -> bool:
         return _simple(node.value)
     if isinstance(node, cst.Subscript):
         return _simple(node.value)
+    if isinstance(node, cst.Call) and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
+        # a tensor property read through the runtime (p.grad → mscore_rt.autograd.grad_of(p)): a pure read
+        func = dotted(node.func)
+        return func is not None and func.startswith(PROPERTY_READERS) and _simple(node.args[0].value)
     return False
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        return ".".join([node.value, *reversed(parts)])
+    return None
 
 
 def _renamed(call: cst.Call, method: str) -> cst.Call:

@@ -31,8 +31,8 @@ optimizer's constructor argument in the same function); norm_type 2 only. Its ar
 total = sqrt(sum of squares), every gradient scaled by min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
 gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
 ``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
-A shape that is not recognised is left as written and reported by the ordinary rules (``Tensor.backward`` and the
-clip stay, with markers). When the forward assigns nothing but the loss, no ``has_aux`` is used.
+A shape that is not recognised is converted statement by statement by the ordinary rules onto MindSpore's tape
+(``mscore_rt.autograd``: ``backward``, ``.grad``, ``step``, ``clip_grad_norm_``; docs/autograd.md). When the forward assigns nothing but the loss, no ``has_aux`` is used.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ GRADS = "_mscore_grads"
 GRAD = "_mscore_grad"
 FORWARD = "_mscore_forward"
 CLIP = "torch.nn.utils.clip_grad_norm_"
+RUNTIME_CLIP = "mscore_rt.autograd.clip_grad_norm_"
 
 _CLIP_TEMPLATE = (
     "(lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mindspore.mint.clamp(n / (t + 1e-6), max=1.0) "
@@ -61,9 +62,9 @@ _CLIP_TEMPLATE = (
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     """``clip_grad_norm_(params, max_norm)`` inside a recognised training step: clip the gradient list in place."""
     step = ctx.training or {}
-    if "grads" not in step:
-        raise Unconvertible("outside a recognised training step (forward; loss.backward(); optimizer.step() in one "
-                            "block) MindSpore has no .grad to clip: clip the value_and_grad gradients")
+    if "grads" not in step:   # outside a recognised step the gradients are the tape's .grad
+        bind_call(rule, call.args)
+        return call.with_changes(func=ctx.target(RUNTIME_CLIP))
     if step.get("clip_error"):
         raise Unconvertible(step["clip_error"])
     bound = bind_call(rule, call.args)
