@@ -232,3 +232,11 @@ CASES += [
          "w = x.detach().requires_grad_()\n(w * w).sum().backward()\nw.grad.mul_(3)\nw.grad.add_(g)\nfirst = w.grad * 1\n"
          "w.grad.zero_()\n(w * 2).sum().backward()\nout = (first, w.grad)", x=randn(3), g=randn(3)),
 ]
+
+# factories with requires_grad=: the flag is not dropped but kept on the tape (calls.keep_requires_grad)
+CASES += [
+    Case("torch.tensor", "a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\n(a * a * x).sum().backward()\n"
+         "out = (a.grad, a.requires_grad, torch.tensor([1.0], requires_grad=False).requires_grad)", x=randn(3)),
+    Case("torch.ones", "flag = True\na = torch.ones(2, 3, requires_grad=flag)\nb = torch.full((3,), 2.0, requires_grad=True)\n"
+         "((a @ b) * x).sum().backward()\nout = (a.grad, b.grad)", x=randn(2)),
+]
