@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("action", choices=("check", "show"), help="check: validate and summarise; show: print one rule")
     r.add_argument("api", nargs="?", help="with show: the torch API, e.g. torch.cat or Tensor.view")
     r.add_argument("--rules", type=Path, help="rule directory (default: the rules shipped with mscore)")
+
+    from mscore.verify import add_verify_arguments
+    add_verify_arguments(sub)
     return p
 
 
@@ -177,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "rules":
             return cmd_rules(args, console)
+        if args.command == "verify":
+            from mscore.verify import run_verify
+            return run_verify(args, console)
         return cmd_convert(args, console)
     except KeyboardInterrupt:
         print("mscore: interrupted (the output is either the previous one or the complete new one)", file=sys.stderr)
@@ -192,5 +198,5 @@ def _is_user_error(exc: Exception) -> bool:
     from mscore.rules import RuleFileError
     from mscore.tree import TreeError
 
-    names = {"PipelineError"}
+    names = {"PipelineError", "VerifyError"}
     return isinstance(exc, (UserError, RuleFileError, TreeError)) or type(exc).__name__ in names

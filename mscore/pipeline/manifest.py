@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mscore.pipeline.errors import PipelineError
+from mscore.resources import data_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -72,7 +73,12 @@ def load_manifest(path: Path | None = None) -> Manifest:
         raise PipelineError(f"cannot read manifest {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise PipelineError(f"{path}: not valid TOML: {exc}") from None
-    base = (path.parent / str(data.get("base", "."))).resolve()
+    if "base" in data:
+        base = (path.parent / str(data["base"])).resolve()
+    elif path.resolve() == DEFAULT_MANIFEST:
+        base = data_root()           # the shipped manifest names the shipped rules/ and patches/
+    else:
+        base = path.parent.resolve()
     repos: dict[str, RepoSpec] = {}
     for i, entry in enumerate(data.get("repo", [])):
         where = f"{path}: [[repo]] #{i + 1}"

@@ -51,12 +51,13 @@ class RuleFileError(ValueError):
 
 
 def default_rules_dir() -> Path:
-    """The rules shipped with mscore: ``rules/`` beside the package (source checkout or installed data)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "rules", here / "_rules"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"mscore rule directory not found next to {here}")
+    """The rules shipped with mscore (``rules/`` of a source checkout, or the copy inside an installed wheel)."""
+    from mscore.resources import PACKAGE, data_dir
+
+    found = data_dir("rules")
+    if found is None:
+        raise FileNotFoundError(f"mscore rule directory not found (neither shipped in {PACKAGE} nor beside it)")
+    return found
 
 
 def _line_index(text: str) -> dict[str, tuple[int, dict[str, int]]]:

@@ -1,0 +1,782 @@
+"""``mscore verify OUT``: does the converted tree import without torch?
+
+Every module of OUT (a ``convert --repo`` output or a plain converted directory) is imported in a child process where
+``torch`` / ``torch_npu`` cannot be imported and the CPU backfill is on, each with a timeout. Workers ("zygotes",
+``_verify_zygote.py``) import MindSpore and common third-party packages once, then fork one child per module. A
+failure is attributed to its root cause -- the innermost traceback frame inside OUT, the exception type and message --
+and classed (imports torch, third-party needs torch, vendor-only package, missing third-party package, error,
+timeout). Entry modules (the static import closure of the entry files in ``verify.toml``, plus ``--entry``) decide the
+exit code. This module imports neither torch nor MindSpore; only the worker processes do.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+SCHEMA = 1
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+ZYGOTE = Path(__file__).with_name("_verify_zygote.py")
+DATA = Path(__file__).with_name("verify.toml")
+REPLY_SLACK = 30.0          # seconds the client waits beyond the module timeout before it gives up on a worker
+SKIP_DIRS = {"tests"}
+SKIP_FILES = {"setup.py"}
+
+C_TORCH, C_TP_TORCH, C_VENDOR, C_MISSING = "imports torch", "third-party needs torch", "vendor-only package", \
+    "missing third-party package"
+C_ERROR, C_TIMEOUT = "error", "timeout"
+
+
+class VerifyError(Exception):
+    """Bad input or a worker that cannot start: one line for the user, exit 2."""
+
+
+def load_data(path: Path = DATA) -> dict:
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+# ----------------------------------------------------------------------------------------------- the tree's modules
+@dataclass(frozen=True)
+class Module:
+    name: str        # dotted name, or the file's stem for a root-level script
+    repo: str
+    path: Path       # absolute
+    rel: str         # relative to OUT, posix
+    script: bool
+    root: Path       # the sys.path entry it is imported from
+    shadowed_by: str | None = None   # rel of the module of the same dotted name earlier on sys.path
+
+    @property
+    def id(self) -> str:
+        """Unique in a tree: the dotted name, or the path for a root-level script or a shadowed module."""
+        return self.rel if self.script or self.shadowed_by else self.name
+
+
+@dataclass
+class Tree:
+    out: Path
+    roots: list[tuple[str, Path]]          # (repository name, sys.path entry), in sys.path order
+    modules: list[Module]                  # the modules to import
+    index: dict[str, Module]               # every importable dotted name (tests included), first root wins
+    kind: str                              # "repo" or "dir"
+
+
+def _roots_of(out: Path) -> tuple[list[tuple[str, Path]], str]:
+    env, lock = out / "env.sh", out / "mscore.lock"
+    names: list[str] = []
+    if env.is_file():
+        m = re.search(r'export PYTHONPATH="([^"]*)"', env.read_text(encoding="utf-8", errors="replace"))
+        if m:
+            names = re.findall(r'\$_mscore_out/([^:$"]+)', m.group(1))
+    if not names and lock.is_file():
+        try:
+            with open(lock, "rb") as f:
+                repos = tomllib.load(f).get("repo", [])
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise VerifyError(f"{lock} is not readable: {exc}") from None
+        names = [r["name"] for r in reversed(repos) if "name" in r]   # the lock lists dependencies first
+    if names:
+        missing = [n for n in names if not (out / n).is_dir()]
+        if missing:
+            raise VerifyError(f"{out} names repositories that are not there: {', '.join(missing)}")
+        return [(n, (out / n).resolve()) for n in names], "repo"
+    return [(out.name or str(out), out.resolve())], "dir"
+
+
+def _has_python(d: Path) -> bool:
+    return any(d.rglob("*.py"))
+
+
+def _package_files(pkg_dir: Path, dotted: str, skipped: bool, include_tests: bool):
+    """(dotted name, file, skipped) for a package and everything below it that Python imports as a module: regular
+    subpackages and namespace subdirectories (identifier names, no ``__init__.py``) alike."""
+    if (pkg_dir / "__init__.py").is_file():
+        yield dotted, pkg_dir / "__init__.py", skipped
+    for p in sorted(pkg_dir.iterdir()):
+        if p.is_dir():
+            if p.name.isidentifier() and ((p / "__init__.py").is_file() or _has_python(p)):
+                yield from _package_files(p, f"{dotted}.{p.name}",
+                                          skipped or (p.name in SKIP_DIRS and not include_tests), include_tests)
+        elif p.suffix == ".py" and p.name != "__init__.py" and p.stem.isidentifier():
+            yield f"{dotted}.{p.stem}", p, skipped
+
+
+def _is_package_root(d: Path) -> bool:
+    """A top-level package: a directory with ``__init__.py``, or a pure namespace directory (no Python file of its
+    own, at least one regular package inside: Megatron-LM's ``megatron/``). Script directories (``tools/``,
+    ``examples/``) are neither."""
+    if not d.is_dir() or not d.name.isidentifier():
+        return False
+    if (d / "__init__.py").is_file():
+        return True
+    return not any(d.glob("*.py")) and any(d.glob("*/__init__.py"))
+
+
+def load_tree(out: Path, *, include_tests: bool = False) -> Tree:
+    out = Path(out)
+    if not out.is_dir():
+        raise VerifyError(f"{out} is not a directory (give a converted output)")
+    roots, kind = _roots_of(out)
+    out_abs = out.resolve()
+    modules: list[Module] = []
+    index: dict[str, Module] = {}
+    for repo, root in roots:
+        for p in sorted(root.iterdir()):
+            if _is_package_root(p):
+                skipped = p.name in SKIP_DIRS and not include_tests
+                for name, path, skip in _package_files(p, p.name, skipped, include_tests):
+                    path = path.resolve()
+                    mod = Module(name, repo, path, path.relative_to(out_abs).as_posix(), False, root)
+                    if name in index:
+                        mod = Module(name, repo, path, mod.rel, False, root, shadowed_by=index[name].rel)
+                    index.setdefault(name, mod)
+                    if not skip:
+                        modules.append(mod)
+            elif p.is_file() and p.suffix == ".py" and p.name not in SKIP_FILES:
+                path = p.resolve()
+                modules.append(Module(p.stem, repo, path, path.relative_to(out_abs).as_posix(), True, root))
+    if not modules:
+        raise VerifyError(f"{out} holds no Python modules to import")
+    return Tree(out_abs, roots, modules, index, kind)
+
+
+# ----------------------------------------------------------------------------------------------- entry modules
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(path: Path, module: str, is_package: bool) -> list[str]:
+    """Dotted names a file imports (any depth, TYPE_CHECKING blocks excepted), relative imports resolved."""
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError, OSError):
+        return []
+    names: list[str] = []
+    package = module if is_package else module.rpartition(".")[0]
+    todo = list(tree.body)
+    while todo:   # statements only (an import is a statement): far fewer nodes than a full walk
+        node = todo.pop()
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                if node.level - 1 > len(parts):
+                    continue
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join(parts + ([base] if base else []))
+            if base:
+                names.append(base)
+            names.extend(f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*")
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+        else:
+            for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in getattr(node, attr, None) or ():
+                    if isinstance(child, (ast.stmt, ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))):
+                        todo.append(child)
+    return names
+
+
+def _console_script_modules(repo_dir: Path, script: str) -> list[str]:
+    """``module`` of ``script = "module:func"`` in pyproject.toml [project.scripts] or setup.py entry_points."""
+    found: list[str] = []
+    pp = repo_dir / "pyproject.toml"
+    if pp.is_file():
+        try:
+            with open(pp, "rb") as f:
+                target = tomllib.load(f).get("project", {}).get("scripts", {}).get(script)
+            if target:
+                found.append(target.split(":")[0].strip())
+        except (OSError, tomllib.TOMLDecodeError):
+            pass
+    sp = repo_dir / "setup.py"
+    if not found and sp.is_file():
+        m = re.search(rf"['\"]\s*{re.escape(script)}\s*=\s*([\w.]+)\s*:", sp.read_text(errors="replace"))
+        if m:
+            found.append(m.group(1))
+    return found
+
+
+def entry_modules(tree: Tree, extra: list[str], data: dict) -> tuple[set[str], list[str], list[str]]:
+    """(entry module names, the entry sources used, warnings). Names are those of ``tree.modules``."""
+    by_name = {m.id: m for m in tree.modules}
+    by_path = {m.path: m for m in tree.modules}
+    seeds: list[Module] = []
+    sources: list[str] = []
+    warnings: list[str] = []
+    if tree.kind == "repo":
+        for repo, root in tree.roots:
+            spec = data.get("entries", {}).get(repo, {})
+            for rel in spec.get("files", []):
+                m = by_path.get((root / rel).resolve()) or _module_for_file(tree, (root / rel).resolve())
+                if m is None:
+                    warnings.append(f"entry file {repo}/{rel} is not in the output")
+                else:
+                    seeds.append(m)
+                    sources.append(f"{repo}/{rel}")
+            for script in spec.get("scripts", []):
+                mods = _console_script_modules(root, script)
+                if not mods:
+                    warnings.append(f"console script {script} is not declared by {repo}")
+                for name in mods:
+                    m = tree.index.get(name)
+                    if m is None:
+                        warnings.append(f"console script {script} names {name}, not in the output")
+                    else:
+                        seeds.append(m)
+                        sources.append(f"{script} ({name})")
+    for name in extra:
+        m = by_name.get(name) or tree.index.get(name)
+        if m is None:
+            p = (tree.out / name).resolve()
+            m = by_path.get(p) or _module_for_file(tree, p)
+        if m is None:
+            raise VerifyError(f"--entry {name}: no such module or file in {tree.out}")
+        seeds.append(m)
+        sources.append(f"--entry {name}")
+    closure: dict[str, Module] = {}
+    todo = list(seeds)
+    while todo:
+        m = todo.pop()
+        if m.id in closure:
+            continue
+        closure[m.id] = m
+        deps = [] if m.script else [m.name.rpartition(".")[0]]   # importing a.b.c runs a and a.b first
+        deps += _imports(m.path, m.name, m.path.name == "__init__.py")
+        for dotted in filter(None, deps):
+            parts = dotted.split(".")
+            for i in range(1, len(parts) + 1):
+                dep = tree.index.get(".".join(parts[:i]))
+                if dep is not None and dep.id not in closure:
+                    todo.append(dep)
+    return set(closure), sources, warnings
+
+
+def _module_for_file(tree: Tree, path: Path) -> Module | None:
+    for m in tree.index.values():
+        if m.path == path:
+            return m
+    return None
+
+
+# ----------------------------------------------------------------------------------------------- workers
+class Zygote:
+    """One worker process; ``fork`` mode serves many modules, otherwise one module per process."""
+
+    def __init__(self, python: str, setup: dict, fork: bool):
+        self.python, self.setup, self.fork = python, dict(setup, fork=fork), fork
+        self.proc: subprocess.Popen | None = None
+        self.rfd = self.wfd = -1
+        self.buf = b""
+        self.info: dict = {}
+        self.log = tempfile.NamedTemporaryFile(prefix="mscore-verify-zygote-", suffix=".log", delete=False)
+        self.busy: tuple[Module, str, float] | None = None   # (module, child log path, deadline)
+
+    def start(self) -> None:
+        c_read, p_write = os.pipe()
+        p_read, c_write = os.pipe()
+        env = dict(os.environ, GLOG_v=os.environ.get("GLOG_v", "4"), PYTHONUNBUFFERED="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        try:
+            self.proc = subprocess.Popen([self.python, str(ZYGOTE), str(c_read), str(c_write)],
+                                         pass_fds=(c_read, c_write), stdin=subprocess.DEVNULL, stdout=self.log,
+                                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        except OSError as exc:
+            raise VerifyError(f"cannot run {self.python}: {exc.strerror or exc}") from None
+        finally:
+            os.close(c_read)
+            os.close(c_write)
+        self.rfd, self.wfd = p_read, p_write
+        self.buf = b""
+        self._send(self.setup)
+
+    def hello(self, timeout: float = 600.0) -> dict:
+        msg = self._read_line(time.monotonic() + timeout)
+        if msg is None or not msg.get("ready"):
+            err = (msg or {}).get("error") or self._log_tail()
+            self.kill()
+            last = [ln for ln in err.strip().splitlines() if ln.strip()][-1:] or ["it exited"]
+            raise VerifyError(f"the verify worker ({self.python}) could not start: {last[0]}")
+        self.info = msg["info"]
+        return self.info
+
+    def _log_tail(self) -> str:
+        try:
+            return Path(self.log.name).read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def submit(self, mod: Module, timeout: float, log: str) -> None:
+        req = {"module": mod.name, "path": str(mod.path), "script": mod.script, "cwd": str(mod.root),
+               "timeout": timeout, "log": log}
+        self._send(req)
+        # fork: the worker enforces the timeout and answers; otherwise this side kills the process at the timeout
+        self.busy = (mod, log, time.monotonic() + timeout + (1.0 + REPLY_SLACK if self.fork else 1.0))
+
+    def _send(self, obj: dict) -> None:
+        data = (json.dumps(obj) + "\n").encode()
+        try:
+            while data:
+                data = data[os.write(self.wfd, data):]
+        except OSError:
+            pass   # a dead worker is noticed when its reply does not come
+
+    def poll_line(self) -> dict | None | bool:
+        """Non-blocking after select said readable: a message, None (EOF: the worker died) or False (partial)."""
+        try:
+            b = os.read(self.rfd, 1 << 16)
+        except OSError:
+            b = b""
+        if not b:
+            return None
+        self.buf += b
+        return self._take_line()
+
+    def _take_line(self):
+        if b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            return json.loads(line)
+        return False
+
+    def _read_line(self, deadline: float) -> dict | None:
+        while True:
+            got = self._take_line()
+            if got is not False:
+                return got
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.rfd], [], [], left)
+            if ready:
+                got = self.poll_line()
+                if got is None:
+                    return None
+                if got is not False:
+                    return got
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
+            self.proc.wait()
+        for fd in (self.rfd, self.wfd):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.rfd = self.wfd = -1
+        self.proc = None
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None and self.fork:
+            self._send({"op": "exit"})
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
+
+
+def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: bool, backfill: bool,
+                preload: list[str], progress=None) -> tuple[dict[str, dict], dict]:
+    """Import every module of ``tree``; {module name: raw result}, worker info."""
+    fork = fork and hasattr(os, "fork")
+    setup = {"paths": [str(r) for _, r in tree.roots], "preload": preload, "backfill": backfill}
+    logdir = tempfile.mkdtemp(prefix="mscore-verify-")
+    results: dict[str, dict] = {}
+    for m in tree.modules:
+        if m.shadowed_by:
+            results[m.id] = {"status": "failed", "type": "Shadowed", "frames": [], "chain": [],
+                             "message": f"{m.name} is {m.shadowed_by}, earlier on sys.path"}
+    pending = [m for m in reversed(tree.modules) if not m.shadowed_by]
+    zygotes = [Zygote(python, setup, fork) for _ in range(max(1, min(jobs, len(pending))))]
+    info: dict = {}
+    try:
+        for z in zygotes:
+            z.start()
+        for z in zygotes:
+            info = z.hello()
+        while pending or any(z.busy for z in zygotes):
+            for z in zygotes:
+                if z.busy is None and pending:
+                    if z.proc is None:
+                        z.start()
+                        z.hello()
+                    mod = pending.pop()
+                    z.submit(mod, timeout, os.path.join(logdir, f"{len(results) + len(pending)}.log"))
+            busy = [z for z in zygotes if z.busy]
+            if not busy:
+                continue
+            now = time.monotonic()
+            wait = max(0.0, min(z.busy[2] for z in busy) - now)
+            ready, _, _ = select.select([z.rfd for z in busy], [], [], wait)
+            for z in busy:
+                mod, log, deadline = z.busy
+                msg: dict | None | bool = False
+                if z.rfd in ready:
+                    msg = z.poll_line()
+                elif time.monotonic() >= deadline:
+                    msg = {"status": "timeout", "seconds": timeout} if not z.fork else \
+                        {"status": "crashed", "signal": None, "message": "the verify worker stopped answering"}
+                    z.kill()
+                if msg is False:
+                    continue
+                if msg is None:
+                    msg = {"status": "crashed", "signal": None, "message": "the verify worker died"}
+                    z.kill()
+                if msg.get("status") in ("timeout", "crashed"):
+                    try:
+                        msg["log"] = Path(log).read_text(errors="replace")[-20000:]
+                    except OSError:
+                        msg["log"] = ""
+                results[mod.id] = msg
+                z.busy = None
+                if not z.fork and z.proc is not None:
+                    z.kill()
+                if progress is not None:
+                    progress(mod, msg)
+    finally:
+        for z in zygotes:
+            z.close()
+        for p in Path(logdir).glob("*.log"):
+            p.unlink()
+        try:
+            os.rmdir(logdir)
+        except OSError:
+            pass
+    return results, info
+
+
+# ----------------------------------------------------------------------------------------------- root causes
+@dataclass
+class Cause:
+    cls: str
+    package: str | None
+    file: str | None
+    line: int | None
+    type: str
+    message: str
+    modules: list[str] = field(default_factory=list)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line if self.line is not None else '?'}" if self.file else "-"
+
+    @property
+    def label(self) -> str:
+        return f"{self.cls} ({self.package})" if self.package else self.cls
+
+
+_FH_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (.+)$')
+
+
+def _normalize(message: str) -> str:
+    first = next((ln.strip() for ln in message.splitlines() if ln.strip()), "")
+    first = re.sub(r"0x[0-9a-fA-F]+", "0x…", first)
+    return re.sub(r"\s+", " ", first)[:300]
+
+
+def _in_tree(path: str, out: str) -> str | None:
+    p = os.path.abspath(path)
+    return os.path.relpath(p, out).replace(os.sep, "/") if p.startswith(out + os.sep) else None
+
+
+def _faulthandler_frames(log: str, out: str) -> tuple[str | None, int | None]:
+    """The innermost in-tree frame of a faulthandler dump (most recent call first per thread)."""
+    best = None
+    for block in re.split(r"\n(?=(?:Current thread|Thread) 0x)", log):
+        for line in block.splitlines():
+            m = _FH_FRAME.match(line)
+            if m:
+                rel = _in_tree(m.group(1), out)
+                if rel:
+                    best = best or (rel, int(m.group(2)))
+                    break
+    return best or (None, None)
+
+
+def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
+    out = str(tree.out)
+    torch_family, vendor = set(data.get("torch_family", ())), set(data.get("vendor_only", ()))
+    tree_tops = {n.split(".")[0] for n in tree.index} | {m.name for m in tree.modules if m.script}
+    status = raw.get("status")
+    if status == "timeout":
+        f, ln = _faulthandler_frames(raw.get("log", ""), out)
+        return Cause(C_TIMEOUT, None, f or mod.rel, ln, "Timeout",
+                     f"import did not finish in {raw.get('seconds', '?')} s")
+    if status == "crashed":
+        f, ln = _faulthandler_frames(raw.get("log", ""), out)
+        sig = raw.get("signal")
+        what = raw.get("message") or (f"the import crashed (signal {sig})" if sig else
+                                      f"the import exited with code {raw.get('exit_code')}")
+        return Cause(C_ERROR, None, f or mod.rel, ln, "Crash", what)
+    frames = raw.get("frames", [])
+    root_i = None
+    for i, fr in enumerate(frames):
+        if _in_tree(fr["file"], out):
+            root_i = i
+    if root_i is None:
+        file, line = mod.rel, None
+    else:
+        file, line = _in_tree(frames[root_i]["file"], out), frames[root_i]["line"]
+    third = next((fr.get("pkg") for fr in frames[(root_i + 1 if root_i is not None else 0):]
+                  if not _in_tree(fr["file"], out) and fr.get("pkg")), None)
+    chain = raw.get("chain") or [{"type": raw.get("type"), "message": raw.get("message", ""), "name": None}]
+    etype, message = raw.get("type", "Error"), raw.get("message", "")
+    missing = next((c["name"] for c in chain if c.get("name") and c["type"] == "ModuleNotFoundError"), None)
+    top = missing.split(".")[0] if missing else None
+    torchish = (top in torch_family) or any(
+        re.search(r"No module named '(%s)[.']" % "|".join(map(re.escape, torch_family)), c.get("message") or "")
+        for c in chain) if torch_family else False
+    if top in vendor:
+        return Cause(C_VENDOR, top, file, line, etype, _normalize(message))
+    if torchish:
+        if third:
+            return Cause(C_TP_TORCH, third, file, line, etype, _normalize(message))
+        return Cause(C_TORCH, None, file, line, etype, _normalize(message))
+    if etype == "ModuleNotFoundError" and top and top not in tree_tops:
+        return Cause(C_MISSING, top, file, line, etype, _normalize(message))
+    return Cause(C_ERROR, None, file, line, etype, _normalize(message))
+
+
+@dataclass
+class Verdict:
+    tree: Tree
+    results: dict[str, dict]
+    causes: list[Cause]
+    cause_of: dict[str, int]            # module name -> index into causes
+    entries: set[str]
+    entry_sources: list[str]
+    warnings: list[str]
+    info: dict
+    seconds: float
+    settings: dict
+
+    @property
+    def failed_entries(self) -> list[str]:
+        return sorted(n for n in self.entries if n in self.cause_of)
+
+
+def group(tree: Tree, results: dict[str, dict], data: dict) -> tuple[list[Cause], dict[str, int]]:
+    by_key: dict[tuple, Cause] = {}
+    for mod in tree.modules:
+        raw = results.get(mod.id)
+        if raw is None or raw.get("status") == "ok":
+            continue
+        c = classify(mod, raw, tree, data)
+        key = (c.cls, c.package, c.file, c.line, c.type, c.message)
+        by_key.setdefault(key, c).modules.append(mod.id)
+    causes = sorted(by_key.values(), key=lambda c: (-len(c.modules), c.location, c.message))
+    cause_of = {m: i for i, c in enumerate(causes) for m in c.modules}
+    return causes, cause_of
+
+
+def verify(out: Path, *, python: str | None = None, jobs: int = 2, timeout: float = 60.0, fork: bool = True,
+           backfill: bool = True, include_tests: bool = False, entries: list[str] = (), preload=None,
+           data: dict | None = None, progress=None) -> Verdict:
+    t0 = time.perf_counter()
+    data = data or load_data()
+    tree = load_tree(out, include_tests=include_tests)
+    entry_set, sources, warnings = entry_modules(tree, list(entries), data)
+    names = {m.id for m in tree.modules}
+    extra_mods = {m.id: m for m in tree.index.values()}
+    for n in sorted(entry_set - names):   # an entry module outside the default selection (e.g. under tests/)
+        tree.modules.append(extra_mods[n])
+    preload = list(data.get("preload", ["mindspore"]) if preload is None else preload)
+    results, info = run_imports(tree, python=python or sys.executable, jobs=jobs, timeout=timeout, fork=fork,
+                                backfill=backfill, preload=preload, progress=progress)
+    causes, cause_of = group(tree, results, data)
+    settings = {"python": python or sys.executable, "jobs": jobs, "timeout": timeout,
+                "mode": "fork" if fork and hasattr(os, "fork") else "subprocess", "backfill": backfill,
+                "include_tests": include_tests}
+    return Verdict(tree, results, causes, cause_of, entry_set, sources, warnings, info,
+                   time.perf_counter() - t0, settings)
+
+
+# ----------------------------------------------------------------------------------------------- output
+def repo_rows(v: Verdict) -> list[dict]:
+    rows = []
+    for repo, root in v.tree.roots:
+        mods = [m for m in v.tree.modules if m.repo == repo]
+        ok = sum(1 for m in mods if m.id not in v.cause_of)
+        rows.append({"name": repo, "root": str(root), "modules": len(mods), "importable": ok,
+                     "rate": round(ok / len(mods), 4) if mods else None})
+    return rows
+
+
+def to_json(v: Verdict) -> dict:
+    from mscore import __version__
+
+    rows = repo_rows(v)
+    total = sum(r["modules"] for r in rows)
+    ok = sum(r["importable"] for r in rows)
+    failed_entries = v.failed_entries
+    causes = []
+    for i, c in enumerate(v.causes):
+        causes.append({"id": i, "class": c.cls, "package": c.package, "location": c.location, "file": c.file,
+                       "line": c.line, "type": c.type, "message": c.message, "count": len(c.modules),
+                       "entry_count": sum(1 for m in c.modules if m in v.entries), "modules": sorted(c.modules)})
+    by_class = Counter()
+    for c in v.causes:
+        by_class[c.cls] += len(c.modules)
+    modules = []
+    for m in sorted(v.tree.modules, key=lambda m: (m.repo, m.id)):
+        raw = v.results.get(m.id, {})
+        modules.append({"id": m.id, "name": m.name, "repo": m.repo, "path": m.rel, "script": m.script,
+                        "ok": m.id not in v.cause_of, "entry": m.id in v.entries, "status": raw.get("status"),
+                        "seconds": raw.get("seconds"), "cause": v.cause_of.get(m.id)})
+    return {
+        "schema": SCHEMA, "mscore_version": __version__, "out": str(v.tree.out), "kind": v.tree.kind,
+        "seconds": round(v.seconds, 3), "settings": v.settings, "worker": v.info,
+        "sys_path": [str(r) for _, r in v.tree.roots],
+        "repos": rows,
+        "totals": {"modules": total, "importable": ok, "failed": total - ok,
+                   "rate": round(ok / total, 4) if total else None, "by_class": dict(by_class.most_common())},
+        "entry": {"sources": v.entry_sources, "modules": len(v.entries),
+                  "importable": len(v.entries) - len(failed_entries), "failed": failed_entries,
+                  "ok": not failed_entries, "warnings": v.warnings},
+        "causes": causes,
+        "modules": modules,
+    }
+
+
+def render(v: Verdict, console, top: int = 25) -> None:
+    from rich.table import Table
+
+    console.print(f"mscore verify {v.tree.out}", soft_wrap=True, markup=False)
+    t = Table()
+    for col, just in (("repository", "left"), ("importable", "right"), ("total", "right"), ("%", "right")):
+        t.add_column(col, justify=just)
+    rows = repo_rows(v)
+    for r in rows:
+        t.add_row(r["name"], str(r["importable"]), str(r["modules"]),
+                  f"{100 * r['rate']:.1f}" if r["rate"] is not None else "-")
+    if len(rows) > 1:
+        tot, ok = sum(r["modules"] for r in rows), sum(r["importable"] for r in rows)
+        t.add_row("total", str(ok), str(tot), f"{100 * ok / tot:.1f}", style="bold")
+    console.print(t)
+    failed = v.failed_entries
+    if v.entries:
+        console.print(f"entry modules: {len(v.entries) - len(failed)} / {len(v.entries)} import "
+                      f"(from {', '.join(v.entry_sources)})", soft_wrap=True, markup=False)
+    else:
+        console.print("entry modules: none (give --entry MODULE)")
+    for w in v.warnings:
+        console.print(f"warning: {w}", soft_wrap=True, markup=False)
+    if v.causes:
+        # one line per cause, never wrapped or cropped (CI logs keep the whole message)
+        shown = v.causes if top <= 0 else v.causes[:top]
+        rows = [(str(len(c.modules)), str(sum(1 for m in c.modules if m in v.entries) or ""), c.label, c.location,
+                 f"{c.type}: {c.message}") for c in shown]
+        head = ("modules", "entry", "class", "where", "error")
+        widths = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
+        console.print(f"{len(v.causes)} root causes, by modules taken down:", style="bold")
+
+        def line(r):
+            return (f"{r[0]:>{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  "
+                    f"{r[4]}").rstrip()
+        console.print(line(head), style="bold", soft_wrap=True, markup=False)
+        for r in rows:
+            console.print(line(r), soft_wrap=True, markup=False)
+        if len(shown) < len(v.causes):
+            console.print(f"... and {len(v.causes) - len(shown)} more causes (--top 0 or --json for all)")
+    mode = v.settings["mode"]
+    console.print(f"{len(v.tree.modules)} modules in {v.seconds:.1f} s ({mode}, {v.settings['jobs']} workers, "
+                  f"MindSpore {v.info.get('mindspore', '-')}, backfill {v.info.get('backfill', '-')})")
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+def add_verify_arguments(sub) -> None:
+    p = sub.add_parser(
+        "verify", help="import every module of a converted output with torch absent; report causes",
+        description=("Import every module of OUT (a 'convert --repo' output or a converted directory) in worker "
+                     "processes where torch and torch_npu cannot be imported and the CPU backfill is on. Prints "
+                     "importable / total per repository and the failures grouped by root cause. Exit 0 when every "
+                     "entry module imports, 1 when one does not (or, with --strict, when anything fails), 2 on bad "
+                     "input."))
+    p.add_argument("out", type=Path, help="converted output directory")
+    p.add_argument("--python", help="interpreter for the workers (default: this one); it needs mindspore and the "
+                                    "tree's third-party packages")
+    p.add_argument("--jobs", "-j", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per module (default 60)")
+    p.add_argument("--entry", action="append", default=[], metavar="MOD",
+                   help="an entry module (dotted name or path relative to OUT); repeatable")
+    p.add_argument("--include-tests", action="store_true", help="also import modules under tests/ packages")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any module fails, not only entry modules")
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help="write the JSON result (schema: docs/verify.md) to FILE, or to stdout instead of the table")
+    p.add_argument("--top", type=int, default=25, help="causes shown in the table (0: all; default 25)")
+    p.add_argument("--no-fork", action="store_true", help="one fresh process per module instead of forking "
+                                                          "a warm worker (slower; for platforms without fork)")
+    p.add_argument("--no-backfill", action="store_true", help="do not switch the CPU backfill on")
+    p.add_argument("--preload", action="append", metavar="MOD",
+                   help="packages each worker imports once before forking (default: the list in verify.toml)")
+
+
+def run_verify(args, console) -> int:
+    if args.jobs < 1:
+        raise VerifyError("--jobs must be 1 or more")
+    if args.timeout <= 0:
+        raise VerifyError("--timeout must be positive")
+    if args.python and not (os.path.isfile(args.python) and os.access(args.python, os.X_OK)):
+        raise VerifyError(f"--python {args.python} is not an executable file")
+    to_stdout = args.json == "-"
+    status = console if not to_stdout else None
+    done = [0]
+
+    def progress(mod, msg):
+        done[0] += 1
+        if status is not None and console.is_terminal:
+            console.print(f"  {done[0]} {mod.id}: {msg.get('status')}", end="\r", highlight=False)
+
+    preload = None if args.preload is None else [p for p in args.preload if p]
+    v = verify(args.out, python=args.python, jobs=args.jobs, timeout=args.timeout, fork=not args.no_fork,
+               backfill=not args.no_backfill, include_tests=args.include_tests, entries=args.entry,
+               preload=preload, progress=progress)
+    doc = to_json(v)
+    if args.json:
+        text = json.dumps(doc, indent=1) + "\n"
+        if to_stdout:
+            sys.stdout.write(text)
+        else:
+            try:
+                Path(args.json).write_text(text)
+            except OSError as exc:
+                raise VerifyError(f"cannot write --json {args.json}: {exc.strerror or exc}") from None
+    if not to_stdout:
+        render(v, console, top=args.top)
+    if v.failed_entries:
+        if not to_stdout:
+            console.print(f"FAIL: {len(v.failed_entries)} entry modules do not import")
+        return EXIT_FAIL
+    if args.strict and v.cause_of:
+        if not to_stdout:
+            console.print(f"--strict: {len(v.cause_of)} modules do not import")
+        return EXIT_FAIL
+    return EXIT_OK

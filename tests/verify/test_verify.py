@@ -1,0 +1,270 @@
+"""``mscore verify`` on fixture trees written here: grouping by root cause, classes, counts, exit codes, --json.
+
+One real run with MindSpore preloaded and the backfill on (the session fixture ``verdict``); the exit-code and
+fallback runs preload nothing (the worker's start-up is then ~0.1 s), so the file stays CI-sized.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mscore import verify as V
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FILES = {
+    "pkg/__init__.py": "",
+    "pkg/good.py": "import json\nX = 1\n",
+    "pkg/uses_torch.py": "import os\nimport torch\n",
+    "pkg/via_torch.py": "import pkg.uses_torch\n",
+    "pkg/slow.py": "import time\ntime.sleep(60)\n",
+    "pkg/raises.py": "X = 1\nraise ValueError('bad value at 0x7f00dead')\n",
+    "pkg/vendor.py": "import apex\n",
+    "pkg/missing.py": "import not_a_real_pkg_mscore_verify\n",
+    "pkg/a.py": "import os\nVALUE = os.environ['MSCORE_VERIFY_NO_SUCH_KEY']\n",
+    "pkg/b.py": "from pkg import a\n",
+    "pkg/c.py": "from pkg.b import *\n",
+    "pkg/needs_lib.py": "import fakelib_mscore_verify\n",
+    "pkg/sub/__init__.py": "from . import inner\n",
+    "pkg/sub/inner.py": "from ..good import X\n",
+    "pkg/nsdir/mod.py": "Y = 2\n",                      # a namespace subpackage: imported, counted
+    "pkg/tests/__init__.py": "",
+    "pkg/tests/test_x.py": "import torch\n",              # skipped by default
+    "run.py": "import pkg.good\nif __name__ == '__main__':\n    raise SystemExit(3)\n",
+    "setup.py": "import torch\n",                         # never imported
+    "tools/script.py": "import torch\n",                  # a script directory: not a package
+}
+# an installed third-party package that needs torch (on the worker's PYTHONPATH, outside the tree)
+SITE = {"fakelib_mscore_verify/__init__.py": "from . import core\n",
+        "fakelib_mscore_verify/core.py": "import torch\n"}
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def run_cli(*args, site: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = dict(os.environ, COLUMNS="200")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), str(site or ""), env.get("PYTHONPATH", "")) if p)
+    return subprocess.run([sys.executable, "-m", "mscore", "verify", *map(str, args)], capture_output=True,
+                          text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def fixture_tree(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("verify")
+    return write(base / "proj", FILES), write(base / "site", SITE)
+
+
+@pytest.fixture(scope="session")
+def verdict(fixture_tree):
+    proj, site = fixture_tree
+    out = proj.parent / "result.json"
+    r = run_cli(proj, "--timeout", "3", "--entry", "pkg.c", "--preload", "mindspore", "--json", out, site=site)
+    return r, json.loads(out.read_text())
+
+
+def _cause(doc, location):
+    found = [c for c in doc["causes"] if c["location"] == location]
+    assert len(found) == 1, [c["location"] for c in doc["causes"]]
+    return found[0]
+
+
+def test_modules_listed_and_counted(verdict):
+    r, doc = verdict
+    ids = {m["id"] for m in doc["modules"]}
+    assert ids == {"pkg", "pkg.good", "pkg.uses_torch", "pkg.via_torch", "pkg.slow", "pkg.raises", "pkg.vendor",
+                   "pkg.missing", "pkg.a", "pkg.b", "pkg.c", "pkg.needs_lib", "pkg.sub", "pkg.sub.inner",
+                   "pkg.nsdir.mod", "run.py"}
+    ok = {m["id"] for m in doc["modules"] if m["ok"]}
+    assert ok == {"pkg", "pkg.good", "pkg.sub", "pkg.sub.inner", "pkg.nsdir.mod", "run.py"}
+    assert doc["repos"] == [{"name": "proj", "root": str(Path(doc["out"])), "modules": 16, "importable": 6,
+                             "rate": round(6 / 16, 4)}]
+    assert doc["totals"]["failed"] == 10
+    assert doc["worker"]["backfill"] == "on" and doc["worker"]["mindspore"]
+
+
+def test_chain_is_attributed_to_the_failing_module(verdict):
+    _, doc = verdict
+    c = _cause(doc, "pkg/a.py:2")
+    assert (c["class"], c["type"], c["count"]) == ("error", "KeyError", 3)
+    assert c["modules"] == ["pkg.a", "pkg.b", "pkg.c"]
+    assert doc["causes"][0] is not None and doc["causes"][0]["location"] == "pkg/a.py:2"   # most modules first
+
+
+def test_classes(verdict):
+    _, doc = verdict
+    t = _cause(doc, "pkg/uses_torch.py:2")
+    assert (t["class"], t["count"], t["modules"]) == ("imports torch", 2, ["pkg.uses_torch", "pkg.via_torch"])
+    assert "blocked by mscore verify" in t["message"]    # torch is installed here: the blocker stops it
+    v = _cause(doc, "pkg/vendor.py:1")
+    assert (v["class"], v["package"]) == ("vendor-only package", "apex")
+    m = _cause(doc, "pkg/missing.py:1")
+    assert (m["class"], m["package"]) == ("missing third-party package", "not_a_real_pkg_mscore_verify")
+    lib = _cause(doc, "pkg/needs_lib.py:1")
+    assert (lib["class"], lib["package"]) == ("third-party needs torch", "fakelib_mscore_verify")
+    e = _cause(doc, "pkg/raises.py:2")
+    assert (e["class"], e["type"], e["message"]) == ("error", "ValueError", "bad value at 0x…")
+
+
+def test_timeout_is_placed_by_the_stack_dump(verdict):
+    _, doc = verdict
+    c = _cause(doc, "pkg/slow.py:2")
+    assert (c["class"], c["modules"]) == ("timeout", ["pkg.slow"])
+    slow = next(m for m in doc["modules"] if m["id"] == "pkg.slow")
+    assert slow["status"] == "timeout"
+
+
+def test_entry_closure_and_exit_code(verdict):
+    r, doc = verdict
+    assert r.returncode == 1, r.stderr
+    assert doc["entry"]["modules"] == 4 and doc["entry"]["failed"] == ["pkg.a", "pkg.b", "pkg.c"]
+    assert doc["entry"]["ok"] is False
+    assert _cause(doc, "pkg/a.py:2")["entry_count"] == 3
+
+
+def test_json_schema(verdict):
+    """The keys docs/verify.md documents."""
+    _, doc = verdict
+    assert doc["schema"] == 1
+    assert set(doc) >= {"schema", "mscore_version", "out", "kind", "seconds", "settings", "worker", "sys_path",
+                        "repos", "totals", "entry", "causes", "modules"}
+    assert set(doc["totals"]) == {"modules", "importable", "failed", "rate", "by_class"}
+    assert sum(doc["totals"]["by_class"].values()) == doc["totals"]["failed"]
+    for c in doc["causes"]:
+        assert set(c) == {"id", "class", "package", "location", "file", "line", "type", "message", "count",
+                          "entry_count", "modules"}
+        assert c["class"] in {V.C_TORCH, V.C_TP_TORCH, V.C_VENDOR, V.C_MISSING, V.C_ERROR, V.C_TIMEOUT}
+        assert "\n" not in c["message"]
+    for m in doc["modules"]:
+        assert set(m) == {"id", "name", "repo", "path", "script", "ok", "entry", "status", "seconds", "cause"}
+        assert (m["cause"] is None) == m["ok"]
+        if m["cause"] is not None:
+            assert m["id"] in doc["causes"][m["cause"]]["modules"]
+
+
+def test_table_output(fixture_tree):
+    proj, site = fixture_tree
+    r = run_cli(proj, "--timeout", "2", "--entry", "pkg.good", "--preload", "", "--no-backfill", site=site)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert next(ln for ln in lines if "proj" in ln and "│" in ln).replace("│", " ").split() == \
+        ["proj", "6", "16", "37.5"]
+    row = next(ln for ln in lines if "pkg/a.py:2" in ln)
+    assert row.split()[:3] == ["3", "error", "pkg/a.py:2"] and "KeyError" in row
+    assert "entry modules: 2 / 2 import" in r.stdout   # pkg.good and its package
+
+
+def test_exit_codes(fixture_tree, tmp_path):
+    proj, site = fixture_tree
+    fast = ("--timeout", "2", "--preload", "", "--no-backfill")
+    assert run_cli(proj, *fast, "--entry", "pkg.good", "--strict", site=site).returncode == 1
+    bad = run_cli(tmp_path / "absent", *fast)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not a directory" in bad.stderr
+    bad_entry = run_cli(proj, *fast, "--entry", "pkg.nothere")
+    assert bad_entry.returncode == 2 and "pkg.nothere" in bad_entry.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli(empty, *fast).returncode == 2
+
+
+def test_no_fork_fallback_gives_the_same_causes(fixture_tree, verdict):
+    proj, site = fixture_tree
+    small = proj.parent / "small"
+    write(small, {k: v for k, v in FILES.items() if not k.endswith("slow.py")})
+    r = run_cli(small, "--timeout", "5", "--preload", "", "--no-backfill", "--no-fork", "--json", "-", site=site)
+    doc = json.loads(r.stdout)
+    assert doc["settings"]["mode"] == "subprocess"
+    _, full = verdict
+    got = {(c["location"], c["class"], c["count"]) for c in doc["causes"]}
+    want = {(c["location"], c["class"], c["count"]) for c in full["causes"] if c["class"] != "timeout"}
+    assert got == want
+
+
+# --------------------------------------------------------------------------------------- repo outputs, entries
+def _repo_output(base: Path) -> Path:
+    out = base / "out"
+    write(out, {
+        "Top/top_pkg/__init__.py": "",
+        "Top/top_pkg/model.py": "from dep_pkg.layers import Layer\n",
+        "Top/top_pkg/unused.py": "import dep_pkg.other\n",
+        "Top/train.py": "from top_pkg import model\n\ndef main():\n    import top_pkg.late\n",
+        "Top/top_pkg/late.py": "",
+        "Top/conv/__init__.py": "",
+        "Top/conv/cli.py": "from .helpers import run\n",
+        "Top/conv/helpers.py": "def run():\n    pass\n",
+        "Top/pyproject.toml": '[project]\nname = "top"\n[project.scripts]\ntop-convert = "conv.cli:main"\n',
+        "Top/common/__init__.py": "WHO = 'top'\n",
+        "Dep/dep_pkg/__init__.py": "",
+        "Dep/dep_pkg/layers.py": "from common import WHO\nassert WHO == 'top'\nclass Layer: pass\n",
+        "Dep/dep_pkg/other.py": "",
+        "Dep/common/__init__.py": "WHO = 'dep'\n",        # shadowed by Top/common: reported, not imported
+        "Dep/nsroot/inner/__init__.py": "",              # a pure namespace root (Megatron's megatron/)
+        "Dep/nsroot/inner/x.py": "",
+        "Dep/scripts/tool.py": "",                        # a script directory
+    })
+    (out / "env.sh").write_text('export PYTHONPATH="$_mscore_out/Top:$_mscore_out/Dep${PYTHONPATH:+:$PYTHONPATH}"\n')
+    (out / "mscore.lock").write_text('[[repo]]\nname = "Dep"\n\n[[repo]]\nname = "Top"\n')
+    return out
+
+
+def test_repo_output_layout_and_entries(tmp_path):
+    out = _repo_output(tmp_path)
+    tree = V.load_tree(out)
+    assert [n for n, _ in tree.roots] == ["Top", "Dep"]
+    ids = {m.id for m in tree.modules}
+    assert {"top_pkg.model", "train.py" and "Top/train.py", "dep_pkg.layers", "nsroot.inner.x", "conv.cli",
+            "Dep/common/__init__.py"} <= ids
+    assert not any("scripts" in i for i in ids)
+    data = {"entries": {"Top": {"files": ["train.py"], "scripts": ["top-convert", "absent-script"]}}}
+    entries, sources, warnings = V.entry_modules(tree, [], data)
+    assert entries == {"Top/train.py", "top_pkg", "top_pkg.model", "top_pkg.late", "dep_pkg", "dep_pkg.layers",
+                       "common", "conv", "conv.cli", "conv.helpers"}
+    assert sources == ["Top/train.py", "top-convert (conv.cli)"]
+    assert warnings == ["console script absent-script is not declared by Top"]
+    (out / "env.sh").unlink()                       # the lock alone gives the same order
+    assert [n for n, _ in V.load_tree(out).roots] == ["Top", "Dep"]
+
+
+def test_repo_output_imports_along_sys_path(tmp_path):
+    out = _repo_output(tmp_path)
+    r = run_cli(out, "--timeout", "5", "--preload", "", "--no-backfill", "--json", "-")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert [x["name"] for x in doc["repos"]] == ["Top", "Dep"]
+    failed = {m["id"] for m in doc["modules"] if not m["ok"]}
+    assert failed == {"Dep/common/__init__.py"}     # dep_pkg.layers saw Top's common: the order held
+    assert doc["causes"][0]["type"] == "Shadowed"
+
+
+def test_bad_lock(tmp_path):
+    out = tmp_path / "o"
+    write(out, {"A/a.py": ""})
+    (out / "mscore.lock").write_text('[[repo]]\nname = "A"\n[[repo]]\nname = "B"\n')
+    with pytest.raises(V.VerifyError, match="not there: B"):
+        V.load_tree(out)
+
+
+def test_classify_third_party_frames():
+    """A failure inside an installed package is placed at the tree's line that imported it, the package named."""
+    tree = V.Tree(Path("/o"), [("o", Path("/o"))], [], {}, "dir")
+    mod = V.Module("m", "o", Path("/o/m.py"), "m.py", False, Path("/o"))
+    raw = {"status": "failed", "type": "RuntimeError",
+           "message": "Failed to import transformers.trainer because of:\nNo module named 'torch'",
+           "frames": [{"file": "/o/m.py", "line": 3, "pkg": "m"},
+                      {"file": "/site/transformers/utils/import_utils.py", "line": 9, "pkg": "transformers"}],
+           "chain": [{"type": "RuntimeError", "message": "Failed to import ...", "name": None},
+                     {"type": "ModuleNotFoundError", "message": "No module named 'torch'", "name": "torch"}]}
+    c = V.classify(mod, raw, tree, V.load_data())
+    assert (c.cls, c.package, c.location, c.message) == (V.C_TP_TORCH, "transformers", "m.py:3",
+                                                        "Failed to import transformers.trainer because of:")
