@@ -11,16 +11,16 @@ import sys
 from pathlib import Path
 
 from mscore import __version__
+from mscore.outdir import default_cache_dir  # noqa: F401  (one home: mscore.outdir; re-exported for callers)
 
 EXIT_OK, EXIT_STRICT, EXIT_ERROR = 0, 1, 2
 
 
-def default_cache_dir() -> Path:
-    env = os.environ.get("MSCORE_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mscore"
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are bad input like any other: one line on stderr, exit 2 (``--help`` shows the usage)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_ERROR, f"mscore: error: {message} (see '{self.prog} --help')\n")
 
 
 def _positive_int(text: str) -> int:
@@ -34,7 +34,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="mscore",
         description="Convert PyTorch / torch_npu source code into MindSpore source code.",
         epilog="Run 'mscore COMMAND --help' for a command's options.",
@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--rules", type=Path, help="rule directory (default: the rules shipped with mscore)")
     c.add_argument("--cache-dir", type=Path, help="conversion cache (default: $MSCORE_CACHE_DIR or ~/.cache/mscore)")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the conversion cache")
+    c.add_argument("--force", action="store_true",
+                   help="replace an mscore output even though files in it were added or changed since mscore wrote "
+                        "it (they are lost); never a directory that is not an mscore output")
     c.add_argument("--quiet", "-q", action="store_true", help="print only errors and the one-line summary")
     try:
         from mscore.pipeline.run import add_repo_arguments
@@ -121,6 +124,25 @@ class UserError(Exception):
     pass
 
 
+def _check_side_paths(args) -> None:
+    """--report and --cache-dir, checked before anything is read or written: never inside (or at) SRC or inside
+    DST (DST is replaced whole), and --report a regular file in a writable place."""
+    from mscore.outdir import OutDirError, check_file_target, check_not_inside
+
+    inputs = [args.src] if args.src is not None else []
+    outputs = [args.out] if args.out is not None and args.src is not None and args.src.is_dir() else []
+    try:
+        if args.report is not None:
+            check_file_target(args.report, "--report")
+            check_not_inside(args.report, inputs, "--report")
+            check_not_inside(args.report, outputs, "--report", output=True)
+        if args.cache_dir is not None and not args.no_cache:
+            check_not_inside(args.cache_dir, inputs, "--cache-dir")
+            check_not_inside(args.cache_dir, outputs, "--cache-dir", output=True)
+    except OutDirError as exc:
+        raise UserError(str(exc)) from None
+
+
 def cmd_convert(args, console) -> int:
     if getattr(args, "repo", None):
         if args.src is not None:
@@ -128,17 +150,18 @@ def cmd_convert(args, console) -> int:
         from mscore.pipeline.run import run_from_args   # before the engine import: a no-op re-run stays fast
 
         return run_from_args(args, console)
+    from mscore.outdir import PendingFile
     from mscore.report import Report
-    from mscore.tree import check_destination, convert_tree, write_tree
+    from mscore.tree import check_destination, check_source, convert_tree, write_tree
 
     if args.src is None:
         raise UserError("nothing to convert: give SRC (a directory or .py file) or --repo NAME")
-    if not args.src.exists():
-        raise UserError(f"{args.src} does not exist")
+    check_source(args.src)
     if not args.dry_run and args.out is None:
         raise UserError("give --out DST (or --dry-run to see the diff)")
     if args.out is not None:
         check_destination(args.src, args.out)
+    _check_side_paths(args)
     rules = _load_rules(args.rules)
     cache = None if args.no_cache else (args.cache_dir or default_cache_dir()) / "convert"
     result = convert_tree(args.src, rules=rules, jobs=args.jobs, cache_dir=cache, profile=args.profile)
@@ -150,14 +173,22 @@ def cmd_convert(args, console) -> int:
             a = before.read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
             b = f.output.decode("utf-8", "replace").splitlines(keepends=True)
             sys.stdout.writelines(difflib.unified_diff(a, b, f"a/{f.path}", f"b/{f.path}"))
-    else:
-        write_tree(result, args.out, report_json=report.to_json())
-    if args.report:
+    pending = None
+    if args.report:   # written in full first, put in place once DST is: a failure leaves both as they were
         try:
-            args.report.parent.mkdir(parents=True, exist_ok=True)
-            args.report.write_bytes(report.to_json())
+            pending = PendingFile(args.report, report.to_json())
         except OSError as exc:
             raise UserError(f"cannot write --report {args.report}: {exc.strerror or exc}") from None
+    try:
+        if not args.dry_run:
+            write_tree(result, args.out, report_json=report.to_json(), force=args.force)
+        if pending is not None:
+            pending.commit()
+    except OSError as exc:
+        raise UserError(f"cannot write --report {args.report}: {exc.strerror or exc}") from None
+    finally:
+        if pending is not None:
+            pending.discard()
     if args.quiet:
         console.print(f"{report.converted}/{report.references} torch references converted ({100 * report.rate:.1f}%)")
     else:
@@ -166,6 +197,19 @@ def cmd_convert(args, console) -> int:
         console.print(f"--strict: {report.unconverted} torch references left unconverted")
         return EXIT_STRICT
     return EXIT_OK
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM / SIGHUP, raised in the main thread so that the clean-up of an interrupted run happens (the staging
+    directory removed, pool workers terminated) exactly as for Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, _frame):
+    raise _Terminated(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
+    import signal
+
+    restore = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+            restore[sig] = signal.signal(sig, _on_signal)
     try:
         if args.command == "rules":
             return cmd_rules(args, console)
@@ -184,19 +234,22 @@ def main(argv: list[str] | None = None) -> int:
             from mscore.verify import run_verify
             return run_verify(args, console)
         return cmd_convert(args, console)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("mscore: interrupted (the output is either the previous one or the complete new one)", file=sys.stderr)
-        return 130
+        return 128 + exc.signum if isinstance(exc, _Terminated) else 130
     except Exception as exc:
         if not _is_user_error(exc):
             raise
         print(f"mscore: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        for sig, handler in restore.items():   # (main() may be called in a longer-lived process)
+            signal.signal(sig, handler)
 
 
 def _is_user_error(exc: Exception) -> bool:
     from mscore.rules import RuleFileError
     from mscore.tree import TreeError
 
-    names = {"PipelineError", "VerifyError"}
+    names = {"PipelineError", "VerifyError", "OutDirError"}
     return isinstance(exc, (UserError, RuleFileError, TreeError)) or type(exc).__name__ in names

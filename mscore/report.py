@@ -10,6 +10,7 @@ from mscore.rewrite.result import (
     CONVERTED,
     ERROR,
     NOT_PYTHON,
+    SKIPPED,
     UNCHANGED,
     UNDECODABLE,
     UNPARSABLE,
@@ -17,6 +18,11 @@ from mscore.rewrite.result import (
 )
 
 SCHEMA_VERSION = 1
+
+
+def shown_path(path: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept as surrogate escapes) shown as ``\\xNN``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -46,7 +52,7 @@ class Report:
         gaps = []
         for api, items in by_api.items():
             reasons = list(dict.fromkeys(u.reason for _, u in items))
-            gaps.append(ApiGap(api, len(items), reasons, [f"{p}:{u.line}" for p, u in items]))
+            gaps.append(ApiGap(api, len(items), reasons, [f"{shown_path(p)}:{u.line}" for p, u in items]))
         gaps.sort(key=lambda g: (-g.count, g.api))
         return cls(source, profile, rules_fingerprint, seconds, files, gaps)
 
@@ -72,7 +78,7 @@ class Report:
 
     def totals(self) -> dict:
         c = self.status_counts()
-        py = sum(n for s, n in c.items() if s != NOT_PYTHON)
+        py = sum(n for s, n in c.items() if s not in (NOT_PYTHON, SKIPPED))
         return {
             "files": len(self.files),
             "python_files": py,
@@ -82,6 +88,7 @@ class Report:
             "undecodable_files": c[UNDECODABLE],
             "unparsable_files": c[UNPARSABLE],
             "error_files": c[ERROR],
+            "skipped_files": c[SKIPPED],
             "references": self.references,
             "converted": self.converted,
             "unconverted": self.unconverted,
@@ -92,7 +99,7 @@ class Report:
         return {
             "schema": SCHEMA_VERSION,
             "mscore_version": __version__,
-            "source": self.source,
+            "source": shown_path(self.source),
             "profile": self.profile,
             "rules_fingerprint": self.rules_fingerprint,
             "seconds": round(self.seconds, 3),
@@ -100,7 +107,7 @@ class Report:
             "unconverted_by_api": [g.__dict__ for g in self.gaps],
             "files": [
                 {
-                    "path": f.path,
+                    "path": shown_path(f.path),
                     "status": f.status,
                     "references": f.n_seen,
                     "converted": f.n_converted,
@@ -118,11 +125,12 @@ class Report:
 
     # -- rendering ------------------------------------------------------------------------------------------
     def render(self, console, *, top: int = 15) -> None:
+        from rich.markup import escape
         from rich.table import Table
 
         t = self.totals()
         console.print(
-            f"[bold]mscore[/bold] {self.source}: {t['python_files']} Python files "
+            f"[bold]mscore[/bold] {escape(shown_path(self.source))}: {t['python_files']} Python files "
             f"({t['converted_files']} converted, {t['unchanged_files']} unchanged), {t['copied_files']} other files "
             f"copied, in {self.seconds:.2f} s"
         )
@@ -132,7 +140,14 @@ class Report:
             console.print("copied unchanged: " + ", ".join(f"{n} {s}" for s, n in problems))
             for f in self.files:
                 if f.status in (UNDECODABLE, UNPARSABLE, ERROR):
-                    console.print(f"  [yellow]{f.path}[/yellow]: {f.message}", markup=True, highlight=False)
+                    console.print(f"  {shown_path(f.path)}: {f.message}", markup=False, highlight=False)
+        skipped = [f for f in self.files if f.status == SKIPPED]
+        if skipped:
+            console.print(f"not copied: {len(skipped)} (symbolic links and special files)")
+            for f in skipped[:20]:
+                console.print(f"  {shown_path(f.path)}: {f.message}", markup=False, highlight=False)
+            if len(skipped) > 20:
+                console.print(f"  … and {len(skipped) - 20} more (see the JSON report)", markup=False)
         console.print(
             f"torch references: {t['references']}, converted {t['converted']}, unconverted {t['unconverted']} "
             f"— conversion rate [bold]{100 * self.rate:.1f}%[/bold]"

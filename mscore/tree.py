@@ -6,28 +6,31 @@ write leaves the destination as it was.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import os
-import pickle
 import re
-import shutil
+import signal
 import stat
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mscore import __version__, code_digest
 from mscore.rewrite.engine import PROFILES, convert_source
 from mscore.rewrite.locate import TreeIndex
-from mscore.rewrite.result import NOT_PYTHON, FileResult
+from mscore.outdir import Staging, resolve_destination, special_kind, write_file_atomic
+from mscore.rewrite.result import CONVERTED, ERROR, NOT_PYTHON, SKIPPED, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult
+from mscore.rewrite.result import Unconverted
 from mscore.rewrite.transforms import KNOWN
 from mscore.rules import RuleSet, load_rules
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__"}
 REPORT_NAME = "mscore-report.json"
-STAMP_NAME = ".mscore-stamp"   # digest of the written result + each file's size and mtime: lets a re-run skip writing
+STAMP_NAME = ".mscore-stamp"   # proves an mscore output: the result's digest + what was written (size, mtime)
+CACHEABLE = {CONVERTED, UNCHANGED, UNDECODABLE, UNPARSABLE, ERROR}
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:", re.M)
 _NN_BASE = re.compile(r"(?:^|\W)(?:nn|torch\.nn)\.(\w+)")
 
@@ -50,18 +53,42 @@ class TreeResult:
         return [f for f in self.files if f.status == "converted"]
 
 
-def list_files(src: Path) -> list[str]:
-    """Every regular file under ``src`` as sorted relative '/' paths (VCS and cache directories skipped)."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(src):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+def list_files(src: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every regular file under ``src`` as sorted relative '/' paths (VCS and cache directories skipped), and what
+    is not copied: ``(path, why)`` for symbolic links (never followed) and special files (FIFOs, sockets, devices).
+
+    A directory that cannot be read is an error (:class:`TreeError`), never silently left out."""
+    out: list[str] = []
+    skipped: list[tuple[str, str]] = []
+
+    def failed(exc: OSError) -> None:
+        raise TreeError(f"cannot read {exc.filename or src}: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(src, onerror=failed):
         rel = os.path.relpath(dirpath, src)
+
+        def relpath(name: str) -> str:
+            return name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+
+        keep = []
+        for d in sorted(dirnames):
+            if d in SKIP_DIRS:
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                skipped.append((relpath(d), f"symbolic link to {os.readlink(os.path.join(dirpath, d))} "
+                                            f"(a directory): not followed, not copied"))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
         for name in filenames:
             full = os.path.join(dirpath, name)
-            if os.path.islink(full) or not os.path.isfile(full):
-                continue
-            out.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-    return sorted(out)
+            if os.path.islink(full):
+                skipped.append((relpath(name), f"symbolic link to {os.readlink(full)}: not followed, not copied"))
+            elif not os.path.isfile(full):
+                skipped.append((relpath(name), f"{special_kind(Path(full)) or 'not a regular file'}: not copied"))
+            else:
+                out.append(relpath(name))
+    return sorted(out), sorted(skipped)
 
 
 def build_index(texts: dict[str, bytes]) -> TreeIndex:
@@ -97,8 +124,25 @@ def build_index(texts: dict[str, bytes]) -> TreeIndex:
 _W: dict = {}
 
 
-def _init_worker(rules: RuleSet, profile: str, index: TreeIndex) -> None:
+def _init_worker(rules: RuleSet, profile: str, index: TreeIndex, parent: int | None = None) -> None:
     _W.update(rules=rules, profile=profile, index=index)
+    if parent is not None:
+        _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A pool worker must not outlive the run: it would hold the run's stdout/stderr open (a reader waiting for
+    EOF hangs). Linux: ask for SIGKILL when the parent dies; any platform: give up if the parent is already gone.
+    Ctrl-C is the parent's to handle (it terminates the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _convert_many(batch: list[tuple[str, bytes]]) -> list[FileResult]:
@@ -116,6 +160,16 @@ def _cache_key(data: bytes, salt: bytes) -> str:
     return hashlib.sha256(salt + data).hexdigest()
 
 
+def check_source(src: Path) -> None:
+    if not os.path.lexists(src):
+        raise TreeError(f"source {src} does not exist")
+    if src.is_dir():
+        return
+    kind = special_kind(src)
+    if kind is not None or not src.name.endswith(".py"):
+        raise TreeError(f"source {src} is {kind or 'not a .py file'}; give a directory or a .py file")
+
+
 def convert_tree(
     src: Path,
     *,
@@ -125,7 +179,7 @@ def convert_tree(
     profile: str = "native",
     progress: bool = False,
 ) -> TreeResult:
-    """Convert every file under ``src`` (a directory or one file). Reads only; writes nothing but the cache.
+    """Convert every file under ``src`` (a directory or one .py file). Reads only; writes nothing but the cache.
 
     ``jobs=0`` uses every core. ``cache_dir`` enables the content-addressed cache (keyed by file bytes, rule-set
     fingerprint, mscore version, profile and the tree's class index). Output is identical whatever ``jobs`` is.
@@ -134,11 +188,10 @@ def convert_tree(
     src = Path(src)
     if profile not in PROFILES:
         raise TreeError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
-    if not src.exists():
-        raise TreeError(f"source {src} does not exist")
+    check_source(src)
     rules = rules or load_rules(known_transforms=KNOWN)
-    single = src.is_file()
-    rels = [src.name] if single else list_files(src)
+    single = not src.is_dir()
+    rels, skipped = ([src.name], []) if single else list_files(src)
     base = src.parent if single else src
     blobs: dict[str, bytes] = {}
     for rel in rels:
@@ -148,17 +201,16 @@ def convert_tree(
             raise TreeError(f"cannot read {base / rel}: {exc.strerror}") from None
     py = {rel: data for rel, data in blobs.items() if rel.endswith(".py")}
     index = build_index(py)
-    salt = pickle.dumps(
-        (__version__, code_digest(), rules.fingerprint, profile, sorted(index.classes), sorted(index.cells))
-    )
+    salt = json.dumps(
+        [__version__, code_digest(), rules.fingerprint, profile, sorted(index.classes), sorted(index.cells)]
+    ).encode()
     results: dict[str, FileResult] = {}
     todo: list[tuple[str, bytes]] = []
     hits = 0
     for rel, data in py.items():
         if cache_dir is not None:
-            hit = _cache_get(cache_dir, _cache_key(data, salt))
+            hit = _cache_get(cache_dir, _cache_key(data, salt), rel, data)
             if hit is not None:
-                hit.path = rel
                 results[rel] = hit
                 hits += 1
                 continue
@@ -169,90 +221,164 @@ def convert_tree(
             _init_worker(rules, profile, index)
             done = _convert_many(todo)
         else:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(rules, profile, index)) as ex:
-                done = [r for batch in ex.map(_convert_many, _batches(todo, jobs)) for r in batch]
+            done = _convert_in_pool(todo, jobs, (rules, profile, index, os.getpid()))
         for r in done:
             results[r.path] = r
             if cache_dir is not None:
-                _cache_put(cache_dir, _cache_key(py[r.path], salt), r)
+                _cache_put(cache_dir, _cache_key(py[r.path], salt), r, py[r.path])
     for rel, data in blobs.items():
         if rel not in results:
             results[rel] = FileResult(rel, NOT_PYTHON, data)
+    for rel, why in skipped:
+        results[rel] = FileResult(rel, SKIPPED, b"", message=why)
     return TreeResult(
         root=src, files=[results[rel] for rel in sorted(results)], seconds=time.perf_counter() - t0, profile=profile,
         rules_fingerprint=rules.fingerprint, cache_hits=hits, single_file=single,
     )
 
 
-def _cache_get(cache_dir: Path, key: str) -> FileResult | None:
-    path = cache_dir / key[:2] / key
+def _convert_in_pool(todo: list[tuple[str, bytes]], jobs: int, initargs: tuple) -> list[FileResult]:
+    """Convert in worker processes. However the run ends (an error, Ctrl-C, SIGTERM turned into an exception by
+    the CLI) the workers are terminated before this returns; if the parent is killed outright they die with it."""
+    import multiprocessing
+
+    pool = multiprocessing.Pool(processes=jobs, initializer=_init_worker, initargs=initargs)
+    try:
+        done = [r for batch in pool.map(_convert_many, _batches(todo, jobs), chunksize=1) for r in batch]
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    return done
+
+
+# -- the conversion cache: JSON (data only: a planted or corrupted entry can at worst be a miss) -------------------
+_CACHE_FORMAT = 1
+
+
+def _cache_get(cache_dir: Path, key: str, rel: str, data: bytes) -> FileResult | None:
+    path = cache_dir / key[:2] / f"{key}.json"
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            d = json.loads(fh.read())
+        if d.get("format") != _CACHE_FORMAT or d.get("status") not in CACHEABLE:
+            return None
+        out = data if d["output"] is None else base64.b64decode(d["output"].encode("ascii"), validate=True)
+        unconverted = [Unconverted(str(api), int(line), str(reason)) for api, line, reason in d["unconverted"]]
+        seen = {str(k): int(v) for k, v in d["seen"].items()}
+        converted = {str(k): int(v) for k, v in d["converted"].items()}
+        return FileResult(rel, d["status"], out, seen, converted, unconverted, str(d.get("message", "")))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, binascii.Error):
         return None
 
 
-def _cache_put(cache_dir: Path, key: str, result: FileResult) -> None:
-    path = cache_dir / key[:2] / key
+def _cache_put(cache_dir: Path, key: str, result: FileResult, data: bytes) -> None:
+    path = cache_dir / key[:2] / f"{key}.json"
+    blob = json.dumps({
+        "format": _CACHE_FORMAT, "status": result.status,
+        "output": None if result.output == data else base64.b64encode(result.output).decode("ascii"),
+        "seen": result.seen, "converted": result.converted,
+        "unconverted": [[u.api, u.line, u.reason] for u in result.unconverted], "message": result.message,
+    }).encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        _raw_write(tmp, blob)
         os.replace(tmp, path)
     except OSError:
         pass   # a cache that cannot be written only costs time
 
 
+def _raw_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
 def check_destination(src: Path, dst: Path) -> None:
-    """Refuse outputs that would write into the source tree (or contain it)."""
-    s, d = Path(src).resolve(), Path(dst).resolve()
-    if s.is_file():
+    """Refuse outputs that would write into the source tree (or contain it), or replace something that is not an
+    output: a device, FIFO or socket, a file where a directory is needed (and the reverse)."""
+    dst = resolve_destination(dst)
+    s, d = Path(src).resolve(), dst.resolve()
+    single = not s.is_dir()
+    if single:
         if d == s:
             raise TreeError(f"--out {dst} is the source file itself; mscore never writes into its input")
-        return
-    if d == s or s in d.parents:
-        raise TreeError(f"--out {dst} is inside the source tree {src}; mscore never writes into its input")
-    if d in s.parents:
-        raise TreeError(f"--out {dst} contains the source tree {src}; choose a separate output directory")
+    else:
+        if d == s or s in d.parents:
+            raise TreeError(f"--out {dst} is inside the source tree {src}; mscore never writes into its input")
+        if d in s.parents:
+            raise TreeError(f"--out {dst} contains the source tree {src}; choose a separate output directory")
+    kind = special_kind(dst)
+    if kind is not None and (single or kind != "a directory"):
+        raise TreeError(f"--out {dst} is {kind}; give a {'file' if single else 'directory'} path")
+    if not single and os.path.lexists(dst) and not dst.is_dir():
+        raise TreeError(f"--out {dst} exists and is not a directory")
+    if single:
+        side = report_path(dst)
+        kind = special_kind(side)
+        if kind is not None:
+            raise TreeError(f"{side} (the report beside --out) is {kind}")
+    probe = d.parent
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise TreeError(f"cannot write {dst}: {probe} is not a directory")
 
 
-def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = None) -> None:
-    """Write ``result`` into ``dst`` atomically: build beside it, then move into place (``dst`` is replaced whole).
+def report_path(dst: Path) -> Path:
+    """Where single-file mode writes its report."""
+    return dst.with_name(dst.name + ".mscore.json")
 
-    An existing ``dst`` is replaced only if it is empty or a previous mscore output (it holds the report)."""
-    dst = Path(dst)
+
+def _is_mscore_report(path: Path) -> bool:
+    try:
+        d = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(d, dict) and "mscore_version" in d and "schema" in d
+
+
+def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = None, force: bool = False) -> None:
+    """Write ``result`` into ``dst`` atomically: build beside it, then swap it into place (``dst`` is replaced whole,
+    never missing; see :mod:`mscore.outdir`).
+
+    An existing ``dst`` is replaced only if it is empty or an mscore output (its stamp proves it). Files in it that
+    mscore did not write (added or changed since) are refused unless ``force``; a foreign directory always is."""
+    dst = resolve_destination(dst)
     check_destination(result.root, dst)
     if result.single_file:
+        side = report_path(dst)
+        if report_json is not None and side.exists() and not force and not _is_mscore_report(side):
+            raise TreeError(f"{side} exists and is not an mscore report; move it or re-run with --force")
         try:
-            _write_file_atomic(dst, result.files[0].output, result.root)
+            write_file_atomic(dst, result.files[0].output, _mode_of(result.root))
             if report_json is not None:
-                _write_file_atomic(dst.with_name(dst.name + ".mscore.json"), report_json, None)
+                write_file_atomic(side, report_json)
         except OSError as exc:   # e.g. --out below a regular file: one line, not a traceback
             raise TreeError(f"cannot write {dst}: {exc.strerror or exc}") from None
         return
     digest = result_digest(result)
     if dst.exists():
-        if not dst.is_dir():
-            raise TreeError(f"--out {dst} exists and is not a directory")
-        if any(dst.iterdir()) and not (dst / REPORT_NAME).exists():
-            raise TreeError(f"--out {dst} is a non-empty directory that is not an mscore output; choose another")
-        if _stamp_matches(dst, digest, result):
-            return   # same result already there, untouched since: nothing to write
-    parent = dst.parent if str(dst.parent) else Path(".")
-    tmp: Path | None = None
-    old: Path | None = None
+        stamp = _read_stamp(dst)
+        if stamp is None and any(dst.iterdir()):
+            raise TreeError(f"--out {dst} is a non-empty directory that is not an mscore output "
+                            f"(no valid {STAMP_NAME}); choose another")
+        if stamp is not None:
+            if stamp["digest"] == digest and _stamp_files(dst, result) == stamp["files"] and not _foreign(dst, stamp):
+                return   # same result already there, untouched since: nothing to write
+            foreign = _foreign(dst, stamp)
+            if foreign and not force:
+                raise TreeError(f"--out {dst} holds {len(foreign)} file(s) mscore did not write or that changed since "
+                                f"(e.g. {_shown_path(foreign[0])}); move them out or re-run with --force to replace "
+                                f"the output whole")
+    stage = Staging(dst, TreeError)
     try:
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.mscore-", dir=parent))
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o777 & ~umask)
-        except OSError as exc:
-            raise TreeError(f"cannot write to {parent}: {exc.strerror}") from None
+        tmp = stage.open()
         for f in result.files:
+            if f.status == SKIPPED:
+                continue
             target = tmp / f.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(f.output)
@@ -260,89 +386,125 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         if report_json is not None:
             (tmp / REPORT_NAME).write_bytes(report_json)
         _write_stamp(tmp, digest, result)
-        if dst.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dst.name}.old-", dir=parent))
-            old.rmdir()
-            os.rename(dst, old)
-        os.rename(tmp, dst)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        stage.commit()
     except TreeError:
-        _settle(tmp, dst, old)
+        stage.discard()
         raise
     except OSError as exc:
-        _settle(tmp, dst, old)
+        stage.discard()
         raise TreeError(f"writing {dst} failed, nothing changed: {exc.strerror or exc}") from None
-    except BaseException:   # Ctrl-C anywhere once the temporary directory exists (even while it is set up)
-        _settle(tmp, dst, old)
+    except BaseException:   # Ctrl-C anywhere once the staging directory exists (even while it is set up)
+        stage.discard()
         raise
 
 
-def _settle(tmp: Path | None, dst: Path, old: Path | None) -> None:
-    """After a failure or an interrupt (Ctrl-C can land between the two renames, or during the clean-up), leave
-    ``dst`` whole: the previous output put back if the new one is not in place yet, else the new one; nothing
-    left beside it."""
-    if old is not None and old.exists():
-        if not dst.exists():
-            os.rename(old, dst)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    if tmp is not None:
-        shutil.rmtree(tmp, ignore_errors=True)
+def _shown_path(rel: str) -> str:
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def result_digest(result: TreeResult) -> str:
     h = hashlib.sha256()
     for f in result.files:
-        h.update(f.path.encode() + b"\0" + hashlib.sha256(f.output).digest())
+        if f.status != SKIPPED:
+            h.update(os.fsencode(f.path) + b"\0" + hashlib.sha256(f.output).digest())
     return h.hexdigest()
 
 
-def _stamp_lines(root: Path, digest: str, result: TreeResult) -> str | None:
-    lines = [digest]
-    for f in result.files:
+# -- the stamp: proves a directory is an mscore output, and lists what mscore wrote (size, mtime) ---------------------
+_STAMP_FORMAT = 2
+_SCRATCH_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+
+
+def _written(result: TreeResult) -> list[str]:
+    return [f.path for f in result.files if f.status != SKIPPED] + [REPORT_NAME]
+
+
+def _stamp_files(root: Path, result_or_paths) -> list | None:
+    paths = _written(result_or_paths) if isinstance(result_or_paths, TreeResult) else result_or_paths
+    out = []
+    for rel in paths:
         try:
-            st = (root / f.path).stat()
+            st = (root / rel).stat()
         except OSError:
+            if rel == REPORT_NAME:
+                continue
             return None
-        lines.append(f"{st.st_size} {st.st_mtime_ns} {f.path}")
-    return "\n".join(lines) + "\n"
+        out.append([rel, st.st_size, st.st_mtime_ns])
+    return out
 
 
 def _write_stamp(root: Path, digest: str, result: TreeResult) -> None:
-    text = _stamp_lines(root, digest, result)
-    if text is not None:
-        (root / STAMP_NAME).write_text(text)
+    files = _stamp_files(root, result)
+    if files is not None:
+        (root / STAMP_NAME).write_bytes(
+            json.dumps({"mscore_output": _STAMP_FORMAT, "digest": digest, "files": files}).encode() + b"\n")
 
 
-def _stamp_matches(root: Path, digest: str, result: TreeResult) -> bool:
+def _read_stamp(root: Path) -> dict | None:
+    """The stamp of an mscore output (None: not one). Format 1 (text: digest, then 'size mtime path' lines) is read
+    too, so outputs of earlier versions are still recognised."""
     try:
-        old = (root / STAMP_NAME).read_text()
+        raw = (root / STAMP_NAME).read_bytes()
     except OSError:
-        return False
-    return old == _stamp_lines(root, digest, result)
+        return None
+    try:
+        d = json.loads(raw)
+        if isinstance(d, dict) and d.get("mscore_output") == _STAMP_FORMAT and isinstance(d.get("digest"), str) \
+                and all(isinstance(x, list) and len(x) == 3 for x in d.get("files", None)):
+            return d
+        return None
+    except (ValueError, TypeError):
+        pass
+    lines = raw.decode("utf-8", "surrogateescape").split("\n")
+    if not re.fullmatch(r"[0-9a-f]{64}", lines[0]):
+        return None
+    files = []
+    for ln in lines[1:]:
+        parts = ln.split(" ", 2)
+        if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+            files.append([parts[2], int(parts[0]), int(parts[1])])
+    return {"mscore_output": 1, "digest": lines[0], "files": files}
+
+
+def _foreign(root: Path, stamp: dict) -> list[str]:
+    """Files under an mscore output that mscore did not write, or that changed since (size or mtime)."""
+    known = {rel: (size, mtime) for rel, size, mtime in stamp["files"]}
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SCRATCH_DIRS)
+        rel_dir = os.path.relpath(dirpath, root)
+        for name in sorted(filenames):
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+            if rel == STAMP_NAME:
+                continue
+            want = known.get(rel)
+            if want is None:
+                if rel != REPORT_NAME:   # (format 1 stamps did not list the report)
+                    out.append(rel)
+                continue
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if (st.st_size, st.st_mtime_ns) != tuple(want):
+                out.append(rel)
+        for d in dirnames:   # a symlinked directory is listed by os.walk but not entered
+            if os.path.islink(os.path.join(dirpath, d)):
+                out.append(d if rel_dir == "." else f"{rel_dir}/{d}")
+    return sorted(out)
+
+
+def _mode_of(src: Path) -> int | None:
+    try:
+        return stat.S_IMODE(src.stat().st_mode) | stat.S_IWUSR
+    except OSError:
+        return None
 
 
 def _copy_mode(src: Path, dst: Path) -> None:
-    try:
-        mode = stat.S_IMODE(src.stat().st_mode)
-        os.chmod(dst, mode | stat.S_IWUSR)
-    except OSError:
-        pass
-
-
-def _write_file_atomic(dst: Path, data: bytes, mode_from: Path | None) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        if mode_from is not None:
-            _copy_mode(mode_from, Path(tmp))
-        os.replace(tmp, dst)
-    except BaseException:
+    mode = _mode_of(src)
+    if mode is not None:
         try:
-            os.unlink(tmp)
+            os.chmod(dst, mode)
         except OSError:
             pass
-        raise

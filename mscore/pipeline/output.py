@@ -1,12 +1,11 @@
 """The output directory: per-repo git repositories (upstream commit + converted commit), lock file, edit detection,
-env.sh and README, and the final move into place."""
+env.sh and README. Building it beside its place and moving it in is :class:`mscore.outdir.Staging`, the writer
+``mscore convert`` uses too."""
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from mscore.pipeline import gitutil
@@ -68,14 +67,67 @@ def check_out_dir(out: Path) -> dict | None:
 
 
 _SCRATCH = ("__pycache__/", ".pyc", ".pyo", ".pytest_cache/")
+TOP_FILES = ("env.sh", "README.md", "report.txt", "report.json")
+_DIGESTED = ("README.md", "report.txt", "report.json")   # (env.sh holds the output's absolute path: not stable)
+
+
+def top_file_digests(out: Path) -> list[str]:
+    """``"<sha256> <name>"`` for the top-level files mscore writes beside the repositories (the lock records them:
+    an edit to one of them is an edit like any other)."""
+    rows = []
+    for name in _DIGESTED:
+        p = out / name
+        if p.is_file():
+            rows.append(f"{hashlib.sha256(p.read_bytes()).hexdigest()} {name}")
+    return rows
+
+
+def _top_level_edits(out: Path, lock: dict) -> list[str]:
+    """Top-level entries of the output that mscore did not write, and mscore's own top files changed since."""
+    repos = {r.get("name") for r in lock.get("repo", [])}
+    ours = {LOCK_NAME, "patches", *TOP_FILES} | repos
+    edited = []
+    for entry in sorted(out.iterdir(), key=lambda p: p.name):
+        if entry.name not in ours and entry.name not in ("__pycache__", ".pytest_cache"):
+            edited.append(entry.name + ("/" if entry.is_dir() else ""))
+    patches = out / "patches"
+    if patches.is_dir():
+        want = {f"{r}.patch" for r in repos}
+        edited += [f"patches/{p.name}" for p in sorted(patches.iterdir()) if p.name not in want]
+    recorded = lock.get("outputs")
+    if isinstance(recorded, list):   # (outputs written before this was recorded are not checked)
+        now = set(top_file_digests(out))
+        for row in recorded:
+            if isinstance(row, str) and row not in now:
+                edited.append(row.split(" ", 1)[-1])
+    return edited
+
+
+def _hidden_edits(d: Path) -> list[str]:
+    """Files flagged skip-worktree or assume-unchanged (``git status`` does not look at them) whose content differs
+    from the index: ``git update-index --skip-worktree`` must not hide an edit from a rebuild."""
+    listing = gitutil.git(["ls-files", "-v", "-z"], cwd=d, check=False)
+    if listing.returncode != 0:
+        return []
+    flagged = [e[2:] for e in listing.stdout.decode("utf-8", "surrogateescape").split("\0")
+               if len(e) > 2 and (e[0] == "S" or e[0].islower())]
+    edited = []
+    for path in flagged:
+        staged = gitutil.git(["rev-parse", "-q", "--verify", f":{path}"], cwd=d, check=False).stdout.strip()
+        now = gitutil.git(["hash-object", "--no-filters", "--", path], cwd=d, check=False)
+        if now.returncode != 0 or now.stdout.strip() != staged:
+            edited.append(path)
+    return edited
 
 
 def edited_files(out: Path, lock: dict) -> tuple[list[str], list[str]]:
     """What the user changed in an existing output, as '<repo>/<path>' lists:
 
-    ``edited``  - differences from the converted commit mscore wrote (changed, added, deleted files, new commits);
-    ``ignored`` - files matched by the repository's .gitignore (logs, checkpoints...) that a rebuild would drop;
-                  Python caches do not count."""
+    ``edited``  - differences from the converted commit mscore wrote (changed, added, deleted files, new commits,
+                  also those hidden with skip-worktree / assume-unchanged);
+    ``ignored`` - files matched by the repository's .gitignore (logs, checkpoints...) and, at the top of the
+                  output, files mscore did not write or changes to its own (README.md, report.*): a no-op re-run
+                  keeps them, a rebuild would drop them; Python caches do not count."""
     edited: list[str] = []
     ignored: list[str] = []
     for repo in lock.get("repo", []):
@@ -89,6 +141,7 @@ def edited_files(out: Path, lock: dict) -> tuple[list[str], list[str]]:
             diff = gitutil.git(["diff", "--name-only", "-z", want, "HEAD", "--"], cwd=d, check=False)
             names = [n for n in diff.stdout.decode("utf-8", "replace").split("\0") if n]
             edited += [f"{name}/{n}" for n in names] or [f"{name}/ (HEAD moved from the converted commit)"]
+        edited += [f"{name}/{p}" for p in _hidden_edits(d)]
         st = gitutil.git(["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all",
                           "--ignored=traditional"], cwd=d, check=False)
         if st.returncode != 0:
@@ -108,6 +161,7 @@ def edited_files(out: Path, lock: dict) -> tuple[list[str], list[str]]:
                 if e[0] in "RC":
                     i += 1   # the rename's source path follows
             i += 1
+    ignored += _top_level_edits(out, lock)
     return sorted(dict.fromkeys(edited)), sorted(dict.fromkeys(ignored))
 
 
@@ -170,33 +224,3 @@ def env_sh(names_top_first: list[str], out_abs: Path) -> bytes:
         f"export PYTHONPATH=\"{parts}${{PYTHONPATH:+:$PYTHONPATH}}\"\n"
         "unset _mscore_out\n"
     ).encode()
-
-
-# -- moving into place -----------------------------------------------------------------------------------------
-def staging_dir(out: Path) -> Path:
-    parent = out.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.mscore-", dir=parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        return tmp
-    except OSError as exc:
-        raise PipelineError(f"cannot write to {parent}: {exc.strerror}") from None
-
-
-def move_into_place(staging: Path, out: Path) -> None:
-    old = None
-    try:
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            os.rename(out, old)
-        os.rename(staging, out)
-    except OSError as exc:
-        if old is not None and not out.exists():
-            os.rename(old, out)
-        raise PipelineError(f"writing {out} failed, nothing changed: {exc.strerror or exc}") from None
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from mscore import __version__, code_digest
+from mscore.outdir import Staging, default_cache_dir, resolve_destination, write_file_atomic
 from mscore.pipeline import output as outmod
 from mscore.pipeline.errors import PipelineError
 from mscore.pipeline.fetch import Fetched, fetch, parse_sources, resolve_cached, resolve_url
@@ -39,14 +38,6 @@ DEFAULT_OUT = Path("mscore-out")
 TOP_GAPS = 15
 # C/C++/CUDA extension sources: copied as they are (mscore converts Python)
 NATIVE_SUFFIXES = (".cu", ".cuh", ".cpp", ".cc", ".cxx", ".c", ".h", ".hpp")
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("MSCORE_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mscore"
 
 
 # -- engine seams (tests replace these) ------------------------------------------------------------------------
@@ -236,142 +227,204 @@ def _report_txt(result_repos: list[RepoOutcome], profile: str) -> bytes:
 
 
 # -- the pipeline ----------------------------------------------------------------------------------------------
-def convert_repos(
-    names: list[str] | str,
-    *,
-    out: Path | str = DEFAULT_OUT,
-    sources: list[str] | None = None,
-    mirror_dir: Path | str | None = None,
-    cache_dir: Path | str | None = None,
-    force: bool = False,
-    jobs: int = 0,
-    profile: str = "native",
-    dry_run: bool = False,
-    rules_dir: Path | None = None,
-    manifest: Path | None = None,
-    use_convert_cache: bool = True,
-    log: Callable[[str], None] | None = None,
-) -> PipelineResult:
-    """Convert the named repositories and their dependencies into ``out``. Raises PipelineError on bad input."""
-    t0 = time.perf_counter()
-    say = log or (lambda _msg: None)
-    if isinstance(names, str):
-        names = [names]
-    if not names:
-        raise PipelineError("no repository named")
-    if profile not in PROFILES:
-        raise PipelineError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
-    man = load_manifest(manifest)
-    specs = man.closure(list(names))
-    srcs = parse_sources(sources, man)
-    mirror = _mirror_dir(mirror_dir)
-    cache = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    repo_cache, convert_cache = cache / "repos", (cache / "convert" if use_convert_cache else None)
-    out = Path(out)
-    urls = {s.name: resolve_url(s, srcs, mirror) for s in specs}
-    _check_out_location(out, [Path(u) for u in urls.values() if u.startswith("/")] + [cache])
+@dataclass
+class RepoOptions:
+    """How ``convert --repo`` runs (the CLI's options; the defaults are the CLI's)."""
 
-    # 1. the existing output: refuse a foreign directory; find user edits
-    lock = outmod.check_out_dir(out)
-    edited, ignored = outmod.edited_files(out, lock) if lock else ([], [])
-    if edited and not force and not dry_run:
-        raise PipelineError(f"{out} has edits to the converted tree ({_shown(edited)}); keep them elsewhere or "
-                            f"re-run with --force to overwrite")
+    out: Path | str = DEFAULT_OUT
+    sources: list[str] | None = None          # NAME=PATH_OR_URL overrides
+    mirror_dir: Path | str | None = None
+    cache_dir: Path | str | None = None       # default: mscore.outdir.default_cache_dir()
+    force: bool = False                       # replace an output with edits / files mscore did not write
+    jobs: int = 0
+    profile: str = "native"
+    dry_run: bool = False
+    rules_dir: Path | None = None
+    manifest: Path | None = None
+    use_convert_cache: bool = True
+    log: Callable[[str], None] | None = None
 
-    # 2. the no-op check: same commits, rules, patches, profile and mscore version -> nothing to do
-    rules_cache: dict[tuple, object] = {}
 
-    def rules_for(spec: RepoSpec, validate: bool = True):
+def convert_repos(names: list[str] | str, options: RepoOptions | None = None, **kw) -> PipelineResult:
+    """Convert the named repositories and their dependencies into ``options.out`` (or pass the options as keywords).
+    Raises PipelineError on bad input. The steps: plan, look at the existing output, no-op check, fetch, build beside
+    the output, move into place."""
+    opts = options if options is not None else RepoOptions(**kw)
+    return _Run(names, opts).execute()
+
+
+class _Run:
+    def __init__(self, names: list[str] | str, opts: RepoOptions):
+        self.t0 = time.perf_counter()
+        self.opts = opts
+        self.say = opts.log or (lambda _msg: None)
+        self.names = [names] if isinstance(names, str) else list(names)
+        self.rules_cache: dict[tuple, object] = {}
+
+    def execute(self) -> PipelineResult:
+        self.plan()
+        self.inspect_existing()
+        done = self.noop()
+        if done is not None:
+            return done
+        self.refuse_rebuild_over_user_files()
+        fetched = self.fetch()
+        return self.build(fetched)
+
+    # 1. what to do, where: manifest closure, URLs, cache, output location
+    def plan(self) -> None:
+        o = self.opts
+        if not self.names:
+            raise PipelineError("no repository named")
+        if o.profile not in PROFILES:
+            raise PipelineError(f"unknown profile {o.profile!r} (known: {', '.join(PROFILES)})")
+        man = load_manifest(o.manifest)
+        self.specs = man.closure(self.names)
+        self.srcs = parse_sources(o.sources, man)
+        mirror = _mirror_dir(o.mirror_dir)
+        cache = Path(o.cache_dir).expanduser() if o.cache_dir else default_cache_dir()
+        self.repo_cache = cache / "repos"
+        self.convert_cache = cache / "convert" if o.use_convert_cache else None
+        self.out = resolve_destination(Path(o.out))
+        self.urls = {s.name: resolve_url(s, self.srcs, mirror) for s in self.specs}
+        _check_out_location(self.out, [Path(u) for u in self.urls.values() if u.startswith("/")] + [cache])
+
+    def rules_for(self, spec: RepoSpec, validate: bool = True):
         key = (spec.rules, validate)
-        if key not in rules_cache:
-            rules_cache[key] = load_rules(rules_dir, spec.rules, validate)
-        return rules_cache[key]
+        if key not in self.rules_cache:
+            self.rules_cache[key] = load_rules(self.opts.rules_dir, spec.rules, validate)
+        return self.rules_cache[key]
 
-    if lock and not edited and lock.get("inputs_digest"):
-        commits = {s.name: resolve_cached(s, urls[s.name], repo_cache, overridden=s.name in srcs) for s in specs}
-        if all(commits.values()) and [r.get("name") for r in lock.get("repo", [])] == [s.name for s in specs]:
-            digest = _digest(profile, [_input_row(s, commits[s.name], rules_for(s, False).fingerprint)
-                                       for s in specs])
-            if digest == lock["inputs_digest"]:
-                repos = [_outcome_from_lock(r, out) for r in lock["repo"]]
-                return PipelineResult(out, repos, noop=True, dry_run=dry_run, seconds=time.perf_counter() - t0)
+    # 2. the existing output: refuse a foreign directory; find user edits
+    def inspect_existing(self) -> None:
+        o = self.opts
+        self.lock = outmod.check_out_dir(self.out)
+        self.edited, self.ignored = outmod.edited_files(self.out, self.lock) if self.lock else ([], [])
+        if self.edited and not o.force and not o.dry_run:
+            raise PipelineError(f"{self.out} has edits to the converted tree ({_shown(self.edited)}); keep them "
+                                f"elsewhere or re-run with --force to overwrite")
+
+    # 3. same commits, rules, patches, profile and mscore version -> nothing to do
+    def noop(self) -> PipelineResult | None:
+        lock = self.lock
+        if not (lock and not self.edited and lock.get("inputs_digest")):
+            return None
+        commits = {s.name: resolve_cached(s, self.urls[s.name], self.repo_cache, overridden=s.name in self.srcs)
+                   for s in self.specs}
+        if not all(commits.values()) or [r.get("name") for r in lock.get("repo", [])] != [s.name for s in self.specs]:
+            return None
+        digest = _digest(self.opts.profile, [_input_row(s, commits[s.name], self.rules_for(s, False).fingerprint)
+                                             for s in self.specs])
+        if digest != lock["inputs_digest"]:
+            return None
+        repos = [_outcome_from_lock(r, self.out) for r in lock["repo"]]
+        return PipelineResult(self.out, repos, noop=True, dry_run=self.opts.dry_run,
+                              seconds=time.perf_counter() - self.t0)
 
     # a rebuild replaces the output whole: files the user keeps there (ignored by git) would go with it
-    if ignored and not force and not dry_run:
-        raise PipelineError(f"{out} must be rebuilt but holds files that are not mscore's ({_shown(ignored)}); "
-                            f"move them out or re-run with --force to delete them")
+    def refuse_rebuild_over_user_files(self) -> None:
+        if self.ignored and not self.opts.force and not self.opts.dry_run:
+            raise PipelineError(f"{self.out} must be rebuilt but holds files that are not mscore's or changed since "
+                                f"({_shown(self.ignored)}); move them out or re-run with --force to delete them")
 
-    # 3. fetch
-    fetched: list[Fetched] = []
-    for s in specs:
-        say(f"fetching {s.name} {s.ref} from {urls[s.name]}")
+    # 4. fetch every repository at its pinned commit
+    def fetch(self) -> list[Fetched]:
+        fetched: list[Fetched] = []
+        for s in self.specs:
+            self.say(f"fetching {s.name} {s.ref} from {self.urls[s.name]}")
+            try:
+                fetched.append(fetch(s, self.urls[s.name], self.repo_cache, overridden=s.name in self.srcs))
+                if fetched[-1].note:
+                    self.say(f"note: {s.name}: {fetched[-1].note}")
+            except OSError as exc:
+                raise PipelineError(f"cannot use the repository cache {self.repo_cache}: {exc.strerror or exc} "
+                                    f"({exc.filename}); choose another with --cache-dir") from None
+        return fetched
+
+    # 5. build everything beside the output, then move it into place
+    def build(self, fetched: list[Fetched]) -> PipelineResult:
+        o, out = self.opts, self.out
+        rows = [_input_row(f.spec, f.commit, self.rules_for(f.spec).fingerprint) for f in fetched]
+        stage = Staging(out, PipelineError)
+        staging = stage.open()
         try:
-            fetched.append(fetch(s, urls[s.name], repo_cache, overridden=s.name in srcs))
-            if fetched[-1].note:
-                say(f"note: {s.name}: {fetched[-1].note}")
+            repos, reports = [], []
+            for f, row in zip(fetched, rows):
+                oc, report = self.build_repo(f, staging)
+                repos.append(oc)
+                reports.append(report)
+            self.write_top_files(staging, repos, reports, rows)
+            if not o.dry_run:
+                stage.commit()
         except OSError as exc:
-            raise PipelineError(f"cannot use the repository cache {repo_cache}: {exc.strerror or exc} "
-                                f"({exc.filename}); choose another with --cache-dir") from None
-    rows = [_input_row(f.spec, f.commit, rules_for(f.spec).fingerprint) for f in fetched]
-    digest = _digest(profile, rows)
+            raise PipelineError(f"writing {out} failed, nothing changed: {exc.strerror or exc}"
+                                + (f" ({exc.filename})" if exc.filename else "")) from None
+        finally:
+            stage.discard()
+        return PipelineResult(out, repos, noop=False, dry_run=o.dry_run, seconds=time.perf_counter() - self.t0,
+                              edited=(self.edited + self.ignored) if o.dry_run else [])
 
-    # 4. build everything beside the output, then move it into place
-    staging = outmod.staging_dir(out)
-    try:
-        repos, reports = [], []
-        for f, row in zip(fetched, rows):
-            spec = f.spec
-            rules = rules_for(spec)
-            say(f"converting {spec.name} ({f.commit[:12]})")
-            tree_result = convert_tree(f.tree, rules=rules, jobs=jobs, cache_dir=convert_cache, profile=profile)
-            repo_dir = staging / spec.name
-            up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
-                                       f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
-            for fr in tree_result.files:
-                if fr.status == "converted":
-                    (repo_dir / fr.path).write_bytes(fr.output)
-            launch_scripts, launch_notes = [], []
-            for fr in tree_result.files:
-                if fr.path.endswith((".sh", ".bash")):
-                    p = repo_dir / fr.path
-                    text = p.read_bytes().decode("utf-8", "surrogateescape")
-                    lr = convert_script(text, fr.path)
-                    launch_notes += lr.notes
-                    if lr.changed:
-                        p.write_bytes(lr.text.encode("utf-8", "surrogateescape"))
-                        launch_scripts.append(fr.path)
-            applied = apply_all(spec.patches, f.tree, repo_dir, spec.name)
-            conv = outmod.commit_converted(
-                repo_dir,
-                f"mscore {__version__}: {spec.name} converted to MindSpore ({profile} profile)\n\n"
-                f"rules {rules.fingerprint[:16]}, {len(launch_scripts)} launch scripts -> msrun, "
-                f"{len(applied)} hand-written patches" + "".join(f"\n- {a.kind} {a.name}" for a in applied),
-                f.date, up)
-            patch = outmod.diff_patch(repo_dir, up, conv)
-            (staging / "patches").mkdir(exist_ok=True)
-            (staging / "patches" / f"{spec.name}.patch").write_bytes(patch)
-            totals, top = _summarize(tree_result.files)
-            oc = RepoOutcome(
-                spec.name, spec.url, spec.ref, f.commit, up, conv, f"patches/{spec.name}.patch", len(patch),
-                len(outmod.changed_paths(repo_dir, up, conv)), totals, top, launch_scripts, launch_notes,
-                [f"{a.kind} {a.name}" + (f" ({a.reason})" if a.reason else "") for a in applied], f.note)
-            repos.append(oc)
-            reports.append({
-                "name": spec.name, "ref": spec.ref, "commit": f.commit, "fetched_from": f.url, "fetch_note": f.note,
-                "totals": totals, "top_unconverted": top, "changed_files": oc.changed_files,
-                "launch_scripts": {"converted": launch_scripts, "notes": launch_notes},
-                "patches_applied": oc.applied_patches,
-                "files": _file_report(spec.name, tree_result, profile, rules.fingerprint),
-            })
-        top_first = [s.name for s in reversed(specs)]
-        (staging / "env.sh").write_bytes(outmod.env_sh(top_first, out.resolve()))
-        (staging / "README.md").write_bytes(_readme(list(reversed(repos)), profile))
-        (staging / "report.txt").write_bytes(_report_txt(list(reversed(repos)), profile))
-        (staging / "report.json").write_bytes((json.dumps(
-            {"schema": 1, "mscore_version": __version__, "profile": profile, "repos": reports}, indent=1) + "\n"
-        ).encode())
+    def build_repo(self, f: Fetched, staging: Path) -> tuple[RepoOutcome, dict]:
+        """One repository: pristine upstream commit, converted files, launch scripts, patches, converted commit."""
+        o, spec = self.opts, f.spec
+        rules = self.rules_for(spec)
+        self.say(f"converting {spec.name} ({f.commit[:12]})")
+        tree_result = convert_tree(f.tree, rules=rules, jobs=o.jobs, cache_dir=self.convert_cache, profile=o.profile)
+        repo_dir = staging / spec.name
+        up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
+                                   f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
+        for fr in tree_result.files:
+            if fr.status == "converted":
+                (repo_dir / fr.path).write_bytes(fr.output)
+        launch_scripts, launch_notes = [], []
+        for fr in tree_result.files:
+            if fr.path.endswith((".sh", ".bash")) and fr.status != "skipped":
+                p = repo_dir / fr.path
+                text = p.read_bytes().decode("utf-8", "surrogateescape")
+                lr = convert_script(text, fr.path)
+                launch_notes += lr.notes
+                if lr.changed:
+                    p.write_bytes(lr.text.encode("utf-8", "surrogateescape"))
+                    launch_scripts.append(fr.path)
+        applied = apply_all(spec.patches, f.tree, repo_dir, spec.name)
+        conv = outmod.commit_converted(
+            repo_dir,
+            f"mscore {__version__}: {spec.name} converted to MindSpore ({o.profile} profile)\n\n"
+            f"rules {rules.fingerprint[:16]}, {len(launch_scripts)} launch scripts -> msrun, "
+            f"{len(applied)} hand-written patches" + "".join(f"\n- {a.kind} {a.name}" for a in applied),
+            f.date, up)
+        patch = outmod.diff_patch(repo_dir, up, conv)
+        (staging / "patches").mkdir(exist_ok=True)
+        (staging / "patches" / f"{spec.name}.patch").write_bytes(patch)
+        totals, top = _summarize(tree_result.files)
+        oc = RepoOutcome(
+            spec.name, spec.url, spec.ref, f.commit, up, conv, f"patches/{spec.name}.patch", len(patch),
+            len(outmod.changed_paths(repo_dir, up, conv)), totals, top, launch_scripts, launch_notes,
+            [f"{a.kind} {a.name}" + (f" ({a.reason})" if a.reason else "") for a in applied], f.note)
+        report = {
+            "name": spec.name, "ref": spec.ref, "commit": f.commit, "fetched_from": f.url, "fetch_note": f.note,
+            "totals": totals, "top_unconverted": top, "changed_files": oc.changed_files,
+            "launch_scripts": {"converted": launch_scripts, "notes": launch_notes},
+            "patches_applied": oc.applied_patches,
+            "files": _file_report(spec.name, tree_result, o.profile, rules.fingerprint),
+        }
+        return oc, report
+
+    def write_top_files(self, staging: Path, repos: list[RepoOutcome], reports: list[dict], rows: list[dict]) -> None:
+        """env.sh, README.md, report.txt, report.json and, last, mscore.lock (with the digests of the others)."""
+        profile = self.opts.profile
+        top_first = [s.name for s in reversed(self.specs)]
+        files = {
+            "env.sh": outmod.env_sh(top_first, self.out.resolve()),
+            "README.md": _readme(list(reversed(repos)), profile),
+            "report.txt": _report_txt(list(reversed(repos)), profile),
+            "report.json": (json.dumps({"schema": 1, "mscore_version": __version__, "profile": profile,
+                                        "repos": reports}, indent=1) + "\n").encode(),
+        }
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
         lock_data = {"mscore_version": __version__, "pipeline_version": PIPELINE_VERSION, "profile": profile,
-                     "inputs_digest": digest, "repo": []}
+                     "inputs_digest": _digest(profile, rows), "outputs": outmod.top_file_digests(staging), "repo": []}
         for oc, row in zip(repos, rows):
             lock_data["repo"].append({
                 "name": oc.name, "url": oc.url, "ref": oc.ref, "commit": oc.commit,
@@ -382,19 +435,6 @@ def convert_repos(
                 "converted": oc.totals["converted"], "unconverted": oc.totals["unconverted"],
             })
         (staging / outmod.LOCK_NAME).write_bytes(outmod.dump_lock(lock_data))
-        if dry_run:
-            shutil.rmtree(staging, ignore_errors=True)
-        else:
-            outmod.move_into_place(staging, out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise PipelineError(f"writing {out} failed, nothing changed: {exc.strerror or exc}"
-                            + (f" ({exc.filename})" if exc.filename else "")) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return PipelineResult(out, repos, noop=False, dry_run=dry_run, seconds=time.perf_counter() - t0,
-                          edited=(edited + ignored) if dry_run else [])
 
 
 def _outcome_from_lock(r: dict, out: Path) -> RepoOutcome:
@@ -421,8 +461,9 @@ def add_repo_arguments(parser) -> None:
     parser.add_argument("--mirror", metavar="DIR", type=Path,
                         help="with --repo: fetch each repository from DIR/<name> or DIR/<name>.git when present "
                              "(default: $MSCORE_MIRROR)")
-    parser.add_argument("--force", action="store_true",
-                        help="with --repo: overwrite an output whose converted tree was edited")
+    if "--force" not in have:
+        parser.add_argument("--force", action="store_true",
+                            help="overwrite an output whose converted tree was edited")
     if "--out" not in have:
         parser.add_argument("--out", "-o", type=Path)
     if "--jobs" not in have:
@@ -435,6 +476,21 @@ def add_repo_arguments(parser) -> None:
         parser.add_argument("--dry-run", action="store_true")
 
 
+def _check_side_paths(args) -> None:
+    """--report and --cache-dir before anything is fetched or written: never inside the output (it is replaced whole)
+    or a local source repository; --report a regular file in a writable place."""
+    from mscore.outdir import check_file_target, check_not_inside
+
+    out = Path(args.out or DEFAULT_OUT)
+    local = [Path(v.split("=", 1)[1]) for v in getattr(args, "source", None) or []
+             if "=" in v and Path(v.split("=", 1)[1]).exists()]
+    report = getattr(args, "report", None)
+    if report is not None and not getattr(args, "dry_run", False):
+        check_file_target(Path(report), "--report", PipelineError)
+        check_not_inside(Path(report), local, "--report", PipelineError)
+        check_not_inside(Path(report), [out], "--report", PipelineError, output=True)
+
+
 def run_from_args(args, console=None) -> int:
     """The CLI's ``convert --repo`` path: returns the exit code (errors raise PipelineError)."""
     quiet = getattr(args, "quiet", False)
@@ -443,6 +499,7 @@ def run_from_args(args, console=None) -> int:
         if console is not None and not quiet:
             console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
+    _check_side_paths(args)
     res = convert_repos(
         args.repo, out=args.out or DEFAULT_OUT, sources=getattr(args, "source", None),
         mirror_dir=getattr(args, "mirror", None), cache_dir=getattr(args, "cache_dir", None),
@@ -452,8 +509,7 @@ def run_from_args(args, console=None) -> int:
     report = getattr(args, "report", None)
     if report and not res.dry_run:
         try:
-            Path(report).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(res.out / "report.json", report)
+            write_file_atomic(Path(report), (res.out / "report.json").read_bytes())
         except OSError as exc:
             raise PipelineError(f"cannot write --report {report}: {exc.strerror or exc}") from None
     lines = []

@@ -31,24 +31,15 @@ PROFILES = ("native", "msadapter")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-_SURROGATE = re.compile("[\udc80-\udcff]")
-
-
 def decode(data: bytes) -> tuple[str, str, str]:
-    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie.
+    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie, exactly as CPython reads a source file.
 
-    Bytes that are not valid in the file's encoding (GBK in a UTF-8 comment, say) are kept as surrogate escapes in
-    ``text`` so they are written back exactly; ``parse_text`` has a ``?`` in their place (same length) for the
-    parsers. Raises UnicodeDecodeError / SyntaxError / LookupError when even that is impossible."""
+    Bytes that are not valid in the file's encoding (Latin-1 or GBK bytes in a file without a cookie) make the file
+    undecodable, as they do for ``python file.py``: it is copied unchanged and listed, never rewritten.
+    Raises UnicodeDecodeError / SyntaxError / LookupError. (``parse_text`` is ``text``: kept for the callers.)"""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    try:
-        text = data.decode(encoding)
-        return text, text, encoding
-    except UnicodeDecodeError:
-        if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
-            raise
-    text = data.decode(encoding, "surrogateescape")
-    return text, _SURROGATE.sub("?", text), encoding
+    text = data.decode(encoding)
+    return text, text, encoding
 
 
 def _first_newline(segment: str) -> str:
@@ -179,7 +170,7 @@ def convert_source(
     try:
         text, parse_text, encoding = decode(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        return FileResult(path, UNDECODABLE, data, message=f"cannot decode: {exc}")
+        return _copied(path, UNDECODABLE, data, f"cannot decode: {exc}")
     if "torch" not in text and not (index and index.cells and "forward" in text):
         return FileResult(path, UNCHANGED, data)
     try:
@@ -187,9 +178,9 @@ def convert_source(
             warnings.simplefilter("ignore")
             tree = ast.parse(parse_text, filename=path)
     except (SyntaxError, ValueError) as exc:
-        return FileResult(path, UNPARSABLE, data, message=f"does not parse: {exc}")
+        return _copied(path, UNPARSABLE, data, f"does not parse: {exc}")
     except RecursionError:   # CPython's own parser gives up too ("during ast construction")
-        return FileResult(path, UNPARSABLE, data, message="does not parse: nested too deeply for the Python parser")
+        return _copied(path, UNPARSABLE, data, "does not parse: nested too deeply for the Python parser")
     args = (data, text, parse_text, encoding, tree, path, rules, profile, index)
     try:
         try:
@@ -197,7 +188,20 @@ def convert_source(
         except RecursionError:
             return _with_deep_stack(_convert, *args)
     except Exception as exc:  # a bug in mscore must not lose the file: copy it, report it
-        return FileResult(path, ERROR, data, message=f"{type(exc).__name__}: {exc}")
+        return _copied(path, ERROR, data, f"{type(exc).__name__}: {exc}")
+
+
+WHOLE_FILE = "(whole file)"
+_TORCH_WORD = re.compile(rb"\btorch(?:_npu)?\b")
+
+
+def _copied(path: str, status: str, data: bytes, message: str) -> FileResult:
+    """A Python file copied unchanged (undecodable, unparsable, or an mscore error). If it mentions torch, nothing
+    of it was converted: it counts as one unconverted reference (api ``(whole file)``), so totals never claim 100 %."""
+    if not _TORCH_WORD.search(data):
+        return FileResult(path, status, data, message=message)
+    reason = f"{status}, copied unchanged: {message}"
+    return FileResult(path, status, data, {WHOLE_FILE: 1}, {}, [Unconverted(WHOLE_FILE, 1, reason)], message)
 
 
 _DEEP_STACK = 512 * 1024 * 1024
@@ -288,6 +292,14 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             key = (unit.stmt_end, unit.marker_line, unit.marker_above, unit.header)
             marks.setdefault(key, []).append((ev.api, reason))
 
+    for left in an.left:   # what the locator leaves (match patterns, star imports): counted, marked, import kept
+        seen[left.api] += 1
+        unconverted.append(Unconverted(left.api, left.line, left.reason))
+        if left.root:
+            needed_roots.add(left.root)
+        key = (left.stmt_end, left.marker_line, left.marker_above, left.header)
+        marks.setdefault(key, []).append((left.api, left.reason))
+
     newline = _NEWLINE.search(text).group(0) if _NEWLINE.search(text) else "\n"
     # imports: remove torch names nothing needs; add what the rewrites use
     rewritten = [(imp, imports.rewrite_import(imp, needed_roots)) for imp in an.torch_imports]
@@ -310,7 +322,8 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         prefix = "" if at == 0 or text[at - 1] in "\r\n" else newline
         edits.append((at, at, prefix + newline.join(lines) + newline))
     for (stmt_end, end_line, above, header), items in sorted(marks.items()):
-        edit = markers.place(text, starts, stmt_end, end_line, above, header, markers.marker_text(items), newline)
+        marker = markers.marker_text(items, encoding)
+        edit = markers.place(text, starts, stmt_end, end_line, above, header, marker, newline)
         if edit is not None:
             edits.append(edit)
 

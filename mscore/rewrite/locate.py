@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.context import runtime_module
-from mscore.rewrite.names import Scope, bind_statement, function_scope, import_bindings, mindspore_bindings
+from mscore.rewrite.names import (
+    Scope,
+    bind_statement,
+    function_scope,
+    import_bindings,
+    is_torch_module,
+    mindspore_bindings,
+)
 from mscore.rewrite.transforms import training_step
 from mscore.rules import RuleSet
 
@@ -59,6 +66,20 @@ class TorchImport:
     block_len: int = 1      # ... and that list's length (a block of only torch imports must keep a statement)
 
 
+@dataclass(frozen=True)
+class Left:
+    """A torch reference the locator itself leaves unconverted (no unit can rewrite it), marked and reported."""
+
+    api: str
+    reason: str
+    line: int
+    root: str | None            # the import alias it goes through: that import stays
+    stmt_end: int
+    marker_line: int
+    marker_above: int
+    header: bool
+
+
 @dataclass
 class Analysis:
     units: list[Unit] = field(default_factory=list)
@@ -74,6 +95,7 @@ class Analysis:
     # of a sub-span and returns the span's new text; the unit edits inside the span are folded into it
     wraps: list = field(default_factory=list)
     used: set[str] = field(default_factory=set)           # target aliases the statement-level rewrites emit
+    left: list[Left] = field(default_factory=list)        # match patterns, star imports: kept, marked, reported
 
 
 class _Offsets:
@@ -422,6 +444,10 @@ class Locator:
         for st in stmts:
             if id(st) in self.consumed:
                 continue
+            if isinstance(st, ast.ImportFrom) and st.level == 0 and is_torch_module(st.module or "") \
+                    and any(a.name == "*" for a in st.names):
+                self._leave(f"{st.module}.*", "a star import hides which torch names the file uses: import them "
+                            "by name to convert them", st, header=False, root=None)
             if isinstance(st, (ast.Import, ast.ImportFrom)):
                 binds = import_bindings(st)
                 if any(q is not None for _, q in binds):
@@ -440,6 +466,8 @@ class Locator:
                 continue
             if self._attribute_store(st, scope):
                 continue
+            if isinstance(st, ast.Match):
+                self._match_patterns(st, scope)
             notes = _annotations(st)
             for e in _header_exprs(st):
                 self._unit(e, scope, st, header=True, annotation=id(e) in notes)
@@ -456,6 +484,34 @@ class Locator:
             else:
                 for block in _blocks(st):
                     self._walk(block, scope)
+
+    def _leave(self, api: str, reason: str, node: ast.AST, header: bool, root: str | None) -> None:
+        self.result.left.append(Left(api, reason, node.lineno, root, self.offset(node.end_lineno, node.end_col_offset),
+                                     node.end_lineno if not header else node.lineno, node.lineno, header))
+
+    def _match_patterns(self, st: ast.Match, scope: Scope) -> None:
+        """Torch names in ``case`` patterns (``case torch.float32:``, ``case torch.Size([a, b]):``): a pattern is
+        not an expression a rule may rewrite (a value pattern must stay a dotted name, a class pattern a class), so
+        they stay, marked above the ``case``, and keep their import."""
+        for case in st.cases:
+            exprs = []
+            for n in ast.walk(case.pattern):
+                if isinstance(n, ast.MatchValue):
+                    exprs.append(n.value)
+                elif isinstance(n, ast.MatchClass):
+                    exprs.append(n.cls)
+                elif isinstance(n, ast.MatchMapping):
+                    exprs.extend(n.keys)
+            for e in exprs:
+                scanner = _Scanner(self.rules, scope)
+                scanner.scan(e)
+                if not scanner.found:
+                    continue
+                dotted = dotted_name(e)
+                root = dotted.partition(".")[0] if dotted else None
+                for m in scanner.found:
+                    self._leave(m.api, "a torch name in a match pattern is left as it is (patterns are not rewritten)",
+                                case.pattern, header=True, root=root)
 
     def _insert_line(self) -> int:
         """After the module docstring and ``from __future__`` imports; before the first torch import if earlier."""
@@ -483,13 +539,26 @@ class Locator:
         # otherwise before the first statement after the preamble (keeps comments/shebang at the top in place)
         return body[i].lineno if i < len(body) else line
 
+    def _insert_line_after_preamble(self) -> int:
+        """Never before (or on) the docstring / ``from __future__`` lines, even when a later statement shares
+        their line (``from __future__ import annotations; import torch``)."""
+        body = self.tree.body
+        floor, i = 1, 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+            body[0].value.value, str
+        ):
+            floor, i = body[0].end_lineno + 1, 1
+        while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
+            floor, i = body[i].end_lineno + 1, i + 1
+        return max(self._insert_line(), floor)
+
     def run(self) -> Analysis:
         module = Scope()
         self._fn = self.tree
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local
         self._walk(self.tree.body, module)
-        self.result.import_insert_line = self._insert_line()
+        self.result.import_insert_line = self._insert_line_after_preamble()
         return self.result
 
 

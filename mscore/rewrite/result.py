@@ -10,6 +10,7 @@ NOT_PYTHON = "copied"            # any other file: copied byte-for-byte
 UNDECODABLE = "undecodable"      # a .py file that is not valid text in its declared encoding: copied unchanged
 UNPARSABLE = "unparsable"        # a .py file that does not parse: copied unchanged
 ERROR = "error"                  # the rewriter failed on this file (a bug): copied unchanged, reported
+SKIPPED = "skipped"              # not a regular file (a symbolic link, FIFO, ...): not followed, not copied, listed
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,11 @@ is given to check ``transform =`` references against.
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import hashlib
+import keyword
+import os
 import re
 import sys
 from pathlib import Path
@@ -39,6 +43,9 @@ _HEADER = re.compile(r'^\s*\[\s*(?:"([^"]+)"|([A-Za-z0-9_.\-]+))\s*\]\s*(?:#.*)?
 _KEYLINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _TOML_LINE = re.compile(r"line (\d+)")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"^__mscore_[a-z]+__$")   # a MindSpore module alias written out by the rewriter
+# control characters (NUL, ESC, DEL...) and the Unicode line/paragraph separators: text that becomes a comment
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\x85]")
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
@@ -47,7 +54,7 @@ class RuleFileError(ValueError):
 
     def __init__(self, file: str, line: int, message: str):
         self.file, self.line, self.message = file, line, message
-        super().__init__(f"{file}:{line}: {message}")
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
 
 
 def default_rules_dir() -> Path:
@@ -83,6 +90,18 @@ def _str_table(value: Any, what: str, err) -> dict[str, str]:
     return dict(value)
 
 
+def _free_names(expression: str) -> list[str]:
+    """Names an expression reads that it does not bind itself (lambda parameters, comprehension targets, walrus)."""
+    tree = ast.parse(expression, mode="eval")
+    bound = {"_x"}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.arguments):
+            bound |= {a.arg for a in (*n.posonlyargs, *n.args, *n.kwonlyargs, n.vararg, n.kwarg) if a is not None}
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            bound.add(n.id)
+    return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound)
+
+
 def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]], known_transforms) -> Rule:
     header_line, key_lines = lines
 
@@ -102,6 +121,8 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     note = body.get("note")
     if not isinstance(note, str) or not note.strip() or "\n" in note.strip():
         err("note", "note must be a non-empty one-line string")
+    if _CONTROL.search(note.strip()):
+        err("note", "note holds a control character (it becomes a comment in converted code)")
     if api.startswith("Tensor."):
         kind = TENSOR_METHOD
     elif api.startswith("Module."):
@@ -120,6 +141,8 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     else:
         if not isinstance(target, str) or not _DOTTED.match(target):
             err("target", "target must be a dotted name")
+        if any(keyword.iskeyword(part) for part in target.split(".")):
+            err("target", f"target {target!r} has a Python keyword as a name")
         if kind == FUNCTION or kind == ATTRIBUTE:
             if not target.startswith(("mindspore", "builtins.", RUNTIME_PREFIX)):
                 err("target", "a torch API's target must be a qualified mindspore name (or builtins.<name>, "
@@ -159,9 +182,19 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
             compile(value, "<default>", "eval")
         except SyntaxError:
             err("defaults", f"defaults[{name!r}] = {value!r} is not a Python expression")
+        if not value.isascii():
+            err("defaults", f"defaults[{name!r}] must be ASCII (it is written into files of any encoding)")
+        for free in _free_names(value):
+            if free != "mindspore" and not hasattr(builtins, free) and not _PLACEHOLDER.match(free):
+                err("defaults", f"defaults[{name!r}] refers to {free!r}, which the converted file does not import "
+                                f"(only mindspore.* and builtins are available)")
     for name, new in rename.items():
-        if not _IDENT.match(new):
-            err("rename", f"rename target {new!r} is not an identifier")
+        if not _IDENT.match(new) or keyword.iskeyword(new):
+            err("rename", f"rename target {new!r} is not an identifier (or is a Python keyword)")
+    for name, reason in unsupported_args.items():
+        if not reason.strip() or "\n" in reason.strip() or _CONTROL.search(reason.strip()):
+            err("unsupported_args", f"unsupported_args[{name!r}] must be a one-line reason without control "
+                                    "characters (it becomes a comment in converted code)")
     pack = body.get("pack")
     if pack is not None:
         if not isinstance(pack, str) or sig is None or sig.var_positional is None or sig.var_positional.name != pack:
@@ -178,6 +211,15 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
             compile(_FIELD.sub("_x", template), "<template>", "eval")
         except SyntaxError:
             err("template", f"template {template!r} is not a Python expression")
+        if not template.isascii():
+            err("template", "template must be ASCII (it is written into files of any encoding)")
+        for name in _free_names(_FIELD.sub("_x", template)):
+            if name in ("torch", "torch_npu"):
+                err("template", f"template refers to {name}: the converted file no longer imports it (write the "
+                                f"MindSpore form)")
+            if name != "mindspore" and not hasattr(builtins, name) and not _PLACEHOLDER.match(name):
+                err("template", f"template refers to {name!r}, which the converted file does not import (only "
+                                f"mindspore.* and builtins are available)")
         if body.get("transform", "template") != "template":
             err("template", "a rule with a template has transform = \"template\" (or none)")
     receivers = body.get("receivers", [])
@@ -203,9 +245,19 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     )
 
 
+def _read(path: Path, display: str) -> bytes:
+    """A rule file's bytes; a directory, a dangling link or an unreadable file is a RuleFileError, not a traceback."""
+    if path.is_dir():
+        raise RuleFileError(display, 0, "is a directory, not a rule file")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RuleFileError(display, 0, f"cannot read: {exc.strerror or exc}") from None
+
+
 def load_rule_file(path: Path, known_transforms: Iterable[str] | None = None, display: str | None = None) -> list[Rule]:
     file = display or str(path)
-    raw = path.read_bytes()
+    raw = _read(path, file)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -228,13 +280,18 @@ def load_rules(
 ) -> RuleSet:
     """Load every ``*.toml`` in ``rule_dir`` (sorted) plus ``extra_files``; a duplicate API anywhere is an error."""
     rule_dir = rule_dir or default_rules_dir()
-    files = sorted(rule_dir.glob("*.toml")) + [Path(p) for p in extra_files]
+    try:
+        names = os.listdir(rule_dir)
+    except OSError as exc:
+        raise RuleFileError(str(rule_dir), 0, f"cannot read the rule directory: {exc.strerror or exc}") from None
+    files = sorted(rule_dir / n for n in names if n.endswith(".toml") and not n.startswith(".")) + [
+        Path(p) for p in extra_files]
     digest = hashlib.sha256()
     seen: dict[str, Rule] = {}
     rules: list[Rule] = []
     for path in files:
         display = path.name if path.parent == rule_dir else str(path)
-        digest.update(display.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(display.encode("utf-8", "surrogateescape") + b"\0" + _read(path, display) + b"\0")
         for rule in load_rule_file(path, known_transforms, display):
             if rule.api in seen:
                 first = seen[rule.api]

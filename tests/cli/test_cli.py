@@ -60,15 +60,20 @@ def test_convert_writes_tree_and_report(project):
     assert out.returncode == 0, out.stderr
     assert tree_hash(src) == before
     assert (dst / "README.md").read_bytes() == (src / "README.md").read_bytes()
-    assert (dst / "pkg" / "gbk.py").read_bytes() == b"x = '\xc4\xe3'\n"   # bad bytes kept, unused import gone
+    # bytes CPython cannot decode (no cookie): the file is copied unchanged and listed, as python would refuse it
+    assert (dst / "pkg" / "gbk.py").read_bytes() == (src / "pkg" / "gbk.py").read_bytes()
     assert (dst / "pkg" / "broken.py").read_bytes() == (src / "pkg" / "broken.py").read_bytes()
     model = (dst / "pkg" / "model.py").read_text()
     assert "import torch" not in model and "nn.Cell" in model and "def construct" in model
     report = json.loads((dst / "mscore-report.json").read_text())
-    assert report["totals"]["unconverted"] == 1
-    assert report["unconverted_by_api"][0]["locations"] == ["pkg/left.py:2"]
+    # left.py's reference, and the two torch files copied unchanged (one "(whole file)" reference each)
+    assert report["totals"]["unconverted"] == 3
+    gaps = {g["api"]: g["locations"] for g in report["unconverted_by_api"]}
+    assert gaps["torch.cuda.current_device"] == ["pkg/left.py:2"]
+    assert sorted(gaps["(whole file)"]) == ["pkg/broken.py:1", "pkg/gbk.py:1"]
     statuses = {f["path"]: f["status"] for f in report["files"]}
     assert statuses["pkg/broken.py"] == "unparsable" and statuses["pkg/plain.py"] == "unchanged"
+    assert statuses["pkg/gbk.py"] == "undecodable"
     assert "conversion rate" in out.stdout
 
 
@@ -136,7 +141,7 @@ def test_rules_check_and_show(project):
     assert "mindspore.mint.cat" in out.stdout
 
 
-def test_rerun_skips_identical_output_but_repairs_edits(project):
+def test_rerun_skips_identical_output_refuses_edits_force_repairs(project):
     args = ("convert", project / "src", "--out", project / "o", "--rules", project / "rules")
     run(*args, cwd=project)
     target = project / "o" / "pkg" / "model.py"
@@ -145,5 +150,8 @@ def test_rerun_skips_identical_output_but_repairs_edits(project):
     assert target.stat().st_mtime_ns == first          # nothing rewritten
     good = target.read_bytes()
     target.write_text("edited\n")
-    run(*args, cwd=project)
-    assert target.read_bytes() == good                  # an edited output is rewritten whole
+    refused = run(*args, cwd=project)                   # an edit is the user's: never overwritten silently
+    assert refused.returncode == 2 and "pkg/model.py" in refused.stderr and "--force" in refused.stderr
+    assert target.read_text() == "edited\n"
+    assert run(*args, "--force", cwd=project).returncode == 0
+    assert target.read_bytes() == good                  # --force: the output is rewritten whole

@@ -2,16 +2,24 @@
 from mscore.rewrite.engine import convert_source
 
 
-def test_crlf_bom_and_gbk_comment(fixture_rules):
-    src = "\ufeff# -*- coding: utf-8 -*-\r\nimport torch\r\n".encode("utf-8") + "# 注释\r\n".encode("gbk") + \
+def test_crlf_bom_and_non_ascii_comment(fixture_rules):
+    src = "\ufeff# -*- coding: utf-8 -*-\r\nimport torch\r\n# 注释\r\n".encode("utf-8") + \
         b"x = torch.cat([a], 0)\r\ny = 1\r\n"
     r = convert_source(src, "t.py", fixture_rules)
     assert r.status == "converted"
     assert r.output.startswith(b"\xef\xbb\xbf# -*- coding: utf-8 -*-\r\n")
-    assert "# 注释\r\n".encode("gbk") in r.output
+    assert "# 注释\r\n".encode("utf-8") in r.output
     assert b"x = mint.cat([a], 0)\r\ny = 1\r\n" in r.output
     assert b"from mindspore import mint\r\n" in r.output
     assert convert_source(r.output, "t.py", fixture_rules).output == r.output
+
+
+def test_gbk_bytes_in_a_utf8_file_are_undecodable(fixture_rules):
+    """CPython refuses to run such a file (``python t.py``: "Non-UTF-8 code"): copied unchanged and listed."""
+    src = "\ufeff# -*- coding: utf-8 -*-\r\nimport torch\r\n".encode("utf-8") + "# 注释\r\n".encode("gbk") + \
+        b"x = torch.cat([a], 0)\r\ny = 1\r\n"
+    r = convert_source(src, "t.py", fixture_rules)
+    assert (r.status, r.output) == ("undecodable", src) and r.message
 
 
 def test_latin1_cookie(fixture_rules):

@@ -32,7 +32,7 @@ def compiles(data: bytes | str, path: str = "t.py") -> bool:
 
 def compiles_as_read(data: bytes, path: str = "t.py") -> bool:
     """Does it compile once decoded as mscore reads it? Bytes invalid in the file's encoding (GBK in a UTF-8
-    comment) are kept by mscore and stand as ``?`` for the parser; CPython itself would refuse the file."""
+    comment) make the file undecodable, for mscore as for ``python file.py``."""
     try:
         _, parse_text, _ = decode(data)
     except (UnicodeDecodeError, SyntaxError, LookupError):

@@ -12,12 +12,24 @@ MARK = "# mscore: unconverted"
 _WS = re.compile(r"[ \t]*")
 
 
-def marker_text(items: list[tuple[str, str]]) -> str:
+# what may not appear in a comment: line ends (Python's and Unicode's), NUL and the other control characters
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def marker_text(items: list[tuple[str, str]], encoding: str = "utf-8") -> str:
+    """The marker comment: one line, and only characters the file's ``encoding`` can hold (others as ``\\uXXXX``)."""
     seen: dict[str, str] = {}
     for api, reason in items:
         seen.setdefault(api, reason)
     body = "; ".join(f"{api}: {reason}" if reason else api for api, reason in seen.items())
-    return f"{MARK} {body}".replace("\n", " ").replace("\r", " ")
+    text = _UNSAFE.sub(" ", f"{MARK} {body}")
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text
 
 
 def line_bounds(text: str, starts: list[int], line: int) -> tuple[int, int]:

@@ -64,4 +64,7 @@ def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExp
         text = code(value).strip()
         return text if _atom(value) else f"({text})"
 
-    return cst.parse_expression(ctx.mindspore_source(_FIELD.sub(fill, rule.template)))
+    out = cst.parse_expression(ctx.mindspore_source(_FIELD.sub(fill, rule.template)))
+    # the template replaces a call, which binds tighter than any operator: so must what takes its place
+    # (``{input} + 1`` for ``f(x) * 2`` is ``(x + 1) * 2``)
+    return out if _atom(out) else out.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

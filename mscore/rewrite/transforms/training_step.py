@@ -249,7 +249,7 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
         pos = z1
     if bw_start > pos:
         spans.append((pos, bw_start))
-    unit = "    "
+    unit = "\t" if "\t" in indent else "    "   # the file's own indentation style: mixing tabs and spaces is a TabError
     call_args = ", ".join(params)
     aux_t = "(" + ", ".join(aux) + ("," if len(aux) == 1 else "") + ")"
 
@@ -258,7 +258,12 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
         for a, b in spans:
             chunk = converted(a, b)
             for ln in chunk.splitlines(keepends=True):
-                body.append(unit + ln if ln.strip() else ln)
+                if not ln.strip():
+                    body.append(ln)
+                elif ln.startswith(indent):   # one level deeper: after the block's own indentation
+                    body.append(indent + unit + ln[len(indent):])
+                else:   # a continuation line inside brackets: its indentation does not matter
+                    body.append(unit + ln)
         if body and not body[-1].endswith(("\n", "\r")):
             body[-1] += nl
         if aux:
