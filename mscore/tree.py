@@ -18,11 +18,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mscore import __version__, code_digest
+from mscore import __version__, code_digest, depfiles
 from mscore.rewrite.engine import PROFILES, convert_source
 from mscore.rewrite.locate import TreeIndex
 from mscore.outdir import Staging, resolve_destination, special_kind, write_file_atomic
-from mscore.rewrite.result import CONVERTED, ERROR, NOT_PYTHON, SKIPPED, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult
+from mscore.rewrite.result import (
+    CONVERTED, ERROR, NOT_PYTHON, RUNTIME, SKIPPED, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult,
+)
 from mscore.rewrite.result import Unconverted
 from mscore.rewrite.transforms import KNOWN
 from mscore.rules import RuleSet, load_rules
@@ -33,6 +35,15 @@ STAMP_NAME = ".mscore-stamp"   # proves an mscore output: the result's digest + 
 CACHEABLE = {CONVERTED, UNCHANGED, UNDECODABLE, UNPARSABLE, ERROR}
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:", re.M)
 _NN_BASE = re.compile(r"(?:^|\W)(?:nn|torch\.nn)\.(\w+)")
+
+
+RUNTIME_PACKAGE = "mscore_rt"   # mscore/runtime, as converted code imports it
+
+
+def runtime_files() -> dict[str, bytes]:
+    """The modules of ``mscore/runtime`` as the files of the ``mscore_rt`` package written into an output."""
+    here = Path(__file__).resolve().parent / "runtime"
+    return {f"{RUNTIME_PACKAGE}/{p.name}": p.read_bytes() for p in sorted(here.glob("*.py"))}
 
 
 class TreeError(Exception):
@@ -120,6 +131,23 @@ def build_index(texts: dict[str, bytes]) -> TreeIndex:
     return TreeIndex(classes=frozenset(bases), cells=frozenset(cells))
 
 
+def index_of_trees(roots: list[Path]) -> TreeIndex:
+    """One class index over several trees (their .py files), as :func:`build_index` builds it for one."""
+    texts: dict[str, bytes] = {}
+    for n, root in enumerate(roots):
+        for rel in list_files(Path(root))[0]:
+            if rel.endswith(".py"):
+                try:
+                    texts[f"{n}/{rel}"] = (Path(root) / rel).read_bytes()
+                except OSError:
+                    continue
+    return build_index(texts)
+
+
+def merge_index(a: TreeIndex, b: TreeIndex) -> TreeIndex:
+    return TreeIndex(classes=a.classes | b.classes, cells=a.cells | b.cells)
+
+
 # -- worker side ---------------------------------------------------------------------------------------------
 _W: dict = {}
 
@@ -178,11 +206,14 @@ def convert_tree(
     cache_dir: Path | None = None,
     profile: str = "native",
     progress: bool = False,
+    index: TreeIndex | None = None,
 ) -> TreeResult:
     """Convert every file under ``src`` (a directory or one .py file). Reads only; writes nothing but the cache.
 
     ``jobs=0`` uses every core. ``cache_dir`` enables the content-addressed cache (keyed by file bytes, rule-set
     fingerprint, mscore version, profile and the tree's class index). Output is identical whatever ``jobs`` is.
+    ``index``: classes known from other trees converted together (``--repo``: a class is a Cell when any base,
+    in any of the repositories, is one); merged with this tree's own.
     """
     t0 = time.perf_counter()
     src = Path(src)
@@ -200,7 +231,7 @@ def convert_tree(
         except OSError as exc:
             raise TreeError(f"cannot read {base / rel}: {exc.strerror}") from None
     py = {rel: data for rel, data in blobs.items() if rel.endswith(".py")}
-    index = build_index(py)
+    index = merge_index(build_index(py), index) if index is not None else build_index(py)
     salt = json.dumps(
         [__version__, code_digest(), rules.fingerprint, profile, sorted(index.classes), sorted(index.cells)]
     ).encode()
@@ -226,11 +257,16 @@ def convert_tree(
             results[r.path] = r
             if cache_dir is not None:
                 _cache_put(cache_dir, _cache_key(py[r.path], salt), r, py[r.path])
+    drop = depfiles.drop_set(rules.imports.packages)
     for rel, data in blobs.items():
         if rel not in results:
-            results[rel] = FileResult(rel, NOT_PYTHON, data)
+            new = depfiles.convert_packaging(rel, data, drop) if depfiles.is_packaging_file(rel) else None
+            results[rel] = FileResult(rel, NOT_PYTHON, data) if new is None else FileResult(rel, CONVERTED, new)
     for rel, why in skipped:
         results[rel] = FileResult(rel, SKIPPED, b"", message=why)
+    if not single and any(r.status == CONVERTED and RUNTIME_PACKAGE.encode() in r.output for r in results.values()):
+        for rel, data in runtime_files().items():
+            results[rel] = FileResult(rel, RUNTIME, data)
     return TreeResult(
         root=src, files=[results[rel] for rel in sorted(results)], seconds=time.perf_counter() - t0, profile=profile,
         rules_fingerprint=rules.fingerprint, cache_hits=hits, single_file=single,
@@ -269,7 +305,8 @@ def _cache_get(cache_dir: Path, key: str, rel: str, data: bytes) -> FileResult |
         unconverted = [Unconverted(str(api), int(line), str(reason)) for api, line, reason in d["unconverted"]]
         seen = {str(k): int(v) for k, v in d["seen"].items()}
         converted = {str(k): int(v) for k, v in d["converted"].items()}
-        return FileResult(rel, d["status"], out, seen, converted, unconverted, str(d.get("message", "")))
+        return FileResult(rel, d["status"], out, seen, converted, unconverted, str(d.get("message", "")),
+                          int(d.get("import_time_torch", 0)))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, binascii.Error):
         return None
 
@@ -281,6 +318,7 @@ def _cache_put(cache_dir: Path, key: str, result: FileResult, data: bytes) -> No
         "output": None if result.output == data else base64.b64encode(result.output).decode("ascii"),
         "seen": result.seen, "converted": result.converted,
         "unconverted": [[u.api, u.line, u.reason] for u in result.unconverted], "message": result.message,
+        "import_time_torch": result.import_time_torch,
     }).encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

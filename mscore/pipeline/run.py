@@ -56,10 +56,10 @@ def load_rules(rules_dir: Path | None, extra: tuple[Path, ...], validate: bool =
         raise PipelineError(str(exc)) from None
 
 
-def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str):
+def convert_tree(src: Path, *, rules, jobs: int, cache_dir: Path | None, profile: str, index=None):
     from mscore.tree import convert_tree as _convert_tree
 
-    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile)
+    return _convert_tree(src, rules=rules, jobs=jobs, cache_dir=cache_dir, profile=profile, index=index)
 
 
 # -- results ---------------------------------------------------------------------------------------------------
@@ -134,6 +134,8 @@ def _summarize(files) -> tuple[dict, list]:
         "unparsable_files": status.get("unparsable", 0) + status.get("undecodable", 0),
         "references": seen, "converted": conv, "unconverted": sum(gaps.values()),
         "rate": round(1.0 if seen == 0 else conv / seen, 6),
+        "torch_at_import_files": sum(1 for f in files if getattr(f, "import_time_torch", 0)),
+        "runtime_files": status.get("runtime", 0),
     }
     native = [f.path for f in files if f.path.endswith(NATIVE_SUFFIXES)]
     totals["native_sources"] = len(native)
@@ -349,6 +351,9 @@ class _Run:
         staging = stage.open()
         try:
             repos, reports = [], []
+            from mscore.tree import index_of_trees
+            # one class index over every repository: a class is a Cell when any base, in any of them, is one
+            self.index = index_of_trees([f.tree for f in fetched])
             for f, row in zip(fetched, rows):
                 oc, report = self.build_repo(f, staging)
                 repos.append(oc)
@@ -369,12 +374,14 @@ class _Run:
         o, spec = self.opts, f.spec
         rules = self.rules_for(spec)
         self.say(f"converting {spec.name} ({f.commit[:12]})")
-        tree_result = convert_tree(f.tree, rules=rules, jobs=o.jobs, cache_dir=self.convert_cache, profile=o.profile)
+        tree_result = convert_tree(f.tree, rules=rules, jobs=o.jobs, cache_dir=self.convert_cache, profile=o.profile,
+                                   index=getattr(self, "index", None))
         repo_dir = staging / spec.name
         up = outmod.build_upstream(repo_dir, f.clone, f.commit, f"upstream: {spec.name} {spec.ref} ({f.commit})\n\n"
                                    f"Pristine tree of {spec.url} at {spec.ref}.", f.date)
         for fr in tree_result.files:
-            if fr.status == "converted":
+            if fr.status in ("converted", "runtime"):   # runtime: the mscore_rt package converted code imports
+                (repo_dir / fr.path).parent.mkdir(parents=True, exist_ok=True)
                 (repo_dir / fr.path).write_bytes(fr.output)
         launch_scripts, launch_notes = [], []
         for fr in tree_result.files:

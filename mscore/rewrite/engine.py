@@ -306,14 +306,40 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
     # a block whose statements are all deleted imports keeps a ``pass`` in place of its last one
     deleted = Counter(imp.block for imp, new_stmt in rewritten if new_stmt == "")
     last_deleted = {imp.block: imp for imp, new_stmt in rewritten if new_stmt == ""}
+    import_time_left = 0
     for imp, new_stmt in rewritten:
-        if new_stmt is None:
-            continue
         if new_stmt == "":
             whole_block = deleted[imp.block] == imp.block_len and last_deleted[imp.block] is imp
             edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block or whole_block))
-        else:
+            continue
+        stmt = text[imp.start:imp.end] if new_stmt is None else new_stmt
+        guarded = None
+        if imp.at_import and not imp.has_fallback:
+            node = imp.node if new_stmt is None else ast.parse(new_stmt).body[0]
+            kept = {name for name, q in imp.bindings if q is not None}
+            guarded = _guarded(text, starts, imp, stmt, node, kept, newline)
+            import_time_left += guarded is None
+        if guarded is not None:
+            edits.append((imp.start, imp.end, guarded))
+        elif new_stmt is not None:
             edits.append((imp.start, imp.end, new_stmt))
+    for imp in an.guard_imports:
+        redirect = _redirect(text, starts, imp, rules.imports, newline)
+        if redirect is not None:
+            new_text, apis = redirect
+            edits.append((imp.start, imp.end, new_text))
+            for api in apis:
+                seen[api] += 1
+                converted[api] += 1
+            continue
+        if imp.at_import and not imp.has_fallback:
+            names = None
+            if isinstance(imp.node, ast.Import):
+                names = {a.asname or a.name.split(".", 1)[0] for a in imp.node.names
+                         if rules.imports.guards(a.name)}
+            guarded = _guarded(text, starts, imp, text[imp.start:imp.end], imp.node, names, newline)
+            if guarded is not None:
+                edits.append((imp.start, imp.end, guarded))
     chosen = imports.choose_aliases(used, an, needed_roots, existing)
     lines = imports.import_lines(chosen, existing)
     lines += imports.runtime_import_lines(used, _runtime_imports(tree))
@@ -329,12 +355,58 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
 
     edits = _fold_wraps(text, edits, an.wraps)
     if not edits:
-        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
+        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted,
+                          import_time_torch=import_time_left)
     out = _apply_edits(text, edits)
     for alias, name in chosen.items():
         out = out.replace(PLACEHOLDER.format(alias), name)
     if out == text:
-        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted)
+        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted,
+                          import_time_torch=import_time_left)
     return FileResult(
-        path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted
+        path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted,
+        import_time_torch=import_time_left,
     )
+
+
+def _redirect(text: str, starts: list[int], imp, policy, newline: str):
+    """``from pkg.mod import A, B`` where the policy redirects ``pkg.mod.A`` to ``mscore_rt.x.A``: the redirected
+    names come from mscore_rt, the rest stay (guarded when at import). (new text, redirected APIs) or None."""
+    node = imp.node
+    if not isinstance(node, ast.ImportFrom) or not policy.redirect:
+        return None
+    moved, rest = [], []
+    for a in node.names:
+        target = policy.redirected(f"{node.module}.{a.name}")
+        (moved if target else rest).append((a, target))
+    if not moved:
+        return None
+    line = bisect_right(starts, imp.start)
+    indent = text[starts[line - 1]:imp.start]
+    if indent.strip():
+        return None
+    stmts = []
+    for a, target in moved:
+        mod, _, name = target.rpartition(".")
+        bound = a.asname or a.name
+        stmts.append(f"from {mod} import {name}" + (f" as {bound}" if bound != name else ""))
+    if rest:
+        rest_node = ast.ImportFrom(module=node.module, names=[a for a, _ in rest], level=0)
+        rest_text = ast.unparse(rest_node)
+        guarded = None
+        if imp.at_import and not imp.has_fallback:
+            guarded = imports.guard(rest_text, rest_node, None, indent, newline)
+        stmts.append(guarded or rest_text)
+    return (newline + indent).join(stmts), [f"{node.module}.{a.name}" for a, _ in moved]
+
+
+def _guarded(text: str, starts: list[int], imp, stmt: str, node, names, newline: str) -> str | None:
+    """The guarded form of an import statement that stands alone on its lines (else None: left as it is)."""
+    line = bisect_right(starts, imp.start)
+    indent = text[starts[line - 1]:imp.start]
+    end_line = bisect_right(starts, max(imp.start, imp.end - 1))
+    lend = starts[end_line] if end_line < len(starts) else len(text)
+    after = text[imp.end:lend].strip()
+    if indent.strip() or (after and not after.startswith("#")):
+        return None   # shares its line with other statements (``import torch; x = 1``)
+    return imports.guard(stmt, node, names, indent, newline)

@@ -21,7 +21,7 @@ from mscore.rewrite.names import (
     is_torch_module,
     mindspore_bindings,
 )
-from mscore.rewrite.transforms import training_step
+from mscore.rewrite.transforms import patch_targets, training_step
 from mscore.rules import RuleSet
 
 # Base classes that say "not an nn.Module" when a class's other bases are unknown.
@@ -64,6 +64,8 @@ class TorchImport:
     only_stmt_in_block: bool
     block: int = 0          # identifies the statement list holding it ...
     block_len: int = 1      # ... and that list's length (a block of only torch imports must keep a statement)
+    at_import: bool = False     # runs when the module is imported (module level or a class body, not a function)
+    has_fallback: bool = False  # inside ``try:`` whose handler catches ImportError: the code has its own fallback
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Analysis:
     # of a sub-span and returns the span's new text; the unit edits inside the span are folded into it
     wraps: list = field(default_factory=list)
     used: set[str] = field(default_factory=set)           # target aliases the statement-level rewrites emit
+    # import-time imports of packages that need torch (rules/imports/packages.toml): kept, guarded by the engine
+    guard_imports: list[TorchImport] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)        # match patterns, star imports: kept, marked, reported
 
 
@@ -283,6 +287,7 @@ class Locator:
         self.stmt_ctx: dict[int, dict] = {}    # id(stmt) -> training-step context for its units
         self.consumed: set[int] = set()        # statements a statement-level rewrite replaces whole
         self._fn: ast.AST | None = None
+        self.with_fallback = _imports_with_fallback(tree)
 
     # -- pass 1: bindings ---------------------------------------------------------------------------------
     def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
@@ -366,6 +371,15 @@ class Locator:
         return unknown and self.file_imports_torch
 
     def _rename_forward(self, st: ast.ClassDef) -> None:
+        # ``super().forward`` / ``self.forward`` as values (``return super().forward``, ``fn = self.forward``)
+        # follow the rename; calls of them go through the Module.forward rule
+        called = {id(n.func) for n in ast.walk(st) if isinstance(n, ast.Call)}
+        for n in ast.walk(st):
+            if (isinstance(n, ast.Attribute) and n.attr == "forward" and isinstance(n.ctx, ast.Load)
+                    and id(n) not in called and n.end_lineno == n.lineno and _self_or_super(n.value)):
+                end = self.offset(n.end_lineno, n.end_col_offset)
+                if self.text[end - len("forward"):end] == "forward":
+                    self.result.text_edits.append((end - len("forward"), end, "construct"))
         for item in st.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward":
                 start = self.offset(item.lineno, item.col_offset)
@@ -450,8 +464,9 @@ class Locator:
                             "by name to convert them", st, header=False, root=None)
             if isinstance(st, (ast.Import, ast.ImportFrom)):
                 binds = import_bindings(st)
-                if any(q is not None for _, q in binds):
-                    self.result.torch_imports.append(
+                torchy = any(q is not None for _, q in binds)
+                if torchy or _guarded_module(st, self.rules.imports):
+                    (self.result.torch_imports if torchy else self.result.guard_imports).append(
                         TorchImport(
                             node=st,
                             start=self.offset(st.lineno, st.col_offset),
@@ -461,6 +476,8 @@ class Locator:
                             only_stmt_in_block=len(stmts) == 1,
                             block=id(stmts),
                             block_len=len(stmts),
+                            at_import=self._fn is self.tree,
+                            has_fallback=id(st) in self.with_fallback,
                         )
                     )
                 continue
@@ -558,8 +575,46 @@ class Locator:
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local
         self._walk(self.tree.body, module)
+        self.result.text_edits.extend(patch_targets.edits(self.tree, self.text, self.offset, self.index.cells))
         self.result.import_insert_line = self._insert_line_after_preamble()
         return self.result
+
+
+def _self_or_super(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "self") or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super")
+
+
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any((dotted_name(k) or "").rsplit(".", 1)[-1] in _IMPORT_ERRORS for k in kinds)
+
+
+def _imports_with_fallback(tree: ast.Module) -> set[int]:
+    """ids of import statements inside a ``try`` body whose handlers catch ImportError (or anything broader)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))) and any(
+                _catches_import_error(h) for h in node.handlers):
+            for st in node.body:
+                for inner in ast.walk(st):
+                    if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                        out.add(id(inner))
+    return out
+
+
+def _guarded_module(st: ast.Import | ast.ImportFrom, policy) -> bool:
+    """Does this (non-torch) import need torch by the import policy?"""
+    if isinstance(st, ast.ImportFrom):
+        if st.level or not st.module:
+            return False
+        return policy.guards(st.module)
+    return any(policy.guards(a.name) for a in st.names)
 
 
 def analyze(text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None) -> Analysis:

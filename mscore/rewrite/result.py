@@ -9,6 +9,7 @@ UNCHANGED = "unchanged"          # a .py file with nothing to convert (no torch,
 NOT_PYTHON = "copied"            # any other file: copied byte-for-byte
 UNDECODABLE = "undecodable"      # a .py file that is not valid text in its declared encoding: copied unchanged
 UNPARSABLE = "unparsable"        # a .py file that does not parse: copied unchanged
+RUNTIME = "runtime"              # a module of mscore_rt (mscore/runtime) written into the output for converted code
 ERROR = "error"                  # the rewriter failed on this file (a bug): copied unchanged, reported
 SKIPPED = "skipped"              # not a regular file (a symbolic link, FIFO, ...): not followed, not copied, listed
 
@@ -31,6 +32,7 @@ class FileResult:
     converted: dict[str, int] = field(default_factory=dict)   # api -> references converted
     unconverted: list[Unconverted] = field(default_factory=list)
     message: str = ""                           # why a file was copied unchanged (parse error text, ...)
+    import_time_torch: int = 0                  # torch imports left that run at import and could not be guarded
 
     @property
     def n_seen(self) -> int:

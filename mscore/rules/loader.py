@@ -21,6 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from mscore.rules.imports import load_import_policy
 from mscore.rules.model import (
     ATTRIBUTE,
     FUNCTION,
@@ -298,4 +299,6 @@ def load_rules(
                 raise RuleFileError(rule.file, rule.line, f"duplicate API {rule.api!r} (first defined at {first.where})")
             seen[rule.api] = rule
             rules.append(rule)
-    return RuleSet.build(rules, digest.hexdigest())
+    policy = load_import_policy(rule_dir)
+    digest.update(b"imports\0" + policy.fingerprint.encode())
+    return RuleSet.build(rules, digest.hexdigest(), policy)

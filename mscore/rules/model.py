@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from mscore.rules.imports import ImportPolicy
 from mscore.rules.signature import Signature
 
 STATUSES = ("consistent", "differing_args", "differing_defaults", "unsupported")
@@ -92,9 +93,10 @@ class RuleSet:
     tensor_methods: Mapping[str, Rule]    # method name -> rule
     module_methods: Mapping[str, Rule]    # method name -> rule
     fingerprint: str
+    imports: ImportPolicy = ImportPolicy()   # which non-torch imports need torch (rules/imports/packages.toml)
 
     @classmethod
-    def build(cls, rules: list[Rule], fingerprint: str) -> "RuleSet":
+    def build(cls, rules: list[Rule], fingerprint: str, imports: ImportPolicy = ImportPolicy()) -> "RuleSet":
         apis: dict[str, Rule] = {}
         tm: dict[str, Rule] = {}
         mm: dict[str, Rule] = {}
@@ -105,7 +107,7 @@ class RuleSet:
                 mm[r.method_name] = r
             else:
                 apis[r.api] = r
-        return cls(apis, tm, mm, fingerprint)
+        return cls(apis, tm, mm, fingerprint, imports)
 
     def __len__(self) -> int:
         return len(self.apis) + len(self.tensor_methods) + len(self.module_methods)

@@ -32,7 +32,7 @@ def load_rules(rules_dir, extra, validate=True):
     return FakeRules(h.hexdigest())
 
 
-def convert_tree(src, *, rules, jobs, cache_dir, profile):
+def convert_tree(src, *, rules, jobs, cache_dir, profile, index=None):
     CALLS.append({"src": Path(src), "profile": profile, "jobs": jobs})
     files = []
     for dirpath, dirnames, filenames in os.walk(src):

@@ -57,7 +57,11 @@ def test_kept_torch_alias_forces_other_name(assert_converts):
         """,
         """\
         from mindspore import nn as ms_nn
-        from torch import nn
+        try:
+            from torch import nn
+        except ImportError:  # mscore: not installed; only the code that uses these names fails (see docs/imports.md)
+            from mscore_rt.leftover import missing as _mscore_missing
+            nn = _mscore_missing("torch.nn")
 
         class M(ms_nn.Cell):
             pass

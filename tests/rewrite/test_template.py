@@ -25,7 +25,11 @@ def test_template_refuses_double_evaluation(assert_converts):
         torch.nn.init.zeros_(make())
         """,
         """\
-        import torch
+        try:
+            import torch
+        except ImportError:  # mscore: not installed; only the code that uses these names fails (see docs/imports.md)
+            from mscore_rt.leftover import missing as _mscore_missing
+            torch = _mscore_missing("torch")
         torch.nn.init.zeros_(make())  # mscore: unconverted torch.nn.init.zeros_: tensor would be evaluated 2 times; bind it to a name first
         """,
     )
@@ -62,7 +66,11 @@ def test_isinstance_maps_classes_with_adapted_args(assert_converts):
         """,
         """\
         from mindspore import mint, nn
-        import torch
+        try:
+            import torch
+        except ImportError:  # mscore: not installed; only the code that uses these names fails (see docs/imports.md)
+            from mscore_rt.leftover import missing as _mscore_missing
+            torch = _mscore_missing("torch")
         ok = isinstance(m, (mint.nn.Linear, nn.LayerNorm))
         cls = torch.nn.Linear  # mscore: unconverted torch.nn.Linear: used without a call, so its arguments cannot be adapted
         """,

@@ -70,3 +70,44 @@ def rewrite_import(imp: TorchImport, keep: set[str]) -> str | None:
         return ""
     node.names = kept
     return ast.unparse(node)
+
+
+GUARD_NOTE = "mscore: not installed; only the code that uses these names fails (see docs/imports.md)"
+
+
+def standins(node: ast.Import | ast.ImportFrom, names: set[str] | None) -> tuple[list[tuple[str, str]], list[str]]:
+    """(bound name, qualified name) pairs to stand in for, and the plain imports to redo, when ``node`` fails.
+
+    ``names`` limits the stand-ins to those bound names (None: all). A name bound by ``import a.b`` is ``a``."""
+    pairs: list[tuple[str, str]] = []
+    redo: list[str] = []
+    if isinstance(node, ast.Import):
+        for a in node.names:
+            bound = a.asname or a.name.split(".", 1)[0]
+            qual = a.name if a.asname else bound
+            if names is None or bound in names:
+                pairs.append((bound, qual))
+            else:
+                redo.append(ast.unparse(ast.Import(names=[a])))
+    else:
+        for a in node.names:
+            bound = a.asname or a.name
+            pairs.append((bound, f"{node.module}.{a.name}"))
+    return pairs, redo
+
+
+def guard(stmt: str, node: ast.Import | ast.ImportFrom, names: set[str] | None, indent: str,
+          newline: str) -> str | None:
+    """``stmt`` (an import statement's text, already at ``indent``) wrapped so that a failing import binds
+    stand-ins (mscore_rt.leftover) instead of taking the module down; None when it cannot be (``import *``)."""
+    if any(a.name == "*" for a in node.names):
+        return None
+    pairs, redo = standins(node, names)
+    if not pairs:
+        return None
+    inner = indent + ("\t" if "\t" in indent else "    ")
+    lines = ["try:", inner + stmt, f"{indent}except ImportError:  # {GUARD_NOTE}"]
+    lines += [inner + r for r in redo]
+    lines.append(f"{inner}from mscore_rt.leftover import missing as _mscore_missing")
+    lines += [f'{inner}{bound} = _mscore_missing("{qual}")' for bound, qual in pairs]
+    return newline.join(lines)

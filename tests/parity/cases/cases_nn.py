@@ -178,6 +178,14 @@ CASES = [
     Case("torch.nn.Parameter", "def f(ps: list[nn.Parameter]) -> int:\n    return len(ps)\n"
          "p = nn.Parameter(x)\nout = (f([p]), isinstance(p, nn.Parameter), isinstance(x, (nn.Parameter, list)))", x=randn(3)),
     Case("torch.nn.parameter.Parameter", "p = torch.nn.parameter.Parameter(x)\nout = p * 3", x=randn(2, 2)),
+    # a Parameter subclass with its own metaclass (FSDP's FlatParameter pattern): the class builds, isinstance
+    # goes through the metaclass, and the subclass computes like a Parameter
+    Case("torch.nn.parameter._ParameterMeta",
+         "class Meta(torch.nn.parameter._ParameterMeta):\n"
+         "    def __instancecheck__(self, inst):\n        return getattr(inst, '_flat', False)\n"
+         "class Flat(nn.Parameter, metaclass=Meta):\n    pass\n"
+         "p = nn.Parameter(x)\nok_before = isinstance(p, Flat)\np._flat = True\n"
+         "out = (ok_before, isinstance(p, Flat), p * 2)", x=randn(2, 2)),
     # init: deterministic fills compare values (through the in-place update of the input); random ones compare
     # statistics that depend on the arguments (the random streams differ between frameworks)
     Case("torch.nn.init.constant_", "nn.init.constant_(w, 0.5)\nout = w", w=randn(3, 4)),

@@ -1,0 +1,145 @@
+#!/usr/bin/env python
+"""Build a tiny Qwen2.5-VL from a converted MindSpeed-MM stack the way ``pretrain_vlm.py`` builds it, and run
+one forward pass on MindSpore CPU -- with no edit to the converted code.
+
+    mscore convert --repo MindSpeed-MM --out OUT [--source NAME=PATH ...]
+    python bench/qwen2_5_vl_tiny_build.py OUT [--python /path/to/venv/bin/python]
+
+The model: 2 vision layers (one window-attention block, one full-attention block: ``fullatt_block_indexes [1]``),
+hidden 64, a 2-layer GQA LLM (4 query heads, 2 groups), M-RoPE sections [2, 3, 3], fp32; the vocabulary covers
+Qwen's real image-pad token id 151655 (MindSpeed-MM's M-RoPE index hard-codes it). Megatron is initialised through
+its own ``initialize_megatron`` with the CLI arguments of the quick start's launch script, shrunk; on CPU the
+backfill supplies the world-size-1 process group.
+
+The run happens in a child interpreter (``--python``, default: this one) where torch and torch_npu are hidden,
+exactly as ``mscore verify`` hides them. It prints each stage and, at the end, the logits' shape and a checksum.
+Exit status 0 only when the forward pass produced finite logits.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+VISION = {
+    "model_id": "qwen2vit", "num_layers": 2, "hidden_size": 64, "ffn_hidden_size": 128, "llm_hidden_size": 64,
+    "gated_linear_unit": True, "bias_activation_fusion": False, "num_attention_heads": 4, "hidden_dropout": 0.0,
+    "attention_dropout": 0.0, "in_channels": 3, "patch_size": 14, "spatial_merge_size": 2,
+    "temporal_patch_size": 2, "layernorm_epsilon": 1e-06, "normalization": "RMSNorm", "fp16": False, "bf16": False,
+    "params_dtype": "fp32", "activation_func": "silu", "freeze": False, "use_fused_rotary_pos_emb": False,
+    "post_layer_norm": False, "pipeline_num_layers": [2], "intermediate_size": 128, "tokens_per_second": 2,
+    "window_attn_size": 112, "fullatt_block_indexes": [1],
+}
+PROJECTOR = {
+    "model_id": "lnmlp", "num_layers": 1, "num_attention_heads": 1, "gated_linear_unit": False,
+    "bias_activation_fusion": False, "add_bias_linear": True, "input_size": 64, "hidden_size": 64,
+    "ffn_hidden_size": 128, "activation_func": "gelu", "bf16": False, "params_dtype": "fp32", "freeze": False,
+    "layernorm_epsilon": 1e-06, "normalization": "RMSNorm",
+}
+VOCAB = 151680
+DECODER = {
+    "model_id": "qwen2_5_lm", "num_layers": 2, "pipeline_num_layers": [2], "hidden_size": 64, "ffn_hidden_size": 128,
+    "num_attention_heads": 4, "seq_length": 128, "max_position_embeddings": 128, "vocab_size": VOCAB,
+    "rope_theta": 1000000.0, "untie_embeddings_and_output_weights": True, "disable_bias_linear": True,
+    "attention_dropout": 0.0, "init_method_std": 0.01, "hidden_dropout": 0.0, "position_embedding_type": "mrope",
+    "normalization": "RMSNorm", "activation_func": "silu", "use_fused_rotary_pos_emb": False,
+    "attention_softmax_in_fp32": True, "params_dtype": "fp32", "bf16": False, "parallel_output": True,
+    "group_query_attention": True, "num_query_groups": 2, "mrope_section": [2, 3, 3], "rope_scaling": None,
+    "gated_linear_unit": True, "bias_activation_fusion": False, "layernorm_epsilon": 1e-06,
+    "add_bias_linear": False, "add_qkv_bias": True,
+}
+MODEL = {"model_id": "qwen2_5vl", "img_context_token_id": 151655, "vision_start_token_id": 151652,
+         "image_encoder": {"vision_encoder": VISION, "vision_projector": PROJECTOR}, "text_decoder": DECODER,
+         "text_encoder": None, "video_encoder": None}
+
+ARGS = [
+    "--use-mcore-models", "--tensor-model-parallel-size", "1", "--pipeline-model-parallel-size", "1",
+    "--context-parallel-size", "1", "--micro-batch-size", "1", "--global-batch-size", "1",
+    "--tokenizer-type", "NullTokenizer", "--vocab-size", str(VOCAB), "--seq-length", "128",
+    "--make-vocab-size-divisible-by", "1", "--normalization", "RMSNorm", "--swiglu", "--lr", "1.0e-5",
+    "--train-iters", "10", "--clip-grad", "0.0", "--seed", "42", "--no-gradient-accumulation-fusion",
+    "--variable-seq-lengths", "--num-layers", "2", "--hidden-size", "64", "--num-attention-heads", "4",
+    "--max-position-embeddings", "128", "--distributed-backend", "nccl", "--log-interval", "1",
+]
+
+CHILD = r'''
+import importlib.abc, importlib.machinery, json, os, sys, time
+# torch / torch_npu hidden as if not installed (find_spec and import both say no)
+class Hide(importlib.abc.MetaPathFinder):
+    def __init__(self, inner): self.inner = inner
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "torch_npu"): return None
+        f = getattr(self.inner, "find_spec", None)
+        return f(name, path, target) if f else None
+    def __getattr__(self, a): return getattr(self.inner, a)
+sys.meta_path[:] = [Hide(f) for f in sys.meta_path]
+cfg = json.loads(sys.argv[1])
+os.chdir(cfg["mm"])
+sys.argv = ["pretrain_vlm.py", *cfg["args"]]
+def stage(msg, t0=[time.perf_counter()]):
+    print(f"[{time.perf_counter() - t0[0]:7.1f}s] {msg}", flush=True)
+import mindspore as ms
+ms.set_device("CPU")
+import mscore.backfill
+mscore.backfill.enable()
+stage("mindspore + CPU backfill ready")
+import pretrain_vlm
+stage("converted pretrain_vlm imported")
+from megatron.training.initialize import initialize_megatron
+from mindspeed_mm.configs.config import mm_extra_args_provider
+initialize_megatron(extra_args_provider=mm_extra_args_provider, args_defaults={})
+stage("initialize_megatron done (world size 1)")
+model = pretrain_vlm.model_provider()
+n = sum(int(p.size) for p in model.get_parameters())
+stage(f"VLMModel built: {type(model).__name__}, {n} parameters")
+import numpy as np
+rng = np.random.default_rng(0)
+grid = np.array([[1, 4, 8]], np.int64)                      # t, h, w patches -> 32 patches -> 8 merged tokens
+pixel = rng.standard_normal((32, 3 * 2 * 14 * 14)).astype(np.float32)
+n_img = 8
+ids = [151644, 872, 198, 151652] + [151655] * n_img + [151653, 3838, 374, 419, 30, 151645]
+input_ids = np.array([ids], np.int64)
+labels = np.full_like(input_ids, -100); labels[0, -4:] = input_ids[0, -4:]
+attention_mask = np.ones_like(input_ids)
+out = model(input_ids=ms.Tensor(input_ids), pixel_values=ms.Tensor(pixel), image_grid_thw=ms.Tensor(grid),
+            attention_mask=ms.Tensor(attention_mask), labels=ms.Tensor(labels))
+stage("forward done")
+if isinstance(out, dict):
+    shown = {k: (tuple(v.shape), float(v.astype(ms.float32).sum().asnumpy())) for k, v in out.items() if hasattr(v, "shape")}
+else:
+    shown = {"output": (tuple(out.shape), float(out.astype(ms.float32).sum().asnumpy()))}
+print("RESULT", json.dumps(shown))
+finite = all(np.isfinite(v[1]) for v in shown.values())
+sys.exit(0 if finite else 3)
+'''
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path, help="a `mscore convert --repo MindSpeed-MM` output")
+    ap.add_argument("--python", default=sys.executable, help="interpreter with the stack's third-party packages")
+    args = ap.parse_args()
+    out = args.out.resolve()
+    repos = [out / n for n in ("MindSpeed-MM", "MindSpeed", "Megatron-LM")]
+    if not all(r.is_dir() for r in repos):
+        print(f"error: {out} is not a --repo MindSpeed-MM output", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="qwen-tiny-"))
+    (work / "model.json").write_text(json.dumps(MODEL, indent=1))
+    mm = repos[0]
+    cfg = {"mm": str(mm), "args": ARGS + [
+        "--mm-model", str(work / "model.json"), "--mm-data", str(mm / "examples/qwen2.5vl/data_7b.json"),
+        "--mm-tool", str(mm / "mindspeed_mm/tools/tools.json")]}
+    env = dict(os.environ, GLOG_v="4", PYTHONPATH=os.pathsep.join([*map(str, repos), str(ROOT)]),
+               MASTER_ADDR="127.0.0.1", MASTER_PORT="29533", WORLD_SIZE="1", RANK="0", LOCAL_RANK="0")
+    return subprocess.call([args.python, "-c", CHILD, json.dumps(cfg)], env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
