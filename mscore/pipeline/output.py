@@ -47,9 +47,15 @@ def read_lock(out: Path) -> dict | None:
     if not p.is_file():
         return None
     try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
+        lock = tomllib.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    # a file that merely has the name proves nothing: the keys mscore writes must be there
+    if not (isinstance(lock.get("mscore_version"), str) and isinstance(lock.get("inputs_digest"), str)
+            and isinstance(lock.get("repo"), list) and lock["repo"]
+            and all(isinstance(r, dict) and r.get("name") for r in lock["repo"])):
+        return None
+    return lock
 
 
 # -- the existing output ---------------------------------------------------------------------------------------
@@ -61,7 +67,7 @@ def check_out_dir(out: Path) -> dict | None:
         raise PipelineError(f"--out {out} exists and is not a directory")
     lock = read_lock(out)
     if lock is None and any(out.iterdir()):
-        raise PipelineError(f"--out {out} is a non-empty directory that is not an mscore output (no {LOCK_NAME}); "
+        raise PipelineError(f"--out {out} is a non-empty directory that is not an mscore output (no valid {LOCK_NAME}); "
                             f"choose another --out")
     return lock
 

@@ -485,6 +485,9 @@ class Locator:
                 continue
             if isinstance(st, ast.Match):
                 self._match_patterns(st, scope)
+            for handler in getattr(st, "handlers", None) or ():   # ``except torch.cuda.OutOfMemoryError:``
+                if handler.type is not None:
+                    self._unit(handler.type, scope, handler, header=True)
             notes = _annotations(st)
             for e in _header_exprs(st):
                 self._unit(e, scope, st, header=True, annotation=id(e) in notes)

@@ -69,3 +69,13 @@ def test_cache_dir_inside_the_output_is_refused(stack):
     with pytest.raises(PipelineError, match="contains .*cache"):
         stack.convert(cache_dir=stack.out / "cache")
     assert not stack.out.exists()
+
+
+@pytest.mark.parametrize("lock", ["", "# mine\nname = 'x'\n", 'mscore_version = "0"\ninputs_digest = "x"\nrepo = []\n'])
+def test_a_file_named_mscore_lock_does_not_make_a_directory_an_output(stack, lock):
+    stack.out.mkdir()
+    (stack.out / "mscore.lock").write_text(lock)
+    (stack.out / "data.bin").write_bytes(b"\0")
+    with pytest.raises(PipelineError, match="not an mscore output"):
+        stack.convert(force=True)
+    assert sorted(p.name for p in stack.out.iterdir()) == ["data.bin", "mscore.lock"]

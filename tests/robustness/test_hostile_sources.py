@@ -210,3 +210,25 @@ def test_undecodable_python_is_copied_and_listed(src, fixture_rules):
     r = convert_source(src, "t.py", fixture_rules)
     assert r.status == "undecodable" and r.output == src and r.message
     assert Report.build("t", [r]).totals()["undecodable_files"] == 1
+
+
+# -- 10 (family). torch names in other places that are not ordinary statement expressions --------------------------------
+
+def test_except_clause_types_are_references(fixture_rules):
+    src = """\
+        import torch
+
+        def f():
+            try:
+                return torch.zeros(2)
+            except torch.cuda.OutOfMemoryError:
+                return None
+            except (torch.cuda.CudaError, ValueError):
+                return 1
+    """
+    r = _conv(src, fixture_rules)
+    out = r.output.decode()
+    _compiles(r.output)
+    assert "import torch\n" in out and "mint.zeros(2)" in out
+    assert {"torch.cuda.OutOfMemoryError", "torch.cuda.CudaError"} <= {u.api for u in r.unconverted}
+    assert convert_source(r.output, "t.py", fixture_rules).status == "unchanged"
