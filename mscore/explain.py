@@ -106,6 +106,7 @@ def _load_cases(api: str, rule_file: str, cases_dir: Path | None) -> Evidence:
     own = cases_dir / f"cases_{stem}.py"
     paths = [own] if own.is_file() else []
     ev = Evidence(True)
+    # the rule's own case file first, then every other one (family files: cases_out_arg.py, cases_kw_aliases.py...)
     for attempt in (paths, [p for p in sorted(cases_dir.glob("cases_*.py")) if p != own]):
         for path in attempt:
             try:
@@ -118,8 +119,6 @@ def _load_cases(api: str, rule_file: str, cases_dir: Path | None) -> Evidence:
             elsewhere = getattr(mod, "COVERED_ELSEWHERE", None)
             if isinstance(elsewhere, dict) and isinstance(elsewhere.get(api), (list, tuple)):
                 ev.elsewhere += [str(x) for x in elsewhere[api]]
-        if ev.cases or ev.elsewhere:
-            break
     for case in ev.cases:
         ev.forms.update(call_forms(api, case))
     return ev
