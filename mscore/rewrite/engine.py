@@ -314,7 +314,8 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
             if isinstance(imp.node, ast.Import):
                 names = {a.asname or a.name.split(".", 1)[0] for a in imp.node.names
                          if rules.imports.guards(a.name)}
-            guarded = _guarded(text, starts, imp, text[imp.start:imp.end], imp.node, names, newline)
+            guarded = _guarded(text, starts, imp, text[imp.start:imp.end], imp.node, names, newline,
+                               THIRD_PARTY_CATCH)
             if guarded is not None:
                 edits.append((imp.start, imp.end, guarded))
     chosen = imports.choose_aliases(used, an, needed_roots, existing)
@@ -371,12 +372,18 @@ def _redirect(text: str, starts: list[int], imp, policy, newline: str):
         rest_text = ast.unparse(rest_node)
         guarded = None
         if imp.at_import and not imp.has_fallback:
-            guarded = imports.guard(rest_text, rest_node, None, indent, newline)
+            guarded = imports.guard(rest_text, rest_node, None, indent, newline, THIRD_PARTY_CATCH)
         stmts.append(guarded or rest_text)
     return (newline + indent).join(stmts), [f"{node.module}.{a.name}" for a, _ in moved]
 
 
-def _guarded(text: str, starts: list[int], imp, stmt: str, node, names, newline: str) -> str | None:
+# a third-party package that cannot load says so with ImportError, or (transformers' lazy modules: "Failed to
+# import transformers.models.x because of the following error") with RuntimeError
+THIRD_PARTY_CATCH = "(ImportError, RuntimeError)"
+
+
+def _guarded(text: str, starts: list[int], imp, stmt: str, node, names, newline: str,
+             catch: str = "ImportError") -> str | None:
     """The guarded form of an import statement that stands alone on its lines (else None: left as it is)."""
     line = bisect_right(starts, imp.start)
     indent = text[starts[line - 1]:imp.start]
@@ -385,4 +392,4 @@ def _guarded(text: str, starts: list[int], imp, stmt: str, node, names, newline:
     after = text[imp.end:lend].strip()
     if indent.strip() or (after and not after.startswith("#")):
         return None   # shares its line with other statements (``import torch; x = 1``)
-    return imports.guard(stmt, node, names, indent, newline)
+    return imports.guard(stmt, node, names, indent, newline, catch)

@@ -111,7 +111,7 @@ def standins(node: ast.Import | ast.ImportFrom, names: set[str] | None) -> tuple
 
 
 def guard(stmt: str, node: ast.Import | ast.ImportFrom, names: set[str] | None, indent: str,
-          newline: str) -> str | None:
+          newline: str, catch: str = "ImportError") -> str | None:
     """``stmt`` (an import statement's text, already at ``indent``) wrapped so that a failing import binds
     stand-ins (mscore_rt.leftover) instead of taking the module down; None when it cannot be (``import *``)."""
     if any(a.name == "*" for a in node.names):
@@ -120,7 +120,7 @@ def guard(stmt: str, node: ast.Import | ast.ImportFrom, names: set[str] | None, 
     if not pairs:
         return None
     inner = indent + ("\t" if "\t" in indent else "    ")
-    lines = ["try:", inner + stmt, f"{indent}except ImportError:  # {GUARD_NOTE}"]
+    lines = ["try:", inner + stmt, f"{indent}except {catch}:  # {GUARD_NOTE}"]
     lines += [inner + r for r in redo]
     lines.append(f"{inner}from mscore_rt.leftover import missing as _mscore_missing")
     lines += [f'{inner}{bound} = _mscore_missing("{qual}")' for bound, qual in pairs]
