@@ -13,9 +13,14 @@ so the module still imports where torch is not installed. Only the marked code p
 :class:`UnconvertedError` naming the file, the line and the marker's reason. Import-time uses that need no value
 (a default argument ``dtype=torch.float16``, a base class, an attribute chain) do not fail; calling, iterating,
 comparing, indexing or instantiating does.
+
+Decorating is not using: ``@apply_forward_hook`` (a stand-in applied to a function or class) and a decorator line's
+factory call (``@te.jit_fuser(...)``) give a stand-in in the decorated name's place, so the class or module that
+holds it imports; calling the decorated function fails, naming the decorator and the line where it was applied.
 """
 from __future__ import annotations
 
+import inspect
 import linecache
 import os
 import re
@@ -56,13 +61,27 @@ def _where() -> tuple[str, int, str]:
     return path, line, marker
 
 
-def _fail(name: str, what: str):
+def _fail(name: str, what: str, origin: str = ""):
     path, line, marker = _where()
     detail = f" (mscore: unconverted {marker})" if marker else ""
+    applied = f" (applied at {origin})" if origin else ""
     raise UnconvertedError(
-        f"{path}:{line}: {what} {name}, which mscore left unconverted{detail}; "
+        f"{path}:{line}: {what} {name}{applied}, which mscore left unconverted{detail}; "
         f"it needs {name.split('.', 1)[0]}, which is not installed"
     )
+
+
+def _decorating(args: tuple, kwargs: dict) -> str:
+    """Where a stand-in is being applied as a decorator ('file:line'), or '' for any other call.
+
+    A decorator application is a call on a line that starts with ``@`` (the decorator, or its factory), or a call
+    with one positional argument that is a function or a class (``f = hook(f)``)."""
+    path, line, _ = _where()
+    if linecache.getline(path, line).lstrip().startswith("@"):
+        return f"{path}:{line}"
+    if len(args) == 1 and not kwargs and (inspect.isroutine(args[0]) or inspect.isclass(args[0])):
+        return f"{path}:{line}"
+    return ""
 
 
 class _MissingMeta(type):
@@ -80,10 +99,11 @@ class _MissingMeta(type):
 class _Missing:
     """A name from a package that is not installed. Attribute access gives another stand-in; use fails."""
 
-    __slots__ = ("_mscore_name",)
+    __slots__ = ("_mscore_name", "_mscore_origin")
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, origin: str = ""):
         object.__setattr__(self, "_mscore_name", name)
+        object.__setattr__(self, "_mscore_origin", origin)
 
     def __getattr__(self, attr: str):
         if attr in _VALUE_DUNDERS:
@@ -96,7 +116,10 @@ class _Missing:
         _fail(f"{self._mscore_name}.{attr}", "setting")
 
     def __call__(self, *args, **kwargs):
-        _fail(self._mscore_name, "calling")
+        origin = _decorating(args, kwargs)
+        if origin:   # the decorated function (or the factory's decorator) stands in until it is called
+            return self if self._mscore_origin else _Missing(self._mscore_name, origin)
+        _fail(self._mscore_name, "calling", self._mscore_origin)
 
     def __mro_entries__(self, bases):
         # ``class X(torch.autograd.Function):`` defines X; using X fails

@@ -156,6 +156,19 @@ def test_torch_npu_version_converts(rt, rules):
     assert ns["ok"] is True and ns["major"] == 2
 
 
+def test_package_file_reads_name_the_installed_framework(rt, rules):
+    # MindSpeed's op builder reads torch_npu.__file__ when constructed (at import, for module-level builders)
+    ns = run_converted("""
+        import os
+        import torch
+        import torch_npu
+        here = os.path.dirname(os.path.abspath(torch_npu.__file__))
+        same = os.path.dirname(torch.__file__) == here
+    """, rules, rt)
+    import mindspore
+    assert ns["here"] == os.path.dirname(os.path.abspath(mindspore.__file__)) and ns["same"] is True
+
+
 def test_record_function_is_reentrant_and_a_decorator(rt):
     from mscore.runtime import profiling
 

@@ -359,7 +359,7 @@ CASES += [
          expect="unsupported"),
     Case("torch._utils._unflatten_dense_tensors", "torch._utils._unflatten_dense_tensors(a, [a])", a=randn(2),
          expect="unsupported"),
-    Case("torch.__file__", "torch.__file__", expect="unsupported"),
+    Case("torch.__file__", "import os\nout = (os.path.isfile(torch.__file__), os.path.basename(torch.__file__))"),
 ]
 
 CASES += [
