@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from ._registry import replaces
+
 
 WORLD_GROUP = "hccl_world_group"  # MindSpore's name for the default group
 
@@ -66,6 +68,7 @@ def _env_int(name):
 
 
 # --------------------------------------------------------------------------------------------- set-up / queries
+@replaces("mindspore.mint.distributed.init_process_group")
 def init_process_group(backend="hccl", init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
                        group_name="", pg_options=None, device_id=None):
     if _state["initialized"]:
@@ -83,6 +86,7 @@ def init_process_group(backend="hccl", init_method=None, timeout=None, world_siz
     _state.update(initialized=True, backend=str(backend) if backend else "hccl", groups={}, counter=0)
 
 
+@replaces("mindspore.mint.distributed.destroy_process_group")
 def destroy_process_group(group=None):
     if group is None or group == WORLD_GROUP:
         _state.update(initialized=False, backend=None, groups={}, counter=0)
@@ -91,29 +95,35 @@ def destroy_process_group(group=None):
     _state["groups"].pop(group, None)
 
 
+@replaces("mindspore.mint.distributed.is_initialized")
 def is_initialized():
     return _state["initialized"]
 
 
+@replaces("mindspore.mint.distributed.is_available")
 def is_available():
     return True
 
 
+@replaces("mindspore.mint.distributed.get_rank")
 def get_rank(group=None):
     _check_group(group)
     return 0
 
 
+@replaces("mindspore.mint.distributed.get_world_size")
 def get_world_size(group=None):
     _check_group(group)
     return 1
 
 
+@replaces("mindspore.mint.distributed.get_backend")
 def get_backend(group=None):
     _check_group(group)
     return _state["backend"]
 
 
+@replaces("mindspore.mint.distributed.new_group")
 def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False,
               group_desc=None):
     _need_init()
@@ -126,11 +136,13 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
     return name
 
 
+@replaces("mindspore.mint.distributed.get_process_group_ranks")
 def get_process_group_ranks(group=None):
     _check_group(group)
     return [0]
 
 
+@replaces("mindspore.mint.distributed.get_global_rank")
 def get_global_rank(group, group_rank):
     if group is not None:  # torch maps rank 0 of the default group without asking for a process group
         _check_group(group)
@@ -138,6 +150,7 @@ def get_global_rank(group, group_rank):
     return 0
 
 
+@replaces("mindspore.mint.distributed.get_group_rank")
 def get_group_rank(group, global_rank):
     if group is not None:
         _check_group(group)
@@ -145,6 +158,7 @@ def get_group_rank(group, global_rank):
     return 0
 
 
+@replaces("mindspore.mint.distributed.barrier")
 def barrier(group=None, async_op=False, device_ids=None):
     _check_group(group)
     return _done(async_op)
@@ -169,12 +183,14 @@ def _copy(dst, src, what):
     dst.copy_(src)
 
 
+@replaces("mindspore.mint.distributed.all_reduce")
 def all_reduce(tensor, op="sum", group=None, async_op=False):
     _check_group(group)
     _check_op(op)
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.reduce")
 def reduce(tensor, dst, op="sum", group=None, async_op=False):
     _check_group(group)
     _check_op(op)
@@ -182,12 +198,14 @@ def reduce(tensor, dst, op="sum", group=None, async_op=False):
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.broadcast")
 def broadcast(tensor, src, group=None, async_op=False):
     _check_group(group)
     _check_rank(src, "broadcast(src=...)")
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.all_gather")
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     _check_group(group)
     if len(tensor_list) != 1:
@@ -196,12 +214,14 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.all_gather_into_tensor")
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     _check_group(group)
     _copy(output_tensor, input_tensor, "all_gather_into_tensor")
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.reduce_scatter_tensor")
 def reduce_scatter_tensor(output, input, op="sum", group=None, async_op=False):
     _check_group(group)
     _check_op(op)
@@ -209,6 +229,7 @@ def reduce_scatter_tensor(output, input, op="sum", group=None, async_op=False):
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.reduce_scatter")
 def reduce_scatter(output, input_list, op="sum", group=None, async_op=False):
     _check_group(group)
     _check_op(op)
@@ -218,6 +239,7 @@ def reduce_scatter(output, input_list, op="sum", group=None, async_op=False):
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.all_to_all")
 def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False):
     _check_group(group)
     if len(output_tensor_list) != 1 or len(input_tensor_list) != 1:
@@ -226,6 +248,7 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.all_to_all_single")
 def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None, async_op=False):
     _check_group(group)
     for sizes in (output_split_sizes, input_split_sizes):
@@ -235,6 +258,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.gather")
 def gather(tensor, gather_list, dst=0, group=None, async_op=False):
     _check_group(group)
     _check_rank(dst, "gather(dst=...)")
@@ -245,6 +269,7 @@ def gather(tensor, gather_list, dst=0, group=None, async_op=False):
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.scatter")
 def scatter(tensor, scatter_list, src=0, group=None, async_op=False):
     _check_group(group)
     _check_rank(src, "scatter(src=...)")
@@ -254,6 +279,7 @@ def scatter(tensor, scatter_list, src=0, group=None, async_op=False):
     return _done(async_op)
 
 
+@replaces("mindspore.mint.distributed.all_gather_object")
 def all_gather_object(object_list, obj, group=None):
     _check_group(group)
     if len(object_list) != 1:
@@ -261,11 +287,13 @@ def all_gather_object(object_list, obj, group=None):
     object_list[0] = obj
 
 
+@replaces("mindspore.mint.distributed.broadcast_object_list")
 def broadcast_object_list(object_list, src=0, group=None, device=None):
     _check_group(group)
     _check_rank(src, "broadcast_object_list(src=...)")
 
 
+@replaces("mindspore.mint.distributed.gather_object")
 def gather_object(obj, object_gather_list=None, dst=0, group=None):
     _check_group(group)
     _check_rank(dst, "gather_object(dst=...)")
@@ -273,6 +301,7 @@ def gather_object(obj, object_gather_list=None, dst=0, group=None):
         object_gather_list[0] = obj
 
 
+@replaces("mindspore.mint.distributed.scatter_object_list")
 def scatter_object_list(scatter_object_output_list, scatter_object_input_list, src=0, group=None):
     _check_group(group)
     _check_rank(src, "scatter_object_list(src=...)")
@@ -286,42 +315,39 @@ def _refuse_p2p(name):
         "(pipeline parallelism needs Ascend / HCCL)")
 
 
+@replaces("mindspore.mint.distributed.send")
 def send(tensor, dst=0, group=None, tag=0):
     _refuse_p2p("send")
 
 
+@replaces("mindspore.mint.distributed.recv")
 def recv(tensor, src=0, group=None, tag=0):
     _refuse_p2p("recv")
 
 
+@replaces("mindspore.mint.distributed.isend")
 def isend(tensor, dst=0, group=None, tag=0):
     _refuse_p2p("isend")
 
 
+@replaces("mindspore.mint.distributed.irecv")
 def irecv(tensor, src=0, group=None, tag=0):
     _refuse_p2p("irecv")
 
 
+@replaces("mindspore.mint.distributed.batch_isend_irecv")
 def batch_isend_irecv(p2p_op_list):
     _refuse_p2p("batch_isend_irecv")
 
 
+@replaces("mindspore.mint.distributed.send_object_list")
 def send_object_list(object_list, dst, group=None, device=None):
     _refuse_p2p("send_object_list")
 
 
+@replaces("mindspore.mint.distributed.recv_object_list")
 def recv_object_list(object_list, src=0, group=None, device=None):
     _refuse_p2p("recv_object_list")
-
-
-NAMES = [
-    "init_process_group", "destroy_process_group", "is_initialized", "is_available", "get_rank", "get_world_size",
-    "get_backend", "new_group", "get_process_group_ranks", "get_global_rank", "get_group_rank", "barrier",
-    "all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
-    "reduce_scatter", "all_to_all", "all_to_all_single", "gather", "scatter", "all_gather_object",
-    "broadcast_object_list", "gather_object", "scatter_object_list", "send", "recv", "isend", "irecv",
-    "batch_isend_irecv", "send_object_list", "recv_object_list",
-]
 
 
 def reset():

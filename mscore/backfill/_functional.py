@@ -7,9 +7,10 @@ import math
 import mindspore as ms
 from mindspore import ops
 
-from . import _mint as M
 from . import _random
 from ._common import inplace_update, long, snapshot, tuple_n
+from ._mint_math import vector_norm_of
+from ._registry import replaces
 
 # -------------------------------------------------------------------------------------------------- activations
 
@@ -18,6 +19,7 @@ def _implicit_softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+@replaces("mindspore.mint.nn.functional.log_softmax", "mindspore.mint.special.log_softmax")
 def log_softmax(input, dim=None, *, dtype=None):
     x = input if dtype is None else input.astype(dtype)
     if dim is None:
@@ -30,6 +32,7 @@ def log_softmax(input, dim=None, *, dtype=None):
     return shifted - ops.log(ops.sum(ops.exp(shifted), dim, True))
 
 
+@replaces("mindspore.mint.nn.functional.gelu")
 def gelu(input, *, approximate="none"):
     if approximate == "tanh":
         inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
@@ -39,10 +42,12 @@ def gelu(input, *, approximate="none"):
     return 0.5 * input * (1.0 + ops.erf(input * (1.0 / math.sqrt(2.0))))
 
 
+@replaces("mindspore.mint.nn.functional.leaky_relu")
 def leaky_relu(input, negative_slope=0.01):
     return ops.where(input > 0, input, input * negative_slope)
 
 
+@replaces("mindspore.mint.nn.functional.mish")
 def mish(input):
     # tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2): exact in fp32 where tanh() of the CPU build is not
     big = input > 20
@@ -51,38 +56,46 @@ def mish(input):
     return ops.where(big, input, input * n / (n + 2))
 
 
+@replaces("mindspore.mint.nn.functional.elu")
 def elu(input, alpha=1.0, inplace=False):
     x = snapshot(input) if inplace else input
     out = ops.where(x > 0, x, alpha * ops.expm1(x))
     return inplace_update(input, out) if inplace else out
 
 
+@replaces("mindspore.mint.nn.functional.elu_")
 def elu_(input, alpha=1.0):
     return elu(input, alpha, True)
 
 
+@replaces("mindspore.mint.nn.functional.inplace_elu")
 def inplace_elu(input, alpha=1.0):
     return elu(input, alpha, True)
 
 
+@replaces("mindspore.mint.nn.functional.inplace_silu")
 def inplace_silu(input):
     x = snapshot(input)
     return inplace_update(input, x * ops.sigmoid(x))
 
 
+@replaces("mindspore.mint.nn.functional.hardtanh")
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     out = ops.clamp(snapshot(input) if inplace else input, min_val, max_val)
     return inplace_update(input, out) if inplace else out
 
 
+@replaces("mindspore.mint.nn.functional.hardtanh_")
 def hardtanh_(input, min_val=-1, max_val=1):
     return hardtanh(input, min_val, max_val, True)
 
 
+@replaces("mindspore.mint.nn.functional.relu6")
 def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+@replaces("mindspore.mint.nn.functional.relu")
 def relu(input, inplace=False):
     """mint.nn.functional.relu: inplace=True needs the InplaceReLU kernel the CPU wheel lacks."""
     if inplace:
@@ -90,19 +103,23 @@ def relu(input, inplace=False):
     return ops.relu(input)
 
 
+@replaces("mindspore.mint.nn.functional.relu_")
 def relu_(input):
     return inplace_update(input, ops.relu(snapshot(input)))
 
 
+@replaces("mindspore.mint.nn.functional.sigmoid_")
 def sigmoid_(input):
     return inplace_update(input, ops.sigmoid(snapshot(input)))
 
 
+@replaces("mindspore.mint.nn.functional.logsigmoid")
 def logsigmoid(input):
     # -softplus(-x), computed stably
     return ops.minimum(input, ops.zeros_like(input)) - ops.log1p(ops.exp(-ops.abs(input)))
 
 
+@replaces("mindspore.mint.nn.functional.selu")
 def selu(input):
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
@@ -115,10 +132,12 @@ def _threshold(input, threshold, value, inplace):
     return inplace_update(input, out) if inplace else out
 
 
+@replaces("mindspore.mint.nn.functional.threshold")
 def threshold(input, threshold, value, inplace=False):
     return _threshold(input, threshold, value, inplace)
 
 
+@replaces("mindspore.mint.nn.functional.threshold_")
 def threshold_(input, threshold, value):
     return _threshold(input, threshold, value, True)
 
@@ -126,6 +145,7 @@ def threshold_(input, threshold, value):
 # ---------------------------------------------------------------------------------------------------- norms
 
 
+@replaces("mindspore.mint.nn.functional.layer_norm")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     k = len(tuple_n(normalized_shape, 1))
     dims = tuple(range(input.ndim - k, input.ndim))
@@ -140,11 +160,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     return out
 
 
+@replaces("mindspore.mint.nn.functional.normalize")
 def normalize(input, p=2.0, dim=1, eps=1e-12):
-    n = M._vector_norm(input, float(p), dim, True)
+    n = vector_norm_of(input, float(p), dim, True)
     return input / ops.clamp(n, min=eps)
 
 
+@replaces("mindspore.mint.nn.functional.batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
     c = input.shape[1]
     dims = tuple(d for d in range(input.ndim) if d != 1)
@@ -175,6 +197,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 # ---------------------------------------------------------------------------------------------------- embedding
 
 
+@replaces("mindspore.mint.nn.functional.embedding")
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False):
     if scale_grad_by_freq:
         raise NotImplementedError("mscore.backfill: embedding(scale_grad_by_freq=True) has no CPU implementation")
@@ -182,7 +205,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         num = weight.shape[0]
         used = ops.one_hot(idx.reshape(-1), num).sum(0) > 0
-        norms = M._vector_norm(ops.stop_gradient(weight), float(norm_type), 1, True)
+        norms = vector_norm_of(ops.stop_gradient(weight), float(norm_type), 1, True)
         scale = ops.where(ops.logical_and(used.reshape(-1, 1), norms > max_norm), max_norm / (norms + 1e-7),
                           ops.ones_like(norms))
         inplace_update(weight, ops.stop_gradient(weight) * scale)
@@ -195,6 +218,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return out
 
 
+@replaces("mindspore.mint.nn.functional.one_hot")
 def one_hot(tensor, num_classes=-1):
     if num_classes == -1:
         num_classes = int(tensor.max().item()) + 1
@@ -204,6 +228,7 @@ def one_hot(tensor, num_classes=-1):
 # ---------------------------------------------------------------------------------------------------- dropout
 
 
+@replaces("mindspore.mint.nn.functional.dropout")
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0 or p > 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -217,6 +242,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return inplace_update(input, out) if inplace else out
 
 
+@replaces("mindspore.mint.nn.functional.dropout2d")
 def dropout2d(input, p=0.5, training=True, inplace=False):
     if not training or p == 0:
         return input
@@ -280,18 +306,22 @@ def _convnd(n, input, weight, bias, stride, padding, dilation, groups):
     return out.squeeze(0) if unbatched else out
 
 
+@replaces("mindspore.mint.nn.functional.conv1d")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@replaces("mindspore.mint.conv2d", "mindspore.mint.nn.functional.conv2d")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
 
 
+@replaces("mindspore.mint.nn.functional.conv3d")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
 
 
+@replaces("mindspore.mint.nn.functional.conv_transpose2d")
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     unbatched = input.ndim == 3
     x = ops.expand_dims(input, 0) if unbatched else input
@@ -325,6 +355,7 @@ def _pool_stride(kernel_size, stride):
     return kernel_size if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else stride
 
 
+@replaces("mindspore.mint.nn.functional.avg_pool1d")
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     k = tuple_n(kernel_size, 1)[0]
     s = tuple_n(_pool_stride(kernel_size, stride), 1)[0]
@@ -334,6 +365,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return out.squeeze(-2)
 
 
+@replaces("mindspore.mint.nn.functional.avg_pool2d")
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     k = tuple_n(kernel_size, 2)
@@ -346,6 +378,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return out.squeeze(0) if unbatched else out
 
 
+@replaces("mindspore.mint.nn.functional.avg_pool3d")
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     k = tuple_n(kernel_size, 3)
@@ -358,6 +391,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return out.squeeze(0) if unbatched else out
 
 
+@replaces("mindspore.mint.nn.functional.max_pool2d")
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     unbatched = input.ndim == 3
     x = ops.expand_dims(input, 0) if unbatched else input
@@ -384,18 +418,22 @@ def _adaptive_avg(x, out_size, spatial):
     return x
 
 
+@replaces("mindspore.mint.nn.functional.adaptive_avg_pool1d")
 def adaptive_avg_pool1d(input, output_size):
     return _adaptive_avg(input, output_size, 1)
 
 
+@replaces("mindspore.mint.nn.functional.adaptive_avg_pool2d")
 def adaptive_avg_pool2d(input, output_size):
     return _adaptive_avg(input, output_size, 2)
 
 
+@replaces("mindspore.mint.nn.functional.adaptive_avg_pool3d", "mindspore.mint.nn.functional.adaptive_avg_pool3d_ext")
 def adaptive_avg_pool3d(input, output_size):
     return _adaptive_avg(input, output_size, 3)
 
 
+@replaces("mindspore.mint.nn.functional.adaptive_max_pool1d")
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     n = input.shape[-1]
     bins = _adaptive_bins(n, tuple_n(output_size, 1)[0])
@@ -411,6 +449,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 # ---------------------------------------------------------------------------------------------------- padding / im2col
 
 
+@replaces("mindspore.mint.nn.functional.pad")
 def pad(input, pad, mode="constant", value=None):
     pad = tuple(int(p) for p in pad)
     if mode == "constant":
@@ -472,6 +511,7 @@ def _mint_original(name):
     return getattr(fn, "__mscore_original__", fn)
 
 
+@replaces("mindspore.mint.nn.functional.interpolate")
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None):
     spatial = input.ndim - 2
@@ -490,16 +530,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     raise NotImplementedError(f"mscore.backfill: interpolate(mode={mode!r}) has no CPU implementation matching torch")
 
 
+@replaces("mindspore.mint.nn.functional.unfold")
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return ops.unfold(input, kernel_size, dilation, padding, stride)
 
 
+@replaces("mindspore.mint.nn.functional.fold")
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     unbatched = input.ndim == 2
     x = ops.expand_dims(input, 0) if unbatched else input
     out = ops.fold(x, ms.Tensor(list(tuple_n(output_size, 2)), ms.int32), kernel_size, dilation, padding, stride)
     return out.squeeze(0) if unbatched else out
 
-
-# losses and linalg live in _losses; re-exported so the backfill table finds them here
-from ._losses import *  # noqa: E402,F401,F403

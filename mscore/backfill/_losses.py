@@ -6,9 +6,10 @@ from __future__ import annotations
 import mindspore as ms
 from mindspore import ops
 
-from . import _mint as M
 from ._common import long
 from ._functional import log_softmax
+from ._mint_math import vector_norm_of
+from ._registry import replaces
 
 # ---------------------------------------------------------------------------------------------------- losses
 
@@ -23,6 +24,7 @@ def _reduce(loss, reduction):
     raise ValueError(f"{reduction!r} is not a valid value for reduction")
 
 
+@replaces("mindspore.mint.nn.functional.cross_entropy")
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     cdim = 0 if input.ndim == 1 else 1
     c = input.shape[cdim]
@@ -69,6 +71,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return (1 - label_smoothing) * out + s * (label_smoothing / c)
 
 
+@replaces("mindspore.mint.nn.functional.nll_loss")
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     # the CPU NLLLoss kernel does not zero ignore_index entries with reduction='none'
     cdim = 0 if input.ndim == 1 else 1
@@ -88,15 +91,18 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     raise ValueError(f"{reduction!r} is not a valid value for reduction")
 
 
+@replaces("mindspore.mint.nn.functional.mse_loss")
 def mse_loss(input, target, reduction="mean"):
     d = input - target
     return _reduce(d * d, reduction)
 
 
+@replaces("mindspore.mint.nn.functional.l1_loss")
 def l1_loss(input, target, reduction="mean"):
     return _reduce(ops.abs(input - target), reduction)
 
 
+@replaces("mindspore.mint.nn.functional.kl_div")
 def kl_div(input, target, reduction="mean", log_target=False):
     if log_target:
         loss = ops.exp(target) * (target - input)
@@ -108,12 +114,14 @@ def kl_div(input, target, reduction="mean", log_target=False):
     return _reduce(loss, reduction)
 
 
+@replaces("mindspore.mint.nn.functional.soft_margin_loss")
 def soft_margin_loss(input, target, reduction="mean"):
     z = -target * input
     loss = ops.maximum(z, ops.zeros_like(z)) + ops.log1p(ops.exp(-ops.abs(z)))
     return _reduce(loss, reduction)
 
 
+@replaces("mindspore.mint.nn.functional.cosine_embedding_loss")
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     eps = 1e-12
     dim = input1.ndim - 1
@@ -130,15 +138,17 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
 # ---------------------------------------------------------------------------------------------------- linalg
 
 
+@replaces("mindspore.mint.linalg.vector_norm")
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     x = x if dtype is None else x.astype(dtype)
-    return M._vector_norm(x, float(ord), dim, keepdim)
+    return vector_norm_of(x, float(ord), dim, keepdim)
 
 
+@replaces("mindspore.mint.linalg.matrix_norm")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     A = A if dtype is None else A.astype(dtype)
     if ord == "fro":
-        return M._vector_norm(A, 2.0, dim, keepdim)
+        return vector_norm_of(A, 2.0, dim, keepdim)
     d0, d1 = (d % A.ndim for d in dim)
     if ord in (1, -1, float("inf"), float("-inf")):
         a = ops.abs(A)
@@ -152,24 +162,27 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     raise NotImplementedError(f"mscore.backfill: linalg.matrix_norm(ord={ord!r}) has no CPU implementation")
 
 
+@replaces("mindspore.mint.linalg.norm")
 def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     A = A if dtype is None else A.astype(dtype)
     if ord is None:
         if dim is not None and isinstance(dim, (list, tuple)) and len(dim) == 2:
             return matrix_norm(A, "fro", dim, keepdim)
         if dim is None and keepdim:
-            return M._vector_norm(A, 2.0, None, True)
-        return M._vector_norm(A if dim is not None else A.reshape(-1), 2.0, dim, keepdim)
+            return vector_norm_of(A, 2.0, None, True)
+        return vector_norm_of(A if dim is not None else A.reshape(-1), 2.0, dim, keepdim)
     if isinstance(ord, str) or (dim is not None and isinstance(dim, (list, tuple)) and len(dim) == 2) \
             or (dim is None and A.ndim == 2):
         return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim)
-    return M._vector_norm(A, float(ord), dim, keepdim)
+    return vector_norm_of(A, float(ord), dim, keepdim)
 
 
+@replaces("mindspore.mint.linalg.inv")
 def inv(input):
     return ops.inverse(input)
 
 
+@replaces("mindspore.mint.linalg.qr")
 def qr(A, mode="reduced"):
     return ops.qr(A, mode)
 

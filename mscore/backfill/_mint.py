@@ -13,10 +13,12 @@ import mindspore as ms
 from mindspore import ops
 
 from ._common import is_tensor, long, scalar_dtype, tuple_n
+from ._registry import replaces
 
 # ---------------------------------------------------------------------------------------------------- matmul family
 
 
+@replaces("mindspore.mint.mm")
 def mm(input, mat2):
     return ops.matmul(input, mat2)
 
@@ -29,36 +31,44 @@ def _blend(input, prod, beta, alpha):
     return prod + (input if beta == 1 else input * beta)
 
 
+@replaces("mindspore.mint.addmm")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _blend(input, ops.matmul(mat1, mat2), beta, alpha)
 
 
+@replaces("mindspore.mint.baddbmm")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return _blend(input, ops.bmm(batch1, batch2), beta, alpha)
 
 
+@replaces("mindspore.mint.addbmm")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return _blend(input, ops.bmm(batch1, batch2).sum(0), beta, alpha)
 
 
+@replaces("mindspore.mint.addmv")
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     return _blend(input, ops.matmul(mat, vec), beta, alpha)
 
 
+@replaces("mindspore.mint.mv")
 def mv(input, vec):
     return ops.matmul(input, vec)
 
 
+@replaces("mindspore.mint.dot")
 def dot(input, other):
     return (input * other).sum()
 
 
+@replaces("mindspore.mint.vdot")
 def vdot(input, other):
     if input.dtype in (ms.complex64, ms.complex128):
         return (ops.conj(input) * other).sum()
     return (input * other).sum()
 
 
+@replaces("mindspore.mint.outer")
 def outer(input, vec2):
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
@@ -148,6 +158,7 @@ def _einsum_pair(ta, a, tb, b, keep):
     return "".join(batch + a_only + b_only), out
 
 
+@replaces("mindspore.mint.einsum")
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
@@ -170,14 +181,17 @@ def einsum(equation, *operands):
     return x
 
 
+@replaces("mindspore.mint.inverse")
 def inverse(input):
     return ops.inverse(input)
 
 
+@replaces("mindspore.mint.trace")
 def trace(input):
     return ops.diagonal(input).sum()
 
 
+@replaces("mindspore.mint.diag")
 def diag(input, diagonal=0):
     return ops.diag(input) if diagonal == 0 and input.ndim == 1 else _diag(input, diagonal)
 
@@ -194,6 +208,7 @@ def _diag(input, diagonal):
 # -------------------------------------------------------------------------------------------------- join / shape
 
 
+@replaces("mindspore.mint.stack")
 def stack(tensors, dim=0):
     tensors = list(tensors)
     nd = tensors[0].ndim + 1
@@ -201,6 +216,7 @@ def stack(tensors, dim=0):
     return ops.cat([ops.expand_dims(t, d) for t in tensors], d)
 
 
+@replaces("mindspore.mint.roll")
 def roll(input, shifts, dims=None):
     if dims is None:
         flat = input.reshape(-1)
@@ -225,20 +241,24 @@ def roll(input, shifts, dims=None):
     return out
 
 
+@replaces("mindspore.mint.tril")
 def tril(input, diagonal=0):
     if input.dtype == ms.bool_:
         return ops.tril(input.astype(ms.int32), diagonal).astype(ms.bool_)
     return ops.tril(input, diagonal)
 
 
+@replaces("mindspore.mint.clone")
 def clone(input):
     return ops.deepcopy(input)
 
 
+@replaces("mindspore.mint.take")
 def take(input, index):
     return ops.gather(input.reshape(-1), long(index).reshape(-1), 0).reshape(index.shape)
 
 
+@replaces("mindspore.mint.index_select")
 def index_select(input, dim, index):
     return ops.gather(input, long(index), dim)
 
@@ -250,6 +270,7 @@ def _expand_index(index, src, dim):
     return ops.broadcast_to(long(index).reshape(shape), src.shape)
 
 
+@replaces("mindspore.mint.index_add")
 def index_add(input, dim, index, source, *, alpha=1):
     dim = dim % max(input.ndim, 1)
     src = source * alpha if alpha != 1 else source
@@ -258,12 +279,14 @@ def index_add(input, dim, index, source, *, alpha=1):
     return ops.tensor_scatter_elements(input, _expand_index(index, src, dim), src, dim, "add")
 
 
+@replaces("mindspore.mint.scatter_add")
 def scatter_add(input, dim, index, src):
     if tuple(src.shape) != tuple(index.shape):
         src = src[tuple(slice(0, s) for s in index.shape)]
     return ops.tensor_scatter_elements(input, long(index), src, dim % max(input.ndim, 1), "add")
 
 
+@replaces("mindspore.mint.repeat_interleave")
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # torch.repeat_interleave(repeats): indices
         reps = input
@@ -286,6 +309,7 @@ def _dt(dtype, default):
     return default if dtype is None else dtype
 
 
+@replaces("mindspore.mint.arange")
 def arange(start=0, end=None, step=1, *, dtype=None):
     if end is None:
         start, end = 0, start
@@ -299,6 +323,7 @@ def arange(start=0, end=None, step=1, *, dtype=None):
     return (idx * int(vals[2]) + int(vals[0])).astype(dtype)
 
 
+@replaces("mindspore.mint.full")
 def full(size, fill_value, *, dtype=None):
     if is_tensor(fill_value):
         fill_value = fill_value.item()
@@ -307,18 +332,22 @@ def full(size, fill_value, *, dtype=None):
     return ops.fill(dtype, size, fill_value)
 
 
+@replaces("mindspore.mint.full_like")
 def full_like(input, fill_value, *, dtype=None):
     return full(input.shape, fill_value, dtype=_dt(dtype, input.dtype))
 
 
+@replaces("mindspore.mint.ones_like")
 def ones_like(input, *, dtype=None):
     return ops.ones(input.shape, _dt(dtype, input.dtype))
 
 
+@replaces("mindspore.mint.zeros_like")
 def zeros_like(input, *, dtype=None):
     return ops.zeros(input.shape, _dt(dtype, input.dtype))
 
 
+@replaces("mindspore.mint.linspace")
 def linspace(start, end, steps, *, dtype=None):
     vals = [v.item() if is_tensor(v) else v for v in (start, end)]
     dtype = _dt(dtype, ms.float32)
@@ -332,24 +361,3 @@ def linspace(start, end, steps, *, dtype=None):
     hi = vals[1] - step * (steps - 1 - i)
     out = ops.where(i < half, lo, hi)
     return out.astype(dtype)
-
-
-def _gen_dtype(dtype):
-    return ms.float32 if dtype is None else dtype
-
-
-def _size_args(size):
-    if len(size) == 1 and isinstance(size[0], (list, tuple)):
-        return tuple(size[0])
-    return tuple(int(s) for s in size)
-
-
-# random draws follow MindSpore's generators (manual_seed, get/set_rng_state, generator=): see _random
-from ._random import (  # noqa: E402,F401
-    bernoulli, multinomial, normal, rand, rand_like, randint, randint_like, randn, randn_like, randperm,
-)
-
-
-# reductions and pointwise functions live in _mint_math; re-exported so the backfill table finds them here
-from ._mint_math import *  # noqa: E402,F401,F403
-from ._mint_math import _vector_norm  # noqa: E402,F401 - used by _functional

@@ -10,6 +10,7 @@ import mindspore as ms
 from mindspore import ops
 
 from ._common import dims_of, is_floating, is_tensor, long, reduce_sum
+from ._registry import replaces
 
 # -------------------------------------------------------------------------------------------------- reductions
 
@@ -18,6 +19,7 @@ def _cast(x, dtype):
     return x if dtype is None else x.astype(dtype)
 
 
+@replaces("mindspore.mint.cumsum")
 def cumsum(input, dim, dtype=None):
     if dtype is None and (input.dtype == ms.bool_ or input.dtype in (ms.int8, ms.int16, ms.int32, ms.uint8)):
         dtype = ms.int64
@@ -25,6 +27,7 @@ def cumsum(input, dim, dtype=None):
     return ops.cumsum(x, dim)
 
 
+@replaces("mindspore.mint.cummin")
 def cummin(input, dim):
     v, i = ops.cummin(input, dim)
     return v, long(i)
@@ -41,24 +44,29 @@ def _var(input, dim, correction, keepdim):
     return ss / max(n - correction, 0), (mean if keepdim or not input.ndim else mean.squeeze(dims))
 
 
+@replaces("mindspore.mint.var")
 def var(input, dim=None, *, correction=1, keepdim=False):
     return _var(input, dim, correction, keepdim)[0]
 
 
+@replaces("mindspore.mint.std")
 def std(input, dim=None, *, correction=1, keepdim=False):
     return ops.sqrt(_var(input, dim, correction, keepdim)[0])
 
 
+@replaces("mindspore.mint.var_mean")
 def var_mean(input, dim=None, *, correction=1, keepdim=False):
     v, m = _var(input, dim, correction, keepdim)
     return v, m
 
 
+@replaces("mindspore.mint.std_mean")
 def std_mean(input, dim=None, *, correction=1, keepdim=False):
     v, m = _var(input, dim, correction, keepdim)
     return ops.sqrt(v), m
 
 
+@replaces("mindspore.mint.logsumexp")
 def logsumexp(input, dim, keepdim=False):
     dims = dims_of(dim, input.ndim)
     m = ops.stop_gradient(ops.amax(input, dims, True))
@@ -67,28 +75,33 @@ def logsumexp(input, dim, keepdim=False):
     return out if keepdim else out.squeeze(dims)
 
 
+@replaces("mindspore.mint.argmax")
 def argmax(input, dim=None, keepdim=False):
     if dim is None:
         return long(ops.argmax(input.reshape(-1), 0, False)).reshape(() if not keepdim else (1,) * input.ndim)
     return long(ops.argmax(input, dim, keepdim))
 
 
+@replaces("mindspore.mint.argmin")
 def argmin(input, dim=None, keepdim=False):
     if dim is None:
         return long(ops.argmin(input.reshape(-1), 0, False)).reshape(() if not keepdim else (1,) * input.ndim)
     return long(ops.argmin(input, dim, keepdim))
 
 
+@replaces("mindspore.mint.topk")
 def topk(input, k, dim=-1, largest=True, sorted=True):
     v, i = ops.topk(input, k, dim, largest, sorted)
     return v, long(i)
 
 
+@replaces("mindspore.mint.sort")
 def sort(input, *, dim=-1, descending=False, stable=False):
     v, i = ops.sort(input, dim, descending)
     return v, long(i)
 
 
+@replaces("mindspore.mint.kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False):
     v, i = ops.sort(input, dim)
     d = dim % max(input.ndim, 1)
@@ -97,10 +110,12 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     return (v, i) if keepdim else (v.squeeze(d), i.squeeze(d))
 
 
+@replaces("mindspore.mint.argsort")
 def argsort(input, dim=-1, descending=False, stable=False):
     return long(ops.sort(input, dim, descending)[1])
 
 
+@replaces("mindspore.mint.median")
 def median(input, dim=None, keepdim=False):
     if dim is None:
         flat = ops.sort(input.reshape(-1))[0]
@@ -109,10 +124,12 @@ def median(input, dim=None, keepdim=False):
     return v, long(i)
 
 
+@replaces("mindspore.mint.count_nonzero")
 def count_nonzero(input, dim=None):
     return long(reduce_sum((input != 0).astype(ms.int64), dims_of(dim, input.ndim), False))
 
 
+@replaces("mindspore.mint.log")
 def log(input):
     """mint.log: the CPU Log kernel takes floating inputs only; torch (and the Ascend kernel) promote an integer or
     bool input to float32."""
@@ -121,10 +138,12 @@ def log(input):
     return ops.log(input)
 
 
+@replaces("mindspore.mint.histc")
 def histc(input, bins=100, min=0, max=0):
     return ops.histc(input, bins, float(min), float(max)).astype(input.dtype)
 
 
+@replaces("mindspore.mint.bincount")
 def bincount(input, weights=None, minlength=0):
     n = max(int(input.max().item()) + 1 if input.shape[0] else 0, minlength)
     oh = ops.one_hot(long(input), n).astype(ms.float32 if weights is None else weights.dtype)
@@ -133,6 +152,7 @@ def bincount(input, weights=None, minlength=0):
     return (oh * weights.reshape(-1, 1)).sum(0)
 
 
+@replaces("mindspore.mint.unique")
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     if dim is not None:
         raise NotImplementedError("mscore.backfill: mint.unique(dim=...) has no CPU implementation")
@@ -150,7 +170,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return res[0] if len(res) == 1 else tuple(res)
 
 
-def _vector_norm(x, ord, dim, keepdim):
+def vector_norm_of(x, ord, dim, keepdim):
     dims = dims_of(dim, x.ndim)
     a = ops.abs(x)
     if ord == 2:
@@ -168,22 +188,25 @@ def _vector_norm(x, ord, dim, keepdim):
     return ops.pow(reduce_sum(ops.pow(a, ord), dims, keepdim), 1.0 / ord)
 
 
+@replaces("mindspore.mint.norm")
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     x = _cast(input, dtype)
     if p == "fro" or p is None:
         p = 2
     if p == "nuc":
         raise NotImplementedError("mscore.backfill: mint.norm(p='nuc') has no CPU implementation")
-    return _vector_norm(x, float(p) if not isinstance(p, str) else p, dim, keepdim)
+    return vector_norm_of(x, float(p) if not isinstance(p, str) else p, dim, keepdim)
 
 
 # ---------------------------------------------------------------------------------------------------- pointwise
 
 
+@replaces("mindspore.mint.addcmul")
 def addcmul(input, tensor1, tensor2, *, value=1):
     return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
 
 
+@replaces("mindspore.mint.addcdiv")
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
 
@@ -192,83 +215,102 @@ def _float(x):
     return x if is_floating(x) else x.astype(ms.float32)
 
 
+@replaces("mindspore.mint.acos", "mindspore.mint.arccos")
 def acos(input):
     return ops.acos(_float(input))
 
 
+@replaces("mindspore.mint.acosh", "mindspore.mint.arccosh")
 def acosh(input):
     return ops.acosh(_float(input))
 
 
+@replaces("mindspore.mint.asin")
 def asin(input):
     return ops.asin(_float(input))
 
 
+@replaces("mindspore.mint.arcsin")
 def arcsin(x):
     return ops.asin(_float(x))
 
 
+@replaces("mindspore.mint.asinh", "mindspore.mint.arcsinh")
 def asinh(input):
     return ops.asinh(_float(input))
 
 
+@replaces("mindspore.mint.atan", "mindspore.mint.arctan")
 def atan(input):
     return ops.atan(_float(input))
 
 
+@replaces("mindspore.mint.atan2", "mindspore.mint.arctan2")
 def atan2(input, other):
     return ops.atan2(_float(input), _float(other) if is_tensor(other) else other)
 
 
+@replaces("mindspore.mint.log2")
 def log2(input):
     return ops.log(_float(input)) / math.log(2.0)
 
 
+@replaces("mindspore.mint.log10")
 def log10(input):
     return ops.log(_float(input)) / math.log(10.0)
 
 
+@replaces("mindspore.mint.exp2", "mindspore.mint.special.exp2")
 def exp2(input):
     return ops.exp(_float(input) * math.log(2.0))
 
 
+@replaces("mindspore.mint.logaddexp")
 def logaddexp(input, other):
     m = ops.maximum(input, other)
     m = ops.stop_gradient(ops.where(ops.isinf(m), ops.zeros_like(m), m))
     return m + ops.log(ops.exp(input - m) + ops.exp(other - m))
 
 
+@replaces("mindspore.mint.logaddexp2")
 def logaddexp2(input, other):
     ln2 = math.log(2.0)
     return logaddexp(input * ln2, other * ln2) / ln2
 
 
+@replaces("mindspore.mint.frac")
 def frac(input):
     return input - ops.trunc(input)
 
 
+@replaces("mindspore.mint.isneginf")
 def isneginf(input):
     return ops.logical_and(ops.isinf(input), input < 0) if is_floating(input) else ops.zeros(input.shape, ms.bool_)
 
 
+@replaces("mindspore.mint.equal")
 def equal(input, other):
     if tuple(input.shape) != tuple(other.shape):
         return False
     return bool((input == other).all().item())
 
 
+@replaces("mindspore.mint.bitwise_and")
 def bitwise_and(input, other):
     return ops.bitwise_and(input, as_int_tensor(other, input))
 
 
+@replaces("mindspore.mint.bitwise_or")
 def bitwise_or(input, other):
     return ops.bitwise_or(input, as_int_tensor(other, input))
 
 
+@replaces("mindspore.mint.bitwise_xor")
 def bitwise_xor(input, other):
     return ops.bitwise_xor(input, as_int_tensor(other, input))
 
 
+@replaces("mindspore.mint.bitwise_not")
 def bitwise_not(input):
     if input.dtype == ms.bool_:
         return ops.logical_not(input)
@@ -288,6 +330,7 @@ def _original(name):
     return getattr(fn, "__mscore_original__", fn)
 
 
+@replaces("mindspore.mint.nonzero")
 def nonzero(input, *, as_tuple=False):
     idx = ops.nonzero(input)
     if not as_tuple:
@@ -297,12 +340,14 @@ def nonzero(input, *, as_tuple=False):
     return tuple(long(idx[:, i]) for i in range(input.ndim))
 
 
+@replaces("mindspore.mint.where")
 def where(condition, input=None, other=None):
     if input is None and other is None:  # torch.where(condition) == nonzero(condition, as_tuple=True)
         return nonzero(condition, as_tuple=True)
     return _original("where")(condition, input, other)
 
 
+@replaces("mindspore.mint.round")
 def round(input, *, decimals=0):
     if decimals == 0:
         return ops.round(input)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import mindspore as ms
 from mindspore import ops
 
+from ._registry import replaces
 
+
+@replaces("mindspore.ops.rms_norm")
 def rms_norm(x, gamma, epsilon=1e-06):
     xf = x.astype(ms.float32) if x.dtype != ms.float32 else x
     dims = tuple(range(x.ndim - gamma.ndim, x.ndim))
@@ -14,12 +17,14 @@ def rms_norm(x, gamma, epsilon=1e-06):
     return y, rstd
 
 
+@replaces("mindspore.ops.add_rms_norm")
 def add_rms_norm(x1, x2, gamma, epsilon=1e-06):
     x = x1 + x2
     y, rstd = rms_norm(x, gamma, epsilon)
     return y, rstd, x
 
 
+@replaces("mindspore.ops.swiglu")
 def swiglu(input, dim=-1):
     n = input.shape[dim] // 2
     d = dim % input.ndim
@@ -28,6 +33,7 @@ def swiglu(input, dim=-1):
     return a * ops.sigmoid(a) * b
 
 
+@replaces("mindspore.ops.rotary_position_embedding")
 def rotary_position_embedding(x, cos, sin, mode=0):
     if mode == 0:  # rotate_half: (x1, x2) -> (-x2, x1) over the two halves of the last dim
         h = x.shape[-1] // 2

@@ -16,6 +16,7 @@ import mindspore as ms
 from mindspore import ops
 
 from ._common import inplace_update, is_tensor
+from ._registry import replaces
 
 _MASK64 = (1 << 64) - 1
 _ONE = None
@@ -56,16 +57,19 @@ def uniform_array(shape, generator=None):
 
 
 # ----------------------------------------------------------------------------------------------- mint functions
+@replaces("mindspore.mint.rand")
 def rand(*size, generator=None, dtype=None, device=None):
     dtype = _float_dtype(dtype)
     draw = host_rng(generator).random(_size_args(size), dtype=np.float64 if dtype == ms.float64 else np.float32)
     return _to_ms(draw, dtype)
 
 
+@replaces("mindspore.mint.rand_like")
 def rand_like(input, *, dtype=None, device=None):
     return rand(*input.shape, dtype=input.dtype if dtype is None else dtype)
 
 
+@replaces("mindspore.mint.randn")
 def randn(*size, generator=None, dtype=None, device=None):
     dtype = _float_dtype(dtype)
     rng = host_rng(generator)
@@ -73,10 +77,12 @@ def randn(*size, generator=None, dtype=None, device=None):
     return _to_ms(draw, dtype)
 
 
+@replaces("mindspore.mint.randn_like")
 def randn_like(input, *, dtype=None, device=None):
     return randn(*input.shape, dtype=input.dtype if dtype is None else dtype)
 
 
+@replaces("mindspore.mint.randint")
 def randint(*args, generator=None, dtype=None, device=None):
     if len(args) == 2:
         low, (high, size) = 0, args
@@ -88,6 +94,7 @@ def randint(*args, generator=None, dtype=None, device=None):
     return _to_ms(draw, ms.int64 if dtype is None else dtype)
 
 
+@replaces("mindspore.mint.randint_like")
 def randint_like(*args, dtype=None, device=None):
     if len(args) == 2:
         input, low, high = args[0], 0, args[1]
@@ -98,10 +105,12 @@ def randint_like(*args, dtype=None, device=None):
     return randint(low, high, input.shape, dtype=input.dtype if dtype is None else dtype)
 
 
+@replaces("mindspore.mint.randperm")
 def randperm(n, *, generator=None, dtype=ms.int64):
     return _to_ms(host_rng(generator).permutation(int(n)).astype(np.int64), dtype)
 
 
+@replaces("mindspore.mint.normal")
 def normal(mean=0.0, std=1.0, size=None, generator=None):
     if is_tensor(mean) or is_tensor(std):
         m = mean if is_tensor(mean) else ms.Tensor(mean, ms.float32)
@@ -115,11 +124,13 @@ def normal(mean=0.0, std=1.0, size=None, generator=None):
     return _to_ms(noise * np.float32(std) + np.float32(mean), ms.float32)
 
 
+@replaces("mindspore.mint.bernoulli")
 def bernoulli(input, *, generator=None):
     u = _to_ms(uniform_array(tuple(input.shape), generator), ms.float32)
     return (u < input.astype(ms.float32)).astype(input.dtype)
 
 
+@replaces("mindspore.mint.multinomial")
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     probs = input.astype(ms.float64).asnumpy()
     rows = probs.reshape(-1, probs.shape[-1])
@@ -144,22 +155,26 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 
 
 # ---------------------------------------------------------------------------------------- in-place Tensor methods
+@replaces("mindspore.Tensor.uniform_")
 def uniform_(self, from_=0, to=1, *, generator=None):
     u = _to_ms(uniform_array(tuple(self.shape), generator), ms.float32)
     return inplace_update(self, u * (to - from_) + from_)
 
 
+@replaces("mindspore.Tensor.normal_")
 def normal_(self, mean=0, std=1, *, generator=None):
     noise = _to_ms(host_rng(generator).standard_normal(tuple(self.shape), dtype=np.float32), ms.float32)
     return inplace_update(self, noise * std + mean)
 
 
+@replaces("mindspore.Tensor.bernoulli_")
 def bernoulli_(self, p=0.5, *, generator=None):
     u = _to_ms(uniform_array(tuple(self.shape), generator), ms.float32)
     prob = p.astype(ms.float32) if is_tensor(p) else p
     return inplace_update(self, (u < prob).astype(self.dtype))
 
 
+@replaces("mindspore.Tensor.random_")
 def random_(self, from_=0, to=None, *, generator=None):
     if to is None:
         from_, to = 0, from_ if from_ else (2 ** 24 if self.dtype in (ms.float32,) else 2 ** 31 - 1)
@@ -167,6 +182,7 @@ def random_(self, from_=0, to=None, *, generator=None):
     return inplace_update(self, ms.Tensor(draw))
 
 
+@replaces("mindspore.Tensor.exponential_")
 def exponential_(self, lambd=1, *, generator=None):
     u = _to_ms(uniform_array(tuple(self.shape), generator), ms.float32)
     return inplace_update(self, -ops.log1p(-u) / lambd)

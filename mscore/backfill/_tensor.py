@@ -16,12 +16,15 @@ import numpy as np
 from mindspore import ops
 
 from . import _mint as M
+from . import _mint_math as MM
 from ._common import inplace_update, is_tensor, long, snapshot
+from ._registry import replaces
 
 
 _ORIGINAL_SUM = ms.Tensor.sum   # captured before enable() patches the class
 
 
+@replaces("mindspore.Tensor.sum")
 def sum(self, *args, **kwargs):  # noqa: A001 - the Tensor method's name
     """The CPU ReduceSum kernel leaves its output uninitialised for an empty input (seen: a count of 1 or 5 from
     ``(empty == v).sum()`` after some training steps). Every output element of a sum over an empty tensor sums
@@ -39,54 +42,67 @@ def _scalar(value):
     return value.item() if is_tensor(value) and value.ndim == 0 else value
 
 
+@replaces("mindspore.Tensor.add_")
 def add_(self, other, *, alpha=1):
     return inplace_update(self, ops.add(snapshot(self), other * alpha if alpha != 1 else other))
 
 
+@replaces("mindspore.Tensor.sub_")
 def sub_(self, other, *, alpha=1):
     return inplace_update(self, ops.sub(snapshot(self), other * alpha if alpha != 1 else other))
 
 
+@replaces("mindspore.Tensor.mul_")
 def mul_(self, other):
     return inplace_update(self, ops.mul(snapshot(self), other))
 
 
+@replaces("mindspore.Tensor.div_")
 def div_(self, other, *, rounding_mode=None):
     return inplace_update(self, ops.div(snapshot(self), other, rounding_mode=rounding_mode))
 
 
+@replaces("mindspore.Tensor.exp_")
 def exp_(self):
     return inplace_update(self, ops.exp(snapshot(self)))
 
 
+@replaces("mindspore.Tensor.log")
 def log(self):
-    return M.log(self)
+    return MM.log(self)
 
 
+@replaces("mindspore.Tensor.log_")
 def log_(self):
     return inplace_update(self, ops.log(snapshot(self)))
 
 
+@replaces("mindspore.Tensor.floor_")
 def floor_(self):
     return inplace_update(self, ops.floor(snapshot(self)))
 
 
+@replaces("mindspore.Tensor.sigmoid_")
 def sigmoid_(self):
     return inplace_update(self, ops.sigmoid(snapshot(self)))
 
 
+@replaces("mindspore.Tensor.erfinv_")
 def erfinv_(self):
     return inplace_update(self, ops.erfinv(snapshot(self)))
 
 
+@replaces("mindspore.Tensor.zero_")
 def zero_(self):
     return inplace_update(self, ops.zeros(self.shape, self.dtype))
 
 
+@replaces("mindspore.Tensor.fill_")
 def fill_(self, value):
     return inplace_update(self, ops.fill(self.dtype, self.shape, _scalar(value)))
 
 
+@replaces("mindspore.Tensor.masked_fill_")
 def masked_fill_(self, mask, value):
     value = _scalar(value)
     if is_tensor(value):
@@ -94,13 +110,14 @@ def masked_fill_(self, mask, value):
     return inplace_update(self, ops.masked_fill(snapshot(self), mask, value))
 
 
+@replaces("mindspore.Tensor.clamp_")
 def clamp_(self, min=None, max=None):
     return inplace_update(self, ops.clamp(snapshot(self), min, max))
 
 
-from ._random import bernoulli_, exponential_, normal_, random_, uniform_  # noqa: E402,F401 - seeded draws
 
 
+@replaces("mindspore.Tensor.index_fill_")
 def index_fill_(self, dim, index, value):
     return inplace_update(self, _index_fill(snapshot(self), dim, index, value))
 
@@ -126,54 +143,66 @@ def _scattered(base, dim, index, src, reduce=None):
                                        "add" if reduce == "add" else "none")
 
 
+@replaces("mindspore.Tensor.scatter")
 def scatter(self, dim, index, src=None, *, value=None, reduce=None):
     return _scattered(self, dim, index, value if src is None else src, reduce)
 
 
+@replaces("mindspore.Tensor.scatter_")
 def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     return inplace_update(self, _scattered(snapshot(self), dim, index, value if src is None else src, reduce))
 
 
+@replaces("mindspore.Tensor.clone")
 def clone(self):
     return ops.deepcopy(self)
 
 
+@replaces("mindspore.Tensor.repeat")
 def repeat(self, *repeats):
     if len(repeats) == 1 and isinstance(repeats[0], (list, tuple)):
         repeats = tuple(repeats[0])
     return ops.tile(self, tuple(int(r) for r in repeats))
 
 
+@replaces("mindspore.Tensor.roll")
 def roll(self, shifts, dims=None):
     return M.roll(self, shifts, dims)
 
 
+@replaces("mindspore.Tensor.new_full")
 def new_full(self, size, fill_value, *, dtype=None):
     return M.full(size, fill_value, dtype=self.dtype if dtype is None else dtype)
 
 
+@replaces("mindspore.Tensor.scatter_add")
 def scatter_add(self, dim, index, src):
     return M.scatter_add(self, dim, index, src)
 
 
+@replaces("mindspore.Tensor.index_add")
 def index_add(self, dim, index, source, *, alpha=1):
     if is_tensor(dim):  # MindSpore's older overload: index_add(indices, y, axis)
         return M.index_add(self, source, dim, index, alpha=alpha)
     return M.index_add(self, dim, index, source, alpha=alpha)
 
 
+@replaces("mindspore.Tensor.scatter_add_")
 def scatter_add_(self, dim, index, src):
     return inplace_update(self, M.scatter_add(snapshot(self), dim, index, src))
 
 
+@replaces("mindspore.Tensor.addmm_")
 def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
     return inplace_update(self, M.addmm(snapshot(self), mat1, mat2, beta=beta, alpha=alpha))
 
 
+@replaces("mindspore.Tensor.index_add_")
 def index_add_(self, dim, index, source, *, alpha=1):
     return inplace_update(self, M.index_add(snapshot(self), dim, index, source, alpha=alpha))
 
 
+@replaces("mindspore.Tensor.index_copy_")
 def index_copy_(self, dim, index, tensor):
     dim = dim % max(self.ndim, 1)
     full_index = M._expand_index(index, tensor, dim)
@@ -192,10 +221,12 @@ def _index_fill(x, dim, index, value):
     return ops.masked_fill(x, hit, _scalar(value))
 
 
+@replaces("mindspore.Tensor.index_fill")
 def index_fill(self, axis, index, value):
     return _index_fill(self, axis, index, value)
 
 
+@replaces("mindspore.Tensor.index_put_")
 def index_put_(self, indices, values, accumulate=False):
     indices = tuple(indices)
     if len(indices) == 1 and indices[0].dtype == ms.bool_:
@@ -215,9 +246,11 @@ def index_put_(self, indices, values, accumulate=False):
     return inplace_update(self, new)
 
 
+@replaces("mindspore.Tensor.nonzero")
 def nonzero(self, *, as_tuple=False):
-    return M.nonzero(self, as_tuple=as_tuple)
+    return MM.nonzero(self, as_tuple=as_tuple)
 
 
+@replaces("mindspore.Tensor.round")
 def round(self, decimals=0):
-    return M.round(self, decimals=decimals)
+    return MM.round(self, decimals=decimals)

@@ -112,17 +112,24 @@ TENSOR_SIG_EXCEPTIONS = {
 }
 
 
-def test_tensor_method_signatures_follow_mindspore_docs():
-    from mscore.backfill import _tensor
+def _replaced_tensor_methods():
+    """Tensor methods the backfill has its own implementation of (not only a bf16 / view wrapper of MindSpore's)."""
+    prefix = "mindspore.Tensor."
+    return {label[len(prefix):]: backfill.implementation(label) for label in backfill.covered()
+            if label.startswith(prefix) and backfill.implementation(label) is not None}
 
-    for name in backfill._TENSOR:
+
+def test_tensor_method_signatures_follow_mindspore_docs():
+    methods = _replaced_tensor_methods()
+    assert {"add_", "zero_", "uniform_", "index_put_", "round"} <= set(methods)
+    for name, impl in methods.items():
         if name in TENSOR_SIG_EXCEPTIONS:
             continue
         doc = (getattr(ms.Tensor, name).__mscore_original__.__doc__ or "").strip().splitlines()
         first = doc[0] if doc else ""
         if first.startswith(name + "(") and "->" in first:
             documented = first.split("->")[0].strip()[len(name):]
-            ours = str(inspect.signature(getattr(_tensor, name))).replace("(self, ", "(").replace("(self)", "()")
+            ours = str(inspect.signature(impl)).replace("(self, ", "(").replace("(self)", "()")
             assert ours == documented, f"Tensor.{name}: {ours} vs documented {documented}"
 
 
@@ -287,4 +294,46 @@ def test_every_native_inplace_method_the_rules_emit_is_backfilled():
         if (rule.target or "").startswith("mindspore.Tensor.") and rule.target.endswith("_"):
             emitted.add(rule.target.rsplit(".", 1)[1])
     assert {"add_", "mul_", "zero_", "fill_", "scatter_add_", "addmm_"} <= emitted
-    assert sorted(emitted - set(backfill._TENSOR)) == []
+    assert sorted(emitted - set(_replaced_tensor_methods())) == []
+
+
+def test_replacements_register_where_they_are_defined():
+    """Each implementation module declares its targets with @replaces; the registry refuses a target claimed by two
+    implementations, and every registered target exists in this MindSpore (a typo would silently replace nothing)."""
+    from mscore.backfill import _registry
+
+    entries = _registry.entries("mscore.backfill", backfill.__path__)
+    assert len(entries) > 250
+    assert [t for t, _impl in entries if _registry.resolve(t) is None] == []
+    impl = backfill.implementation("mindspore.mint.nn.functional.cross_entropy")
+    assert impl.__module__ == "mscore.backfill._losses" and impl.__name__ == "cross_entropy"
+    assert backfill.implementation("mindspore.mint.special.log_softmax") is \
+        backfill.implementation("mindspore.mint.nn.functional.log_softmax")
+    assert backfill.implementation("mindspore.mint.no_such_function") is None
+    with pytest.raises(ValueError, match="replaced twice"):
+        _registry.replaces("mindspore.mint.mm")(lambda input, mat2: None)
+    assert backfill.implementation("mindspore.mint.mm").__module__ == "mscore.backfill._mint"
+
+
+def test_fused_ops_the_torch_npu_rules_emit_are_backfilled():
+    """The Ascend-only fused mindspore.ops functions rules/torch_npu.toml maps to run on CPU through the backfill."""
+    from mscore.rules import load_rules
+
+    targets = {r.target for r in load_rules().all() if (r.target or "").startswith("mindspore.ops.")
+               and r.api.startswith("torch_npu.")}
+    assert {"mindspore.ops.rms_norm", "mindspore.ops.speed_fusion_attention"} <= targets
+    assert sorted(targets - set(backfill.covered())) == []
+
+
+def test_fused_attention_refuses_what_the_kernel_refuses():
+    """The composition enforces the documented argument rules instead of computing something the kernel rejects."""
+    q = ms.Tensor(randn(2, 3, 8))
+    sfa = backfill.implementation("mindspore.ops.speed_fusion_attention")
+    out = sfa(q, q, q, 2, "BSH", scale=0.5)[0]
+    assert tuple(out.shape) == (2, 3, 8)
+    with pytest.raises(ValueError, match="input_layout"):
+        sfa(q, q, q, 2, "XYZ")
+    with pytest.raises(ValueError, match="atten_mask dtype"):
+        sfa(q, q, q, 2, "BSH", atten_mask=ms.Tensor(np.zeros((3, 3), np.float32)))
+    with pytest.raises(NotImplementedError):
+        sfa(q, q, q, 2, "BSH", keep_prob=0.9)

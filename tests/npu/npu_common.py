@@ -73,3 +73,35 @@ def assert_close(actual, expected, what, atol=ATOL, rtol=RTOL):
     assert not bad.any(), (
         f"{what}: {int(bad.sum())}/{bad.size} elements differ, max |diff| {diff.max():.3e} (atol {atol}, rtol {rtol})"
     )
+
+
+# the Ascend-only fused mindspore.ops functions that rules/torch_npu.toml maps to
+FUSED_OPS = ("rms_norm", "add_rms_norm", "swiglu", "rotary_position_embedding", "speed_fusion_attention",
+             "fused_infer_attention_score")
+
+
+def cpu_kernel(name):
+    """mscore.backfill's CPU implementation of the fused ``mindspore.ops.<name>`` (not installed: no enable())."""
+    from mscore.backfill import implementation
+
+    impl = implementation(f"mindspore.ops.{name}")
+    assert impl is not None, f"mscore.backfill has no CPU implementation of mindspore.ops.{name}"
+    return impl
+
+
+def ops_for_device():
+    """``mindspore.ops`` on Ascend; on CPU the same namespace with the fused entries taken from mscore.backfill
+    (the kernels are Ascend-only; everything else falls through to ``mindspore.ops``)."""
+    if ON_ASCEND:
+        return ms.ops
+    return _Fallthrough({name: cpu_kernel(name) for name in FUSED_OPS})
+
+
+class _Fallthrough:
+    def __init__(self, fused):
+        self._fused = fused
+
+    def __getattr__(self, name):
+        if name in self._fused:
+            return self._fused[name]
+        return getattr(ms.ops, name)

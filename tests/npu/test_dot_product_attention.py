@@ -426,19 +426,21 @@ def test_path_selection(monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# the fused path's argument building, on any device: ops.speed_fusion_attention is replaced by the composition in
-# ms_composites (which asserts the kernel's documented argument rules), so the layouts, sparse modes, masks and
+# the fused path's argument building, on any device: ops.speed_fusion_attention is replaced by mscore.backfill's
+# composition (which enforces the kernel's documented argument rules), so the layouts, sparse modes, masks and
 # sequence lengths the module hands to the kernel are checked numerically against the torch reference
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def emulated_kernel(monkeypatch):
-    from tests.npu import ms_composites
+    from tests.npu.npu_common import cpu_kernel
+
+    composite = cpu_kernel("speed_fusion_attention")
 
     calls = []
 
     def kernel(*args, **kwargs):
         calls.append(kwargs)
-        return ms_composites.speed_fusion_attention(*args, **kwargs)
+        return composite(*args, **kwargs)
 
     monkeypatch.setattr(ms.ops, "speed_fusion_attention", kernel)
     return calls

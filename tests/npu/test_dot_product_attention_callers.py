@@ -14,7 +14,7 @@ this file (not copied from the stack):
 
 Each case is checked, forward and dq/dk/dv, against a plain torch reference softmax(Q K^T / sqrt(d) + M) V with M
 built directly from the intended semantics (causal / per-image / per-window), on both the non-fused math and the
-fused-kernel argument path (the kernel emulated by tests/npu/ms_composites on CPU).
+fused-kernel argument path (the kernel emulated by mscore.backfill's composition on CPU).
 """
 import math
 import sys
@@ -155,13 +155,15 @@ def impl(request, monkeypatch):
     """The non-fused math, or the fused path with ops.speed_fusion_attention replaced by the composite that checks
     the kernel's documented argument rules (on Ascend the real kernel runs under "math"'s auto-selection)."""
     if request.param == "fused_kernel_args":
-        from tests.npu import ms_composites
+        from tests.npu.npu_common import cpu_kernel
+
+        composite = cpu_kernel("speed_fusion_attention")
 
         calls = []
 
         def kernel(*args, **kwargs):
             calls.append(kwargs)
-            return ms_composites.speed_fusion_attention(*args, **kwargs)
+            return composite(*args, **kwargs)
 
         monkeypatch.setattr(ms.ops, "speed_fusion_attention", kernel)
         monkeypatch.setenv("MSCORE_ATTENTION_IMPL", "fused")

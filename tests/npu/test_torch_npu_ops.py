@@ -4,7 +4,7 @@ torch_npu cannot be installed here, so each case
   1. converts a torch_npu call (as the stack writes it) with mscore's engine and the shipped rules, and checks the
      emitted MindSpore call;
   2. runs the converted function on MindSpore: on Ascend (MSCORE_PARITY_DEVICE=Ascend) through the real fused
-     kernel, on CPU through the compositions in tests/npu/ms_composites.py (the kernels are Ascend-only);
+     kernel, on CPU through mscore.backfill's compositions of it (the kernels are Ascend-only);
   3. compares forward values and input gradients with a plain-math torch implementation of torch_npu's documented
      formula, on the same inputs.
 """
@@ -18,8 +18,7 @@ import mindspore as ms
 
 from mscore.rewrite.engine import convert_source
 from mscore.rules import load_rules
-from tests.npu.ms_composites import ops_for_device
-from tests.npu.npu_common import GRAD_TOL, assert_close, from_ms, rng, to_ms
+from tests.npu.npu_common import GRAD_TOL, assert_close, from_ms, ops_for_device, rng, to_ms
 
 RULES = load_rules()
 

@@ -1,49 +1,27 @@
-"""MindSpore compositions of the Ascend-only fused ops that rules/torch_npu.toml maps to.
+"""CPU compositions of the Ascend-only fused attention kernels the torch_npu rules emit:
+``mindspore.ops.speed_fusion_attention`` and ``mindspore.ops.fused_infer_attention_score``.
 
-On the CPU build these kernels are unregistered; the NPU parity tests run converted code with ``ops`` bound to
-``ops_for_device()``: the real ``mindspore.ops`` on Ascend, and on CPU a proxy whose fused entries are these
-compositions of CPU-capable ops (everything else falls through to ``mindspore.ops``). Each composition follows
-MindSpore's documented signature and result tuple of the op it stands for, and uses only CPU-capable ops and
-nothing else from mscore, so it can move into mscore.backfill as is (``ops_for_device`` is the test-side switch).
+Same signatures and result tuples as MindSpore's documentation; softmax(q k^T * scale, masked) v in float32 from
+CPU-capable ops, with grouped key/value heads repeated to the query heads. The argument rules the documentation puts
+on the caller (layouts, mask dtypes and shapes, TND sequence lengths) raise ``ValueError`` here, so code that would
+be refused by the kernel on Ascend is refused on CPU too. Not composed (``NotImplementedError``): ``pse``,
+``prefix``, dropout (``keep_prob < 1``), sparse modes other than 0, 2, 3, and the quantized / paged inputs of
+fused_infer_attention_score.
 """
-import types
+from __future__ import annotations
 
 import numpy as np
 import mindspore as ms
 from mindspore import mint, ops
 
+from ._registry import replaces
+
 _MASKED = float(np.finfo(np.float32).min)
 
 
-def rms_norm(x, gamma, epsilon=1e-6):
-    xf = x.astype(ms.float32)
-    reduce_dims = tuple(range(x.ndim - gamma.ndim, x.ndim))
-    rstd = ops.rsqrt(mint.mean(xf * xf, dim=reduce_dims, keepdim=True) + epsilon)
-    y = (xf * rstd).astype(x.dtype) * gamma
-    return y, rstd
-
-
-def add_rms_norm(x1, x2, gamma, epsilon=1e-6):
-    x = x1 + x2
-    y, rstd = rms_norm(x, gamma, epsilon)
-    return y, rstd, x
-
-
-def swiglu(input, dim=-1):
-    a, b = mint.chunk(input, 2, dim)
-    return a * mint.sigmoid(a) * b
-
-
-def rotary_position_embedding(x, cos, sin, mode=0):
-    half = x.shape[-1] // 2
-    if mode == 0:
-        rotated = mint.cat((-x[..., half:], x[..., :half]), dim=-1)
-    elif mode == 1:
-        even, odd = x[..., 0::2], x[..., 1::2]
-        rotated = ops.stack((-odd, even), axis=-1).reshape(x.shape)
-    else:
-        raise ValueError(f"rotary_position_embedding mode must be 0 or 1, got {mode}")
-    return x * cos + rotated * sin
+def _require(ok, what):
+    if not ok:
+        raise ValueError(f"mindspore.ops.speed_fusion_attention argument rule: {what}")
 
 
 def _to_bnsd(t, layout, heads):
@@ -113,31 +91,32 @@ def _bottom_right_causal(sq, sk):
 
 def _check_documented_constraints(query, key, head_num, layout, atten_mask, sparse_mode, seq_q, seq_kv):
     """The argument rules of mindspore.ops.speed_fusion_attention's documentation that the caller must meet."""
-    assert layout in ("BSH", "BNSD", "SBH", "BSND", "TND"), layout
-    assert isinstance(head_num, int) and not isinstance(head_num, bool), f"head_num must be an int: {head_num!r}"
-    assert query.dtype == key.dtype
+    _require(layout in ("BSH", "BNSD", "SBH", "BSND", "TND"), f"input_layout {layout!r}")
+    _require(isinstance(head_num, int) and not isinstance(head_num, bool), f"head_num must be an int: {head_num!r}")
+    _require(query.dtype == key.dtype, f"query dtype {query.dtype} != key dtype {key.dtype}")
     if atten_mask is not None:
-        assert atten_mask.dtype in (ms.bool_, ms.uint8), f"atten_mask dtype {atten_mask.dtype}"
+        _require(atten_mask.dtype in (ms.bool_, ms.uint8), f"atten_mask dtype {atten_mask.dtype}")
     if sparse_mode in (2, 3, 4):
-        assert atten_mask is not None and tuple(atten_mask.shape) == (2048, 2048), "compressed mask must be 2048^2"
+        _require(atten_mask is not None and tuple(atten_mask.shape) == (2048, 2048), "compressed mask must be 2048^2")
     elif atten_mask is not None:
         if layout == "TND":
-            raise AssertionError("TND takes only a compressed lower-triangular mask (sparse_mode 2 or 3)")
+            raise ValueError("TND takes only a compressed lower-triangular mask (sparse_mode 2 or 3)")
         b = query.shape[1] if layout == "SBH" else query.shape[0]
         sq = {"BSH": 1, "BSND": 1, "SBH": 0, "BNSD": 2}[layout]
         sq, sk = query.shape[sq], key.shape[{"BSH": 1, "BSND": 1, "SBH": 0, "BNSD": 2}[layout]]
         allowed = {(b, head_num, sq, sk), (b, 1, sq, sk), (sq, sk)}
-        assert tuple(atten_mask.shape) in allowed, f"atten_mask shape {tuple(atten_mask.shape)} not in {allowed}"
+        _require(tuple(atten_mask.shape) in allowed, f"atten_mask shape {tuple(atten_mask.shape)} not in {allowed}")
     if layout == "TND":
-        assert seq_q is not None and seq_kv is not None, "TND needs actual_seq_qlen and actual_seq_kvlen"
-        assert all(isinstance(v, int) for v in list(seq_q) + list(seq_kv)), "actual_seq_*len must be Python ints"
-        assert list(seq_q) == sorted(seq_q) and seq_q[-1] == query.shape[0], f"actual_seq_qlen {seq_q}"
-        assert list(seq_kv) == sorted(seq_kv) and seq_kv[-1] == key.shape[0], f"actual_seq_kvlen {seq_kv}"
-        assert 0 not in list(seq_kv), "0 must not appear in the kv lengths"
+        _require(seq_q is not None and seq_kv is not None, "TND needs actual_seq_qlen and actual_seq_kvlen")
+        _require(all(isinstance(v, int) for v in list(seq_q) + list(seq_kv)), "actual_seq_*len must be Python ints")
+        _require(list(seq_q) == sorted(seq_q) and seq_q[-1] == query.shape[0], f"actual_seq_qlen {seq_q}")
+        _require(list(seq_kv) == sorted(seq_kv) and seq_kv[-1] == key.shape[0], f"actual_seq_kvlen {seq_kv}")
+        _require(0 not in list(seq_kv), "0 must not appear in the kv lengths")
     else:
-        assert seq_q is None and seq_kv is None, "actual_seq_*len only with TND"
+        _require(seq_q is None and seq_kv is None, "actual_seq_*len only with TND")
 
 
+@replaces("mindspore.ops.speed_fusion_attention")
 def speed_fusion_attention(query, key, value, head_num, input_layout, *, pse=None, padding_mask=None,
                            atten_mask=None, scale=1.0, keep_prob=1.0, pre_tokens=2147483647,
                            next_tokens=2147483647, inner_precise=0, prefix=None, actual_seq_qlen=None,
@@ -168,12 +147,24 @@ def speed_fusion_attention(query, key, value, head_num, input_layout, *, pse=Non
     return (_from_bnsd(out, input_layout),)
 
 
+@replaces("mindspore.ops.fused_infer_attention_score")
 def fused_infer_attention_score(query, key, value, *, pse_shift=None, atten_mask=None, actual_seq_lengths=None,
-                                actual_seq_lengths_kv=None, num_heads=1, scale=1.0, pre_tokens=2147483647,
-                                next_tokens=2147483647, input_layout="BSH", num_key_value_heads=0, sparse_mode=0,
-                                inner_precise=1, softmax_lse_flag=False, **unused):
-    quant = {k: v for k, v in unused.items() if v is not None and k not in ("block_size",)}
-    if pse_shift is not None or quant or sparse_mode != 0:
+                                actual_seq_lengths_kv=None, dequant_scale1=None, quant_scale1=None,
+                                dequant_scale2=None, quant_scale2=None, quant_offset2=None, antiquant_scale=None,
+                                antiquant_offset=None, key_antiquant_scale=None, key_antiquant_offset=None,
+                                value_antiquant_scale=None, value_antiquant_offset=None, block_table=None,
+                                query_padding_size=None, kv_padding_size=None, key_shared_prefix=None,
+                                value_shared_prefix=None, actual_shared_prefix_len=None, num_heads=1, scale=1.0,
+                                pre_tokens=2147483647, next_tokens=2147483647, input_layout="BSH",
+                                num_key_value_heads=0, sparse_mode=0, inner_precise=1, block_size=0,
+                                antiquant_mode=0, key_antiquant_mode=0, value_antiquant_mode=0,
+                                softmax_lse_flag=False):
+    """Plain float attention; the second result (softmax_lse) is None."""
+    quant = (dequant_scale1, quant_scale1, dequant_scale2, quant_scale2, quant_offset2, antiquant_scale,
+             antiquant_offset, key_antiquant_scale, key_antiquant_offset, value_antiquant_scale,
+             value_antiquant_offset, block_table, query_padding_size, kv_padding_size, key_shared_prefix,
+             value_shared_prefix, actual_shared_prefix_len)
+    if pse_shift is not None or any(v is not None for v in quant) or sparse_mode != 0:
         raise NotImplementedError("composite fused_infer_attention_score: plain float attention only")
     kv_heads = num_key_value_heads or num_heads
     q = _to_bnsd(query, input_layout, num_heads)
@@ -183,37 +174,3 @@ def fused_infer_attention_score(query, key, value, *, pse_shift=None, atten_mask
                                             atten_mask.reshape((1,) * (4 - atten_mask.ndim) + atten_mask.shape))
     out = _attention_bnsd(q, k, v, mask, scale)
     return _from_bnsd(out, input_layout), None
-
-
-FUSED = {
-    "rms_norm": rms_norm,
-    "add_rms_norm": add_rms_norm,
-    "swiglu": swiglu,
-    "rotary_position_embedding": rotary_position_embedding,
-    "speed_fusion_attention": speed_fusion_attention,
-    "fused_infer_attention_score": fused_infer_attention_score,
-}
-
-
-def ops_for_device():
-    """``mindspore.ops`` on Ascend; on CPU the same namespace with the fused entries composed from CPU ops."""
-    from tests.npu.npu_common import ON_ASCEND
-
-    if ON_ASCEND:
-        return ops
-    proxy = types.SimpleNamespace(**FUSED)
-    return _Fallthrough(proxy)
-
-
-class _Fallthrough:
-    def __init__(self, proxy):
-        self._proxy = proxy
-
-    def __getattr__(self, name):
-        try:
-            return getattr(self._proxy, name)
-        except AttributeError:
-            return getattr(ops, name)
-
-
-__all__ = ["ops_for_device", "FUSED"]
