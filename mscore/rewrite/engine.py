@@ -279,6 +279,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
 
     newline = _NEWLINE.search(text).group(0) if _NEWLINE.search(text) else "\n"
     # imports: remove torch names nothing needs; add what the rewrites use
+    needed_roots |= an.reexported
     rewritten = [(imp, imports.rewrite_import(imp, needed_roots)) for imp in an.torch_imports]
     # a block whose statements are all deleted imports keeps a ``pass`` in place of its last one
     deleted = Counter(imp.block for imp, new_stmt in rewritten if new_stmt == "")

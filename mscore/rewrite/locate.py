@@ -98,6 +98,7 @@ class Analysis:
     # import-time imports of packages that need torch (rules/imports/packages.toml): kept, guarded by the engine
     guard_imports: list[TorchImport] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)        # match patterns, star imports: kept, marked, reported
+    reexported: set[str] = field(default_factory=set)     # torch names imported for other modules: import kept
 
 
 class _Offsets:
@@ -292,6 +293,7 @@ class Locator:
         self.consumed: set[int] = set()        # statements a statement-level rewrite replaces whole
         self._fn: ast.AST | None = None
         self.with_fallback = _imports_with_fallback(tree)
+        self.names_read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
     # -- pass 1: bindings ---------------------------------------------------------------------------------
     def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
@@ -439,6 +441,8 @@ class Locator:
             if isinstance(st, (ast.Import, ast.ImportFrom)):
                 binds = import_bindings(st)
                 torchy = any(q is not None for _, q in binds)
+                if torchy and isinstance(st, ast.ImportFrom) and self._fn is self.tree:
+                    self._reexports(st, binds)
                 if torchy or _guarded_module(st, self.rules.imports):
                     (self.result.torch_imports if torchy else self.result.guard_imports).append(
                         TorchImport(
@@ -479,6 +483,18 @@ class Locator:
             else:
                 for block in _blocks(st):
                     self._walk(block, scope)
+
+    def _reexports(self, st: ast.ImportFrom, binds: list[tuple[str, str | None]]) -> None:
+        """A torch name imported at module level that the module never reads is there for other modules to import
+        from it (``from .wrap import _construct_wrap_fn``): nothing here converts it, so the import stays, guarded,
+        and importers get the name (a stand-in where torch is absent) instead of an ImportError."""
+        for name, q in binds:
+            if q is None or name in self.names_read:
+                continue
+            self.result.reexported.add(name)
+            if id(st) not in self.with_fallback:   # inside ``try: ... except ImportError`` it is already handled
+                self._leave(q, "imported but not used in this module (kept for modules that import it from here)",
+                            st, header=True, root=name)
 
     def _leave(self, api: str, reason: str, node: ast.AST, header: bool, root: str | None) -> None:
         self.result.left.append(Left(api, reason, node.lineno, root, self.offset(node.end_lineno, node.end_col_offset),

@@ -157,3 +157,37 @@ def test_torch_only_packages_by_policy(assert_converts, policy_rules):
         """,
         rules=policy_rules,
     )
+
+
+def test_name_imported_for_other_modules_is_kept_guarded_and_counted(assert_converts):
+    # wrap.py imports torch helpers only so that other modules can import them from it; dropping the import (as
+    # "unused") made every importer fail with "cannot import name"
+    why = "imported but not used in this module (kept for modules that import it from here)"
+    result = assert_converts(
+        """\
+        from torch.distributed.fsdp.wrap import (
+            _post_order_apply,
+            always_wrap_policy,
+        )
+        import torch
+        y = torch.cat([a])
+        """,
+        f"""\
+        from mindspore import mint
+        # mscore: unconverted torch.distributed.fsdp.wrap._post_order_apply: {why}; \
+torch.distributed.fsdp.wrap.always_wrap_policy: {why}
+        try:
+            from torch.distributed.fsdp.wrap import (
+                _post_order_apply,
+                always_wrap_policy,
+            )
+        {NOTE}
+            from mscore_rt.leftover import missing as _mscore_missing
+            _post_order_apply = _mscore_missing("torch.distributed.fsdp.wrap._post_order_apply")
+            always_wrap_policy = _mscore_missing("torch.distributed.fsdp.wrap.always_wrap_policy")
+        y = mint.cat([a])
+        """,
+    )
+    assert result.import_time_torch == 0
+    assert sorted(u.api for u in result.unconverted) == ["torch.distributed.fsdp.wrap._post_order_apply",
+                                                         "torch.distributed.fsdp.wrap.always_wrap_policy"]

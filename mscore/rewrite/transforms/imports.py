@@ -120,7 +120,9 @@ def guard(stmt: str, node: ast.Import | ast.ImportFrom, names: set[str] | None, 
     if not pairs:
         return None
     inner = indent + ("\t" if "\t" in indent else "    ")
-    lines = ["try:", inner + stmt, f"{indent}except {catch}:  # {GUARD_NOTE}"]
+    step = inner[len(indent):]
+    body = [ln if not ln.strip() else step + ln for ln in stmt.splitlines()[1:]]   # continuation lines move too
+    lines = ["try:", inner + stmt.splitlines()[0], *body, f"{indent}except {catch}:  # {GUARD_NOTE}"]
     lines += [inner + r for r in redo]
     lines.append(f"{inner}from mscore_rt.leftover import missing as _mscore_missing")
     lines += [f'{inner}{bound} = _mscore_missing("{qual}")' for bound, qual in pairs]
