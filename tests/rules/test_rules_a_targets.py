@@ -94,3 +94,9 @@ def test_target_exists_with_its_parameters(ms, rule):
             f"{rule.where}: target_sig {rule.target_sig.text} vs {target}{inspect.signature(obj)}"
     for new in list(rule.rename.values()) + list(rule.defaults):
         assert new in names, f"{rule.where}: {target}{inspect.signature(obj)} has no parameter {new!r}"
+    if target.startswith("mscore_rt.") and rule.target_sig is None and rule.pack is None:
+        # a runtime helper takes torch's own parameters (a method rule's receiver comes first, unnamed), less those
+        # the rule drops or refuses and ``out=`` (transforms/out_arg.py writes the result into it)
+        skip = set(rule.drop) | set(rule.unsupported_args) | {"out"}
+        missing = {rule.rename.get(n, n) for n in rule.sig.names() if n not in skip} - names
+        assert not missing, f"{rule.where}: {target}{inspect.signature(obj)} lacks {sorted(missing)}"
