@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mscore import __version__, code_digest, depfiles
 from mscore.rewrite.engine import PROFILES, convert_source
-from mscore.rewrite.locate import TreeIndex
+from mscore.rewrite.locate import TreeIndex, module_name
 from mscore.outdir import Staging, resolve_destination, special_kind, write_file_atomic
 from mscore.rewrite.result import (
     CONVERTED, ERROR, NOT_PYTHON, RUNTIME, SKIPPED, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult,
@@ -34,6 +34,7 @@ REPORT_NAME = "mscore-report.json"
 STAMP_NAME = ".mscore-stamp"   # proves an mscore output: the result's digest + what was written (size, mtime)
 CACHEABLE = {CONVERTED, UNCHANGED, UNDECODABLE, UNPARSABLE, ERROR}
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:", re.M)
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 _NN_BASE = re.compile(r"(?:^|\W)(?:nn|torch\.nn)\.(\w+)")
 
 
@@ -102,11 +103,37 @@ def list_files(src: Path) -> tuple[list[str], list[tuple[str, str]]]:
     return sorted(out), sorted(skipped)
 
 
+def _imported_names(rel: str, text: str) -> set[str]:
+    """``pkg.mod.name`` for each ``from pkg.mod import name`` (relative forms resolved against ``rel``)."""
+    here = module_name(rel).split(".")
+    package = here if rel.replace("\\", "/").endswith("__init__.py") else here[:-1]
+    out = set()
+    for m in _FROM.finditer(text):
+        mod, names = m.group(1), m.group(2)
+        dots = len(mod) - len(mod.lstrip("."))
+        if dots:
+            base = package[:len(package) - (dots - 1)] if dots - 1 <= len(package) else []
+            mod = ".".join([*base, mod.lstrip(".")] if mod.lstrip(".") else base)
+        if not mod or mod.split(".", 1)[0] in ("torch", "torch_npu"):
+            continue
+        for line in names.strip("()").splitlines():
+            for part in line.split("#", 1)[0].split(","):
+                name = part.strip().split(" as ", 1)[0].strip().rstrip("\\").strip()
+                if name.isidentifier():
+                    out.add(f"{mod}.{name}")
+    return out
+
+
 def build_index(texts: dict[str, bytes]) -> TreeIndex:
-    """Class names defined in the tree, and which of them derive (transitively, by name) from an nn class."""
+    """Class names defined in the tree, which of them derive (transitively, by name) from an nn class, and the
+    names other modules import from each module."""
     bases: dict[str, set[str]] = {}
     cells: set[str] = set()
-    for data in texts.values():
+    imported: set[str] = set()
+    for key, data in texts.items():
+        if b"import" in data:
+            rel = key.split("/", 1)[1] if key.split("/", 1)[0].isdigit() and "/" in key else key
+            imported |= _imported_names(rel, data.decode("utf-8", "replace"))
         if b"class" not in data:
             continue
         text = data.decode("utf-8", "replace")
@@ -128,7 +155,7 @@ def build_index(texts: dict[str, bytes]) -> TreeIndex:
             if name not in cells and bs & cells:
                 cells.add(name)
                 changed = True
-    return TreeIndex(classes=frozenset(bases), cells=frozenset(cells))
+    return TreeIndex(classes=frozenset(bases), cells=frozenset(cells), imported=frozenset(imported))
 
 
 def index_of_trees(roots: list[Path]) -> TreeIndex:
@@ -145,7 +172,7 @@ def index_of_trees(roots: list[Path]) -> TreeIndex:
 
 
 def merge_index(a: TreeIndex, b: TreeIndex) -> TreeIndex:
-    return TreeIndex(classes=a.classes | b.classes, cells=a.cells | b.cells)
+    return TreeIndex(classes=a.classes | b.classes, cells=a.cells | b.cells, imported=a.imported | b.imported)
 
 
 # -- worker side ---------------------------------------------------------------------------------------------
@@ -235,7 +262,8 @@ def convert_tree(
     py = {rel: data for rel, data in blobs.items() if rel.endswith(".py")}
     index = merge_index(build_index(py), index) if index is not None else build_index(py)
     salt = json.dumps(
-        [__version__, code_digest(), rules.fingerprint, profile, sorted(index.classes), sorted(index.cells)]
+        [__version__, code_digest(), rules.fingerprint, profile, sorted(index.classes), sorted(index.cells),
+         sorted(index.imported)]
     ).encode()
     results: dict[str, FileResult] = {}
     todo: list[tuple[str, bytes]] = []

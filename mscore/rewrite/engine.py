@@ -219,7 +219,7 @@ _DEEP_LOCK = threading.Lock()
 
 
 def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index) -> FileResult:
-    an: Analysis = analyze(parse_text, tree, rules, index)
+    an: Analysis = analyze(parse_text, tree, rules, index, path)
     starts = an.line_starts
     seen: Counter = Counter(an.seen)
     converted: Counter = Counter(an.converted)

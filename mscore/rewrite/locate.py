@@ -37,6 +37,26 @@ class TreeIndex:
 
     classes: frozenset[str] = frozenset()
     cells: frozenset[str] = frozenset()
+    imported: frozenset[str] = frozenset()   # "pkg.mod.name" for every ``from pkg.mod import name`` in the tree
+
+
+def _all_names(tree: ast.Module) -> set[str]:
+    """The names a module-level ``__all__ = [...]`` lists (exports: read by ``from m import *``)."""
+    out: set[str] = set()
+    for st in tree.body:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            if isinstance(st.value, (ast.List, ast.Tuple)):
+                out |= {e.value for e in st.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return out
+
+
+def module_name(path: str) -> str:
+    """The dotted module a tree-relative path is imported as (``a/b/__init__.py`` -> ``a.b``)."""
+    parts = path.replace("\\", "/").removesuffix(".py").split("/")
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(p for p in parts if p)
 
 
 @dataclass
@@ -279,8 +299,10 @@ def _blocks(st: ast.stmt) -> list[list[ast.stmt]]:
 
 
 class Locator:
-    def __init__(self, text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None):
+    def __init__(self, text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None,
+                 module: str = ""):
         self.text = text
+        self.module = module
         self.tree = tree
         self.rules = rules
         self.index = index or TreeIndex()
@@ -294,6 +316,7 @@ class Locator:
         self._fn: ast.AST | None = None
         self.with_fallback = _imports_with_fallback(tree)
         self.names_read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        self.names_all = _all_names(tree)
 
     # -- pass 1: bindings ---------------------------------------------------------------------------------
     def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
@@ -489,12 +512,24 @@ class Locator:
         from it (``from .wrap import _construct_wrap_fn``): nothing here converts it, so the import stays, guarded,
         and importers get the name (a stand-in where torch is absent) instead of an ImportError."""
         for name, q in binds:
-            if q is None or name in self.names_read:
+            if q is None:
+                continue
+            exported = name in self.names_all or self._imported_from_here(name)
+            if name in self.names_read and not exported:
                 continue
             self.result.reexported.add(name)
             if id(st) not in self.with_fallback:   # inside ``try: ... except ImportError`` it is already handled
-                self._leave(q, "imported but not used in this module (kept for modules that import it from here)",
-                            st, header=True, root=name)
+                why = ("other modules import this name from here: the import stays for them" if exported else
+                       "imported but not used here: kept for modules that may import it from here")
+                self._leave(q, why, st, header=True, root=name)
+
+    def _imported_from_here(self, name: str) -> bool:
+        """Whether another module of the tree(s) does ``from <this module> import name`` (a name this module's
+        own code reads may still be exported: Megatron's optimizer package exports ``Adam``)."""
+        if not self.module or not self.index.imported:
+            return False
+        parts = self.module.split(".")
+        return any(f"{'.'.join(parts[i:])}.{name}" in self.index.imported for i in range(len(parts)))
 
     def _leave(self, api: str, reason: str, node: ast.AST, header: bool, root: str | None) -> None:
         self.result.left.append(Left(api, reason, node.lineno, root, self.offset(node.end_lineno, node.end_col_offset),
@@ -611,5 +646,6 @@ def _guarded_module(st: ast.Import | ast.ImportFrom, policy) -> bool:
     return any(policy.guards(a.name) for a in st.names)
 
 
-def analyze(text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None) -> Analysis:
-    return Locator(text, tree, rules, index).run()
+def analyze(text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None,
+            path: str = "") -> Analysis:
+    return Locator(text, tree, rules, index, module_name(path)).run()

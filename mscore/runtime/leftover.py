@@ -61,14 +61,16 @@ def _where() -> tuple[str, int, str]:
     return path, line, marker
 
 
-def _fail(name: str, what: str, origin: str = ""):
+def _message(name: str, what: str, origin: str = "") -> str:
     path, line, marker = _where()
     detail = f" (mscore: unconverted {marker})" if marker else ""
     applied = f" (applied at {origin})" if origin else ""
-    raise UnconvertedError(
-        f"{path}:{line}: {what} {name}{applied}, which mscore left unconverted{detail}; "
-        f"it needs {name.split('.', 1)[0]}, which is not installed"
-    )
+    return (f"{path}:{line}: {what} {name}{applied}, which mscore left unconverted{detail}; "
+            f"it needs {name.split('.', 1)[0]}, which is not installed")
+
+
+def _fail(name: str, what: str, origin: str = ""):
+    raise UnconvertedError(_message(name, what, origin))
 
 
 def _decorating(args: tuple, kwargs: dict) -> str:
@@ -91,9 +93,11 @@ class _MissingMeta(type):
         _fail(cls._mscore_name, "instantiating a subclass of")
 
     def __getattr__(cls, attr):
+        # an AttributeError, so that getattr(cls, name, default) probes at import (dataclass fields, inspect's
+        # signature lookups, hasattr) see "no such attribute"; reading it for real still says why
         if attr.startswith("__") and attr.endswith("__"):
             raise AttributeError(attr)
-        _fail(f"{cls._mscore_name}.{attr}", "using")
+        raise AttributeError(_message(f"{cls._mscore_name}.{attr}", "using"))
 
 
 class _Missing:

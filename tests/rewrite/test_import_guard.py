@@ -162,7 +162,7 @@ def test_torch_only_packages_by_policy(assert_converts, policy_rules):
 def test_name_imported_for_other_modules_is_kept_guarded_and_counted(assert_converts):
     # wrap.py imports torch helpers only so that other modules can import them from it; dropping the import (as
     # "unused") made every importer fail with "cannot import name"
-    why = "imported but not used in this module (kept for modules that import it from here)"
+    why = "imported but not used here: kept for modules that may import it from here"
     result = assert_converts(
         """\
         from torch.distributed.fsdp.wrap import (

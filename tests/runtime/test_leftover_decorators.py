@@ -101,3 +101,19 @@ def test_converted_module_with_a_missing_decorator_imports(tmp_path):
     lines = (out / "m.py").read_text().splitlines()
     deco = next(i for i, ln in enumerate(lines, 1) if ln.strip() == "@apply_forward_hook")
     assert "apply_forward_hook" in msg and f"m.py:{deco})" in msg     # names the line the decorator sits on
+
+
+def test_dataclass_on_a_class_built_on_a_missing_base_defines_it():
+    # transformers' ModelOutput subclasses are dataclasses: the decorator probes class attributes with defaults
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Output(missing("transformers.modeling_outputs.ModelOutput")):
+        loss: object = None
+        logits: object = None
+
+    assert not hasattr(Output, "not_there")
+    with pytest.raises(AttributeError, match="transformers.modeling_outputs.ModelOutput.from_dict.*not installed"):
+        Output.from_dict({})
+    with pytest.raises(UnconvertedError):
+        Output()
