@@ -9,7 +9,9 @@ registered (``registry``) and change nothing else. Code calling ``torch.ops.<nam
 """
 from __future__ import annotations
 
-__all__ = ["Library", "define", "impl", "register_fake", "impl_abstract", "registry"]
+import os
+
+__all__ = ["Library", "define", "impl", "register_fake", "impl_abstract", "registry", "build_directory"]
 
 registry: dict[str, dict] = {}   # "namespace::op" -> {"schema": ..., "impls": {dispatch key: function}}
 
@@ -73,3 +75,17 @@ def register_fake(op, func=None, /, *, lib=None, **kwargs):
 def impl_abstract(qualname, func=None, *, lib=None, **kwargs):
     """torch.library.impl_abstract (the older name of register_fake)."""
     return register_fake(qualname, func, lib=lib)
+
+
+def build_directory(name: str, verbose: bool = False) -> str:
+    """Where compiled extensions named ``name`` are built (``torch.utils.cpp_extension._get_build_directory``).
+
+    MindSpore's ``ops.CustomOpBuilder`` builds under ``$MS_COMPILER_CACHE_PATH`` (default ``./kernel_meta``), one
+    subdirectory per operator; the directory is created as torch creates its own. MindSpeed's adaptor asks for it
+    (name ``""``) to clear stale build locks at start-up."""
+    root = os.path.realpath(os.getenv("MS_COMPILER_CACHE_PATH", "./kernel_meta"))
+    path = os.path.join(root, name) if name else root
+    if verbose:
+        print(f"Using {root} as the extension build root...")
+    os.makedirs(path, exist_ok=True)
+    return path

@@ -169,6 +169,24 @@ def test_package_file_reads_name_the_installed_framework(rt, rules):
     assert ns["here"] == os.path.dirname(os.path.abspath(mindspore.__file__)) and ns["same"] is True
 
 
+def test_extension_build_directory_is_created_like_torchs(rt, rules, tmp_path, monkeypatch):
+    from torch.utils.cpp_extension import _get_build_directory
+
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path / "torch_ext"))
+    monkeypatch.setenv("MS_COMPILER_CACHE_PATH", str(tmp_path / "ms_ext"))
+    want = _get_build_directory("fused_op", False)
+    ns = run_converted("""
+        def build_dir(name):
+            from torch.utils.cpp_extension import _get_build_directory
+            return _get_build_directory(name, False)
+        got = build_dir("fused_op")
+        root = build_dir("")
+    """, rules, rt)
+    assert os.path.basename(ns["got"]) == os.path.basename(want) == "fused_op"
+    assert os.path.isdir(ns["got"]) and os.path.isdir(want)
+    assert ns["got"] == str(tmp_path / "ms_ext" / "fused_op") and ns["root"] == str(tmp_path / "ms_ext")
+
+
 def test_record_function_is_reentrant_and_a_decorator(rt):
     from mscore.runtime import profiling
 
