@@ -1,6 +1,5 @@
-"""CPU implementations of ``mindspore.mint.nn.functional`` losses and ``mint.linalg`` entries (the rest of
-:mod:`._functional`, which imports this module last and re-exports everything here). Same signatures as the mint
-functions they replace."""
+"""CPU implementations of ``mindspore.mint.nn.functional`` losses and ``mint.linalg`` entries. Same signatures as the
+mint functions they replace."""
 from __future__ import annotations
 
 import mindspore as ms
@@ -43,21 +42,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             n = input.size // c if input.ndim > 1 else 1
             return loss.sum() / n
         return _reduce(loss, reduction)
-    tgt = long(target)
-    valid = tgt != ignore_index
-    safe = ops.where(valid, tgt, ops.zeros_like(tgt))
-    picked = ops.gather_elements(logp, cdim, ops.expand_dims(safe, cdim)).squeeze(cdim)
-    validf = valid.astype(input.dtype)
-    w_t = validf if weight is None else ops.gather(weight, safe, 0) * validf
-    nll = -picked * w_t
-    if reduction == "none":
-        out = nll
-    elif reduction == "sum":
-        out = nll.sum()
-    elif reduction == "mean":
-        out = nll.sum() / w_t.sum()
-    else:
-        raise ValueError(f"{reduction!r} is not a valid value for reduction")
+    nll, w_t, validf = _nll_terms(logp, target, weight, ignore_index, cdim)
+    out = _reduce_nll(nll, w_t, reduction)
     if label_smoothing <= 0:
         return out
     lp = logp if weight is None else logp * weight.reshape(wshape)
@@ -75,13 +61,23 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     # the CPU NLLLoss kernel does not zero ignore_index entries with reduction='none'
     cdim = 0 if input.ndim == 1 else 1
+    loss, w_t, _validf = _nll_terms(input, target, weight, ignore_index, cdim)
+    return _reduce_nll(loss, w_t, reduction)
+
+
+def _nll_terms(logp, target, weight, ignore_index, cdim):
+    """Per-element -weight[t] * logp[t] with ignore_index entries zeroed; also the per-element weights and the
+    validity mask (cross_entropy with class indices is this over log_softmax)."""
     tgt = long(target)
     valid = tgt != ignore_index
     safe = ops.where(valid, tgt, ops.zeros_like(tgt))
-    picked = ops.gather_elements(input, cdim, ops.expand_dims(safe, cdim)).squeeze(cdim)
-    validf = valid.astype(input.dtype)
+    picked = ops.gather_elements(logp, cdim, ops.expand_dims(safe, cdim)).squeeze(cdim)
+    validf = valid.astype(logp.dtype)
     w_t = validf if weight is None else ops.gather(weight, safe, 0) * validf
-    loss = -picked * w_t
+    return -picked * w_t, w_t, validf
+
+
+def _reduce_nll(loss, w_t, reduction):
     if reduction == "none":
         return loss
     if reduction == "sum":
