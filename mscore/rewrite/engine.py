@@ -86,6 +86,37 @@ def _parses(expression: str) -> bool:
         return False
 
 
+def _split_inner(text_edits, units) -> tuple[list[tuple[int, int, str]], dict[int, list[tuple[int, int, str]]]]:
+    """Text edits apart from those inside a unit's span (keyed by the unit), which the unit's rewrite must carry."""
+    spans = sorted((u.start, u.end, id(u)) for u in units)
+    starts = [sp[0] for sp in spans]
+    outer, inner = [], {}
+    for edit in text_edits:
+        i = bisect_right(starts, edit[0]) - 1
+        if i >= 0 and spans[i][0] <= edit[0] and edit[1] <= spans[i][1]:
+            inner.setdefault(spans[i][2], []).append(edit)
+        else:
+            outer.append(edit)
+    return outer, inner
+
+
+def _carry_edits(text: str, base: int, segment: str, new: str, edits: list[tuple[int, int, str]]) -> str:
+    """Apply edits made against the original text to a unit's rewritten text: each edit's span, widened until its
+    context occurs once in the original segment and once in the rewrite, is replaced there (rules do not touch
+    string literals, so a literal's text survives the rewrite)."""
+    if new == segment:
+        return _apply_edits(segment, [(s - base, e - base, r) for s, e, r in edits])
+    for s, e, rep in sorted(edits, reverse=True):
+        for k in range(0, 80, 4):
+            lo, hi = max(s - k, base), min(e + k, base + len(segment))
+            ctx = text[lo:hi]
+            if segment.count(ctx) == 1 and new.count(ctx) == 1:
+                at = new.index(ctx)
+                new = new[:at] + text[lo:s] + rep + text[e:hi] + new[at + len(ctx):]
+                break
+    return new
+
+
 def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
     out = []
     pos = 0
@@ -224,7 +255,7 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
     seen: Counter = Counter(an.seen)
     converted: Counter = Counter(an.converted)
     unconverted: list[Unconverted] = []
-    edits: list[tuple[int, int, str]] = list(an.text_edits)
+    edits, inner = _split_inner(an.text_edits, an.units)
     used: set[str] = set(an.used)
     needed_roots: set[str] = set()
     marks: dict[tuple, list[tuple[str, str]]] = {}
@@ -252,7 +283,9 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
                           for ev in ctx.events]
             ctx.used = set()
             new = segment   # what stays in the output (so _still_there finds its torch references)
-        elif new != segment:
+        if id(unit) in inner:   # text edits inside the unit (a patch-target string in a call the unit rewrites)
+            new = _carry_edits(text, unit.start, segment, new, inner[id(unit)])
+        if new != segment:
             edits.append((unit.start, unit.end, new))
         # only what the unit's text still names: an argument a rule dropped (layout=torch.strided) imports nothing
         used |= {alias for alias in ctx.used if PLACEHOLDER.format(alias) in new}

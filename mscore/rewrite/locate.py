@@ -605,6 +605,11 @@ class Locator:
         self.result.other_names |= module.local
         self._walk(self.tree.body, module)
         self.result.text_edits.extend(patch_targets.edits(self.tree, self.text, self.offset, self.index.cells))
+        retargeted, left = patch_targets.torch_patch_strings(self.tree, self.text, self.offset, self.rules)
+        self.result.text_edits.extend(retargeted)
+        for node in left:
+            self._leave(node.value, "a patch aimed at this torch API: it has no MindSpore counterpart to patch",
+                        node, header=False, root=None)
         self.result.import_insert_line = self._insert_line_after_preamble()
         return self.result
 

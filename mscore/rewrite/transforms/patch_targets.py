@@ -5,6 +5,12 @@ DotProductAttention.forward', wrapper)``. Once ``DotProductAttention`` is a Cell
 a patch aimed at ``forward`` would fail ("no exist forward") or patch a name nothing calls. A string literal
 ``'<dotted path>.<Class>.forward'`` whose ``<Class>`` is a Cell by the tree's class index (the same knowledge that
 renames the method) gets ``construct`` instead. Only whole literals that are nothing but a dotted path are touched.
+
+MindSpeed also patches *torch* by string (``register_patch('torch.Tensor.view', wrapper)``,
+``register_patch('torch.load', ...)``). The converted code no longer calls torch, so such a patch must land on what
+the converted call sites call: a torch name given as the first argument of a call to a ``*patch*`` function is
+rewritten to its rule's MindSpore target (``mindspore.Tensor.view``, ``mscore_rt.serialization.load``). A name with
+no such target stays, reported (:func:`torch_patch_strings`).
 """
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ import ast
 import re
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)\.forward")
+_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_TENSOR_CLASSES = {"torch.Tensor": "mindspore.Tensor", "torch.nn.parameter.Parameter": "mindspore.Parameter",
+                   "torch.nn.Parameter": "mindspore.Parameter"}
 
 
 def edits(tree: ast.AST, text: str, offset, cells: frozenset[str]) -> list[tuple[int, int, str]]:
@@ -34,3 +43,51 @@ def edits(tree: ast.AST, text: str, offset, cells: frozenset[str]) -> list[tuple
             continue
         out.append((end - 1 - len("forward"), end - 1, "construct"))
     return out
+
+
+def _literal_span(node: ast.Constant, text: str, offset) -> tuple[int, int] | None:
+    """The span of a plain one-line string literal's body (between its quotes), or None."""
+    if node.lineno != node.end_lineno:
+        return None
+    start, end = offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset)
+    literal = text[start:end]
+    body = literal.lstrip("rRuU")
+    if not body or body[-1] not in "'\"" or body[1:-1] != node.value:
+        return None
+    return end - len(body) + 1, end - 1
+
+
+def _patch_target(name: str, rules) -> str | None:
+    """The MindSpore dotted path a patch aimed at torch's ``name`` belongs on, or None."""
+    rule = rules.apis.get(name)
+    if rule is not None:
+        return rule.target if rule.target and _PATH.fullmatch(rule.target) and not rule.template else None
+    owner, _, method = name.rpartition(".")
+    if owner in _TENSOR_CLASSES:
+        rule = rules.tensor_methods.get(method)
+        if rule is not None and rule.target and rule.target.isidentifier() and not rule.template:
+            return f"{_TENSOR_CLASSES[owner]}.{rule.target}"
+    return None
+
+
+def torch_patch_strings(tree: ast.AST, text: str, offset, rules) -> tuple[list[tuple[int, int, str]], list]:
+    """Edits retargeting torch names patched by string, and the literal nodes left (no MindSpore target)."""
+    out, left = [], []
+    if "patch" not in text:
+        return out, left
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        fn = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        arg = node.args[0]
+        if "patch" not in fn.lower() or not isinstance(arg.value, str) or not _PATH.fullmatch(arg.value):
+            continue
+        if arg.value.split(".", 1)[0] not in ("torch", "torch_npu"):
+            continue
+        span = _literal_span(arg, text, offset)
+        target = _patch_target(arg.value, rules)
+        if span is None or target is None:
+            left.append(arg)
+            continue
+        out.append((span[0], span[1], target))
+    return out, left

@@ -1,0 +1,42 @@
+"""Patches aimed at torch by string land on what the converted code calls.
+
+MindSpeed's adaptor patches torch itself (``register_patch('torch.Tensor.view', wrapper)``); after conversion the call
+sites call MindSpore, so the string names the rule's MindSpore target. A string inside an expression the converter
+rewrites anyway (the call's other argument is a torch reference) is carried through that rewrite."""
+from __future__ import annotations
+
+import textwrap
+
+from mscore.rewrite.engine import convert_source
+from mscore.rules import load_rules
+
+SRC = textwrap.dedent("""\
+    import torch
+    def adapt(aspm):
+        aspm.register_patch('torch.Tensor.view', ensure_contiguous)
+        aspm.register_patch('torch.nn.parameter.Parameter.type', type_wrapper)
+        aspm.register_patch("torch.load", load_wrapper)
+        aspm.register_patch('torch.distributed._all_gather_base', torch.distributed.all_gather_into_tensor)
+        aspm.register_patch('torch.cuda.get_device_capability', capability)
+        aspm.register_patch('megatron.core.utils.foo', bar)
+        name = 'torch.load'
+        logger.info('torch.load', x)
+    """)
+
+
+def test_torch_patch_targets_follow_the_rules():
+    rules = load_rules()
+    result = convert_source(SRC.encode(), "adaptor.py", rules)
+    out = result.output.decode()
+    assert "register_patch('mindspore.Tensor.view', ensure_contiguous)" in out
+    assert f"register_patch('mindspore.Parameter.{rules.tensor_methods['type'].target}', type_wrapper)" in out
+    assert 'register_patch("mscore_rt.serialization.load", load_wrapper)' in out
+    gather = rules.apis["torch.distributed._all_gather_base"].target
+    assert f"register_patch('{gather}', mint.distributed.all_gather_into_tensor)" in out   # carried through
+    assert "register_patch('megatron.core.utils.foo', bar)" in out       # not torch: untouched
+    assert "name = 'torch.load'" in out and "logger.info('torch.load', x)" in out   # not a patch call
+    # no MindSpore counterpart: left, marked and counted
+    assert "register_patch('torch.cuda.get_device_capability', capability)" in out
+    assert [u.api for u in result.unconverted] == ["torch.cuda.get_device_capability"]
+    again = convert_source(result.output, "adaptor.py", rules)
+    assert again.output == result.output
