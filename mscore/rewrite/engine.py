@@ -93,7 +93,9 @@ def _split_inner(text_edits, units) -> tuple[list[tuple[int, int, str]], dict[in
     outer, inner = [], {}
     for edit in text_edits:
         i = bisect_right(starts, edit[0]) - 1
-        if i >= 0 and spans[i][0] <= edit[0] and edit[1] <= spans[i][1]:
+        lo, hi = (spans[i][0], spans[i][1]) if i >= 0 else (0, 0)
+        inside = lo <= edit[0] and edit[1] <= hi and (lo < edit[0] < hi or lo < edit[1] < hi or edit[:2] == (lo, hi))
+        if i >= 0 and inside:   # an insertion at either end of a unit is outside it
             inner.setdefault(spans[i][2], []).append(edit)
         else:
             outer.append(edit)
