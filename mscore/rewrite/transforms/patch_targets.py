@@ -19,8 +19,10 @@ import re
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)\.forward")
 _PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_TENSOR_CLASSES = {"torch.Tensor": "mindspore.Tensor", "torch.nn.parameter.Parameter": "mindspore.Parameter",
-                   "torch.nn.Parameter": "mindspore.Parameter"}
+# MindSpore's Parameter class does not carry Tensor's Python methods (its instances get them from mindspore.Tensor),
+# so a patch of a Parameter method lands on Tensor's
+_TENSOR_CLASSES = dict.fromkeys(("torch.Tensor", "torch.nn.parameter.Parameter", "torch.nn.Parameter"),
+                                "mindspore.Tensor")
 
 
 def edits(tree: ast.AST, text: str, offset, cells: frozenset[str]) -> list[tuple[int, int, str]]:
