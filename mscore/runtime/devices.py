@@ -12,7 +12,9 @@ on GPU; any other object's ``.device`` is returned as it is.
 """
 from __future__ import annotations
 
-__all__ = ["Device", "device_of"]
+import os
+
+__all__ = ["Device", "device_of", "cann_version"]
 
 _MS_TYPES = {"cpu": "cpu", "ascend": "npu", "npu": "npu", "gpu": "cuda", "cuda": "cuda"}
 
@@ -75,3 +77,24 @@ def device_of(obj):
     if idx.strip().isdigit():
         return Device(type_, int(idx))
     return Device(type_, int(ms.get_context("device_id") or 0))
+
+
+_CANN_ROOTS = ("ASCEND_HOME_PATH", "ASCEND_TOOLKIT_HOME")
+_CANN_DEFAULT = "/usr/local/Ascend/ascend-toolkit/latest"
+
+
+def cann_version(ascend_home_path: str | None = None) -> str:
+    """The installed CANN toolkit's version (``"8.0.RC2"``), read from its ``version.info`` files as torch_npu's
+    ``get_cann_version`` reads it; ``"not known"`` where no CANN is installed (a CPU machine), as torch_npu says."""
+    roots = [ascend_home_path] if ascend_home_path else [os.environ.get(v) for v in _CANN_ROOTS] + [_CANN_DEFAULT]
+    for root in filter(None, roots):
+        for rel in ("compiler/version.info", "version.info", "runtime/version.info"):
+            try:
+                with open(os.path.join(root, rel), encoding="utf-8") as fh:
+                    for line in fh:
+                        key, _, value = line.partition("=")
+                        if key.strip().lower() == "version" and value.strip():
+                            return value.strip()
+            except OSError:
+                continue
+    return "not known"

@@ -187,6 +187,24 @@ def test_extension_build_directory_is_created_like_torchs(rt, rules, tmp_path, m
     assert ns["got"] == str(tmp_path / "ms_ext" / "fused_op") and ns["root"] == str(tmp_path / "ms_ext")
 
 
+def test_cann_version_read_from_the_toolkit(rt, rules, tmp_path, monkeypatch):
+    (tmp_path / "compiler").mkdir()
+    (tmp_path / "compiler" / "version.info").write_text("Version=8.0.RC2\nversion_dir=8.0.RC2\n")
+    monkeypatch.setenv("ASCEND_HOME_PATH", str(tmp_path))
+    src = """
+        from torch_npu.utils.collect_env import get_cann_version
+        v = get_cann_version()
+        old = v.startswith(('8.0.RC1', '8.0.RC2'))
+    """
+    ns = run_converted(src, rules, rt)
+    assert ns["v"] == "8.0.RC2" and ns["old"] is True
+    monkeypatch.setenv("ASCEND_HOME_PATH", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("ASCEND_TOOLKIT_HOME", str(tmp_path / "nowhere"))
+    from mscore.runtime import devices
+    monkeypatch.setattr(devices, "_CANN_DEFAULT", str(tmp_path / "nowhere"))
+    assert run_converted(src, rules, rt)["v"] == "not known"
+
+
 def test_record_function_is_reentrant_and_a_decorator(rt):
     from mscore.runtime import profiling
 

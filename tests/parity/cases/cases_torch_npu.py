@@ -59,7 +59,6 @@ CASES = [
     unsupported("torch_npu.empty_with_swapped_memory", "out = torch_npu.empty_with_swapped_memory((2, 3))"),
     # module attributes and utilities
     unsupported("torch_npu.unsupported_dtype", "out = torch_npu.unsupported_dtype"),
-    unsupported("torch_npu.utils.collect_env.get_cann_version", "out = torch_npu.utils.collect_env.get_cann_version()"),
     unsupported("torch_npu.utils.register_asd_hook", "torch_npu.utils.register_asd_hook(x, w)",
                 x=randn(2, 4), w=randn(4)),
     unsupported("torch_npu.utils.flops_count.FlopsCounter", "out = torch_npu.utils.flops_count.FlopsCounter()"),
@@ -96,6 +95,8 @@ COVERED_ELSEWHERE = {
     "torch_npu.npu.current_device": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
     "torch_npu.npu.get_device_name": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
     "torch_npu.__version__": ["tests/runtime/test_runtime_helpers.py::test_torch_npu_version_converts"],
+    "torch_npu.utils.collect_env.get_cann_version": [
+        "tests/runtime/test_runtime_helpers.py::test_cann_version_read_from_the_toolkit"],
     "torch_npu.__file__": ["tests/runtime/test_runtime_helpers.py::test_package_file_reads_name_the_installed_framework"],
     "torch_npu.npu_fusion_attention": [_OPS + "test_npu_fusion_attention_sbh_causal_compressed_mask",
                                        _OPS + "test_npu_fusion_attention_bnsd_full_mask_positional",
