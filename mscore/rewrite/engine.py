@@ -32,14 +32,29 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def decode(data: bytes) -> tuple[str, str, str]:
-    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie, exactly as CPython reads a source file.
+    """(text, parse_text, encoding) honouring a BOM or a PEP 263 cookie, as CPython's import system reads a source.
 
-    Bytes that are not valid in the file's encoding (Latin-1 or GBK bytes in a file without a cookie) make the file
-    undecodable, as they do for ``python file.py``: it is copied unchanged and listed, never rewritten.
-    Raises UnicodeDecodeError / SyntaxError / LookupError. (``parse_text`` is ``text``: kept for the callers.)"""
+    Bytes that are not valid in the file's encoding are accepted where ``import`` accepts them: CPython compiles
+    source bytes with invalid UTF-8 inside comments (MindSpeed ships GBK comments without a cookie), although
+    ``python file.py`` refuses them. Then ``text`` holds them as surrogate escapes (written back byte for byte) and
+    ``parse_text`` has ``?`` in their place, same length, for the parsers. Anything the compiler refuses raises
+    UnicodeDecodeError / SyntaxError / LookupError: the file is copied unchanged and listed, never rewritten."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    return text, text, encoding
+    try:
+        text = data.decode(encoding)
+        return text, text, encoding
+    except UnicodeDecodeError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                compile(data, "<source>", "exec", ast.PyCF_ONLY_AST)
+            except (SyntaxError, ValueError) as exc:
+                raise UnicodeDecodeError(encoding, data, 0, len(data), f"not valid {encoding}: {exc}") from None
+    text = data.decode(encoding, "surrogateescape")
+    return text, _SURROGATE.sub("?", text), encoding
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def _first_newline(segment: str) -> str:

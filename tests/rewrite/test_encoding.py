@@ -14,12 +14,16 @@ def test_crlf_bom_and_non_ascii_comment(fixture_rules):
     assert convert_source(r.output, "t.py", fixture_rules).output == r.output
 
 
-def test_gbk_bytes_in_a_utf8_file_are_undecodable(fixture_rules):
-    """CPython refuses to run such a file (``python t.py``: "Non-UTF-8 code"): copied unchanged and listed."""
+def test_gbk_comment_in_a_utf8_file_converts_as_import_reads_it(fixture_rules):
+    """``python t.py`` refuses such a file ("Non-UTF-8 code"), but ``import t`` compiles it: a module people import
+    converts, its comment bytes, BOM and CRLFs kept."""
     src = "\ufeff# -*- coding: utf-8 -*-\r\nimport torch\r\n".encode("utf-8") + "# 注释\r\n".encode("gbk") + \
         b"x = torch.cat([a], 0)\r\ny = 1\r\n"
     r = convert_source(src, "t.py", fixture_rules)
-    assert (r.status, r.output) == ("undecodable", src) and r.message
+    assert r.status == "converted"
+    assert r.output == src.replace(b"import torch", b"from mindspore import mint").replace(b"torch.cat", b"mint.cat")
+    gbk_string = b"import torch\r\ns = '" + "注释".encode("gbk") + b"'\r\n"   # in a literal import refuses it too
+    assert convert_source(gbk_string, "t.py", fixture_rules).status == "undecodable"
 
 
 def test_latin1_cookie(fixture_rules):

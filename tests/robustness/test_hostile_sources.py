@@ -202,14 +202,27 @@ def test_an_mscore_error_counts_against_the_rate(fixture_rules, monkeypatch):
 # -- 20. bytes CPython cannot decode ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("src", [
-    b"import torch\n# caf\xe9\nx = torch.zeros(2)\n",                      # Latin-1 comment, no cookie
     b"import torch\ns = '\xc4\xe3\xba\xc3'\nx = torch.zeros(2)\n",          # GBK string, no cookie
-    b"# coding: utf-8\nimport torch\n# \xff\nx = torch.zeros(2)\n",         # a cookie that the bytes contradict
+    b"import torch\nx = torch.zeros(2)  # ok\ny = b'\xff'\n",                 # invalid inside a bytes literal
 ])
 def test_undecodable_python_is_copied_and_listed(src, fixture_rules):
     r = convert_source(src, "t.py", fixture_rules)
     assert r.status == "undecodable" and r.output == src and r.message
     assert Report.build("t", [r]).totals()["undecodable_files"] == 1
+
+
+@pytest.mark.parametrize("src", [
+    b"import torch\n# caf\xe9\nx = torch.zeros(2)\n",                      # Latin-1 comment, no cookie
+    b"# coding: utf-8\nimport torch\n# \xff\nx = torch.zeros(2)  # \xd2\xbb\n",  # a cookie the comments contradict
+])
+def test_invalid_bytes_in_comments_convert_as_import_accepts_them(src, fixture_rules):
+    # ``python t.py`` refuses these files, but ``import t`` compiles them (MindSpeed ships GBK comments this way):
+    # they convert, and the comment bytes come out as they went in
+    r = convert_source(src, "t.py", fixture_rules)
+    assert r.status == "converted" and b"torch.zeros" not in r.output
+    for chunk in (b"caf\xe9", b"# \xff", b"\xd2\xbb"):
+        assert (chunk in src) == (chunk in r.output)
+    compile(r.output, "t.py", "exec")
 
 
 # -- 10 (family). torch names in other places that are not ordinary statement expressions --------------------------------

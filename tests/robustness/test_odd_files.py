@@ -130,13 +130,20 @@ def test_bom_kept(fixture_rules):
 
 @pytest.mark.parametrize("name", ["bom_contradicts_cookie", "unknown_codec", "utf16", "null_byte", "syntax_error",
                                   "py312_fstring_nested_same_quotes", "py312_type_params",
-                                  "gbk_bytes_in_utf8_comment", "gbk_bytes_in_string",
-                                  "gbk_bytes_inside_converted_call"])
+                                  "gbk_bytes_in_string", "gbk_bytes_inside_converted_call"])
 def test_not_convertible_copied_byte_for_byte(name, fixture_rules):
     # this interpreter (3.11) cannot read these: they are reported and copied, never half converted
     r = convert_source(CASES[name], "t.py", fixture_rules)
     assert r.status in ("undecodable", "unparsable") and r.message
     assert r.output == CASES[name]
+
+
+def test_gbk_comment_bytes_convert_and_survive(fixture_rules):
+    # import (not ``python file.py``) compiles invalid UTF-8 inside comments: the file converts, bytes kept
+    data = CASES["gbk_bytes_in_utf8_comment"]
+    out = _out(data, fixture_rules)
+    assert GBK_COMMENT in out and b"mint.cat([a], 0)" in out and b"torch" not in out
+    compile(out, "t.py", "exec")
 
 
 @pytest.mark.parametrize("name", ["crlf", "lone_cr", "mixed_line_ends"])
