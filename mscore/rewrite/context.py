@@ -31,6 +31,14 @@ def runtime_module(alias: str) -> str | None:
     return f"{RUNTIME_PACKAGE}.{alias[len(RUNTIME_ALIAS):]}" if alias.startswith(RUNTIME_ALIAS) else None
 
 
+def runtime_name(qualified: str) -> tuple[str, str]:
+    """``mscore_rt.autograd.set_grad`` -> (``rt_autograd``, ``__mscore_rt_autograd__.set_grad``): the alias and
+    the placeholder text of a runtime target, for a statement-level rewrite that writes its text itself."""
+    _, sub, rest = qualified.split(".", 2)
+    alias = RUNTIME_ALIAS + sub
+    return alias, f"{PLACEHOLDER.format(alias)}.{rest}"
+
+
 @dataclass(frozen=True)
 class Event:
     """One torch reference handled in a unit."""

@@ -170,10 +170,24 @@ def _delete_statement(text: str, starts: list[int], start: int, end: int, only_i
     return (lstart, lend, "")
 
 
+def _marked_here(text: str, starts: list[int], unit, events) -> bool:
+    """Whether the unit's marker line already carries an ``unconverted`` marker naming an API converted now."""
+    line = unit.marker_above - 1 if unit.header else unit.marker_line
+    if line < 1:
+        return False
+    start, end = markers.line_bounds(text, starts, line)
+    where = text.find(markers.MARK, start, end)
+    if where < 0:
+        return False
+    body = text[where + len(markers.MARK):end]
+    return any(ev.converted and (f" {ev.api}:" in body or f"; {ev.api}:" in body) for ev in events)
+
+
 def _fold_wraps(text: str, edits: list[tuple[int, int, str]], wraps) -> list[tuple[int, int, str]]:
     """Statement-level rewrites (locate.Analysis.wraps): each span's edits are applied to its text, the wrap's
     ``build`` turns (pieces of) that converted text into the span's new text, and one edit replaces them all."""
-    for start, end, build in wraps:
+    # innermost first: an outer wrap (a training step) then folds an inner one's result (an attribute store)
+    for start, end, build in sorted(wraps, key=lambda w: w[1] - w[0]):
         inner = [e for e in edits if start <= e[0] and e[1] <= end and not (e[0] == e[1] == end)
                  and not (e[0] == e[1] == start and start != end and False)]
         for e in edits:
@@ -295,6 +309,10 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         elif new != segment and not _parses(new):
             # e.g. a template with 'quotes' emitted inside an f-string delimited by the same quote (< 3.12)
             reason = "its rewrite would not parse here (quotes inside an f-string?)"
+        elif new != segment and _marked_here(text, starts, unit, ctx.events):
+            # a converted file converted again: what the first pass left and marked on this statement stays as it
+            # is, though the context that made it unconvertible (a training step) may be gone from the new text
+            reason = "left unconverted by the conversion that marked it"
         if reason is not None:
             ctx.events = [ev if not ev.converted else replace(ev, converted=False, reason=reason)
                           for ev in ctx.events]

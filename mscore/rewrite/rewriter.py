@@ -88,7 +88,17 @@ class UnitRewriter(cst.CSTTransformer):
 
     # -- bare references ------------------------------------------------------------------------------------
     def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
-        if id(original) in self.inner or id(original) in self.not_refs:
+        if id(original) in self.not_refs:
+            return updated
+        if id(original) in self.inner:
+            # inside a longer chain: a torch-rooted prefix (torch.nn of torch.nn.Linear) is no reference of its own,
+            # but a tensor property is (p.grad of p.grad.zero_(), as the locator counts it)
+            if isinstance(original, cst.Attribute) and self._resolve(original) is None \
+                    and not self.ctx.is_ms_receiver(original.value):
+                m = match_method(self.ctx.rules, original.attr.value, called=False,
+                                 receiver=receiver_kind(original.value))
+                if m is not None:
+                    return self._map_property(m, updated)
             return updated
         called = id(original) in self.call_funcs
         resolved = self._resolve(original)
@@ -127,7 +137,7 @@ class UnitRewriter(cst.CSTTransformer):
         self.ctx.ok(m.api)
         if rule.target == rule.method_name:
             return updated
-        if rule.target.startswith("mindspore."):
+        if rule.qualified_target:
             return cst.Call(func=self.ctx.target(rule.target), args=[cst.Arg(updated.value)])
         return updated.with_changes(attr=cst.Name(rule.target))
 

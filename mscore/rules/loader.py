@@ -26,6 +26,7 @@ from mscore.rules.model import (
     ATTRIBUTE,
     FUNCTION,
     MODULE_METHOD,
+    RUNTIME_PREFIX,
     STATUSES,
     TENSOR_METHOD,
     Rule,
@@ -35,10 +36,9 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template", "receivers", "native", "positional", "decorator",
+    "pack", "template", "receivers", "native", "positional", "decorator", "setter",
 }
 DECORATOR_ACTIONS = ("drop",)
-RUNTIME_PREFIX = "mscore_rt."   # helpers shipped with the output (mscore/runtime/<module>.py)
 _RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)!?\}")   # {name}, or {name!}: must be passed
 KEY_PREFIXES = ("torch.", "torch_npu.", "safetensors.torch.", "Tensor.", "Module.")
@@ -245,6 +245,13 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
             err("decorator", f"decorator must be one of {', '.join(DECORATOR_ACTIONS)}")
         if kind not in (FUNCTION, ATTRIBUTE) or status == "unsupported":
             err("decorator", "decorator applies to a supported torch.* function or attribute")
+    setter = body.get("setter")
+    if setter is not None:
+        if kind != TENSOR_METHOD or sig is not None or not isinstance(setter, str) or not _DOTTED.match(setter) \
+                or not setter.startswith(RUNTIME_PREFIX) or setter.count(".") < 2:
+            err("setter", "setter is a runtime function (mscore_rt.<module>.<name>) on a Tensor property rule")
+        elif not (_RUNTIME_DIR / f"{setter.split('.')[1]}.py").is_file():
+            err("setter", f"{setter!r}: no module mscore/runtime/{setter.split('.')[1]}.py")
     transform = body.get("transform", "template" if template is not None else None)
     native = body.get("native")
     if native is not None:
@@ -261,7 +268,7 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
         pack=pack, template=template, receivers=tuple(receivers), native=native, positional=tuple(positional),
-        decorator=decorator, file=file,
+        decorator=decorator, setter=setter, file=file,
         line=header_line,
     )
 

@@ -15,6 +15,11 @@ ATTRIBUTE = "attribute"      # torch.float32, torch.Tensor (never called with a 
 TENSOR_METHOD = "tensor_method"
 MODULE_METHOD = "module_method"
 
+# Targets under this prefix are functions of mscore's runtime package, written into every output as ``mscore_rt``
+# (mscore/runtime/): ``mscore_rt.autograd.backward`` is emitted as ``autograd.backward`` and the file gets
+# ``from mscore_rt import autograd`` (rewrite/context.py, transforms/imports.py).
+RUNTIME_PREFIX = "mscore_rt."
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -36,6 +41,7 @@ class Rule:
     native: str | None = None         # inplace rules: MindSpore's own in-place method, emitted for a plain receiver
     positional: tuple[str, ...] = ()  # torch keywords the target takes positionally only, after the others
     decorator: str | None = None      # "drop": as a decorator (@api, @api(...)) the line is removed
+    setter: str | None = None         # property rules: the function a store ``x.attr = v`` becomes (setter(x, v))
     file: str = ""
     line: int = 0
 
@@ -68,6 +74,11 @@ class Rule:
             and self.pack is None
             and not self.positional
         )
+
+    @property
+    def qualified_target(self) -> bool:
+        """The target is a function (mindspore.* or mscore_rt.*), not a method name."""
+        return bool(self.target) and self.target.startswith(("mindspore.", RUNTIME_PREFIX))
 
     @property
     def adapts_args(self) -> bool:

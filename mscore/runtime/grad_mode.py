@@ -13,7 +13,24 @@ import contextlib
 
 from mindspore.graph.api import _pynative_executor
 
-__all__ = ["enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["enable_grad", "set_grad_enabled", "is_grad_enabled", "on_enable"]
+
+_ON_ENABLE: list = []
+
+
+def on_enable(fn) -> None:
+    """Call ``fn()`` whenever these helpers switch recording on. ``autograd`` (imperative autograd on MindSpore's
+    tape) registers its ``record``: ops reach the tape only while the executor's grad flag is on as well, and
+    ``mindspore.value_and_grad`` switches that flag off when it returns."""
+    if fn not in _ON_ENABLE:
+        _ON_ENABLE.append(fn)
+
+
+def _enable(mode: bool) -> None:
+    _pynative_executor.set_enable_grad(mode)
+    if mode:
+        for fn in _ON_ENABLE:
+            fn()
 
 
 def is_grad_enabled() -> bool:
@@ -26,7 +43,7 @@ class enable_grad(contextlib.ContextDecorator):
 
     def __enter__(self):
         self.prev = is_grad_enabled()
-        _pynative_executor.set_enable_grad(True)
+        _enable(True)
         return None
 
     def __exit__(self, *exc):
@@ -41,14 +58,14 @@ class set_grad_enabled(contextlib.ContextDecorator):
     def __init__(self, mode: bool):
         self.prev = is_grad_enabled()
         self.mode = bool(mode)
-        _pynative_executor.set_enable_grad(self.mode)
+        _enable(self.mode)
 
     def __call__(self, fn):   # as a decorator the mode applies per call, not from construction on
         _pynative_executor.set_enable_grad(self.prev)
         return super().__call__(fn)
 
     def __enter__(self):
-        _pynative_executor.set_enable_grad(self.mode)
+        _enable(self.mode)
         return None
 
     def __exit__(self, *exc):

@@ -135,8 +135,9 @@ def test_unproven_clip_and_grad_reads_are_reported(assert_converts, shipped):
     assert sorted(u.api for u in result.unconverted) == ["Tensor.grad", "torch.nn.utils.clip_grad_norm_"]
 
 
-def test_unrecognised_shapes_are_left_and_reported(assert_converts, shipped):
-    """No step in the block, a forward under a with-block, a non-2 norm: nothing is rewritten falsely."""
+def test_unrecognised_shapes_go_to_the_tape(assert_converts, shipped):
+    """No step in the block, a forward under a with-block: no closure is made; each statement maps onto MindSpore's
+    tape (mscore_rt.autograd), which is what torch does with them, statement by statement."""
     result = assert_converts(
         """\
         import torch
@@ -156,29 +157,24 @@ def test_unrecognised_shapes_are_left_and_reported(assert_converts, shipped):
         """,
         """\
         import mindspore as ms
-        try:
-            import torch
-        except ImportError:  # mscore: not installed; only the code that uses these names fails (see docs/imports.md)
-            from mscore_rt.leftover import missing as _mscore_missing
-            torch = _mscore_missing("torch")
+        from mscore_rt import autograd
 
 
         def backward_only(model, x):
             loss = model(x).sum()
-            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
-            torch.nn.utils.clip_grad_norm_(model.get_parameters(), 1.0)  # mscore: unconverted torch.nn.utils.clip_grad_norm_: outside a recognised training step (forward; loss.backward(); optimizer.step() in one block) MindSpore has no .grad to clip: clip the value_and_grad gradients
+            autograd.backward(loss)
+            autograd.clip_grad_norm_(model.get_parameters(), 1.0)
 
 
         def under_with(model, opt, x):
             with ms._no_grad():
                 loss = model(x).sum()
-            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
-            opt.step()
+            autograd.backward(loss)
+            autograd.step(opt)
         """,
         rules=shipped,
     )
-    assert sorted(u.api for u in result.unconverted) == ["Tensor.backward", "Tensor.backward",
-                                                        "torch.nn.utils.clip_grad_norm_"]
+    assert result.unconverted == []
 
 
 def test_clip_norm_type_other_than_two_is_reported(assert_converts, shipped):
@@ -232,18 +228,19 @@ def test_forward_assigning_a_global_is_left(assert_converts, shipped):
             opt.step()
         """,
         """\
+        from mscore_rt import autograd
 
 
         def step(model, opt, x):
             global last
             last = model(x)
             loss = last.sum()
-            loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
-            opt.step()
+            autograd.backward(loss)
+            autograd.step(opt)
         """,
         rules=shipped,
     )
-    assert [u.api for u in result.unconverted] == ["Tensor.backward"]
+    assert result.unconverted == []
 
 
 def test_gradient_function_is_built_once_outside_nested_loops(assert_converts, shipped):
@@ -354,7 +351,8 @@ def test_gradient_function_stays_in_the_loop_when_hoisting_is_unproven(assert_co
 
 def test_two_steps_in_one_loop_keep_their_own_gradient_functions(assert_converts, shipped):
     """Two backward passes in one loop (a GAN's two optimizers): the first is converted but not hoisted, so two
-    closures could never share a name outside the loop (one step per block is recognised; the second is reported)."""
+    closures could never share a name outside the loop (one step per block is recognised; the second goes to the
+    tape, mscore_rt.autograd, and its optimizer's zero_grad stays)."""
     assert_converts(
         """\
         import torch
@@ -362,6 +360,8 @@ def test_two_steps_in_one_loop_keep_their_own_gradient_functions(assert_converts
 
         def gan(g, d, opt_g, opt_d, batches):
             for x in batches:
+                opt_g.zero_grad()
+                opt_d.zero_grad()
                 d_loss = d(x).mean()
                 d_loss.backward()
                 opt_d.step()
@@ -371,10 +371,12 @@ def test_two_steps_in_one_loop_keep_their_own_gradient_functions(assert_converts
         """,
         """\
         import mindspore as ms
+        from mscore_rt import autograd
 
 
         def gan(g, d, opt_g, opt_d, batches):
             for x in batches:
+                autograd.zero_grad(opt_g)
                 def _mscore_forward():
                     d_loss = d(x).mean()
                     return d_loss
@@ -382,8 +384,8 @@ def test_two_steps_in_one_loop_keep_their_own_gradient_functions(assert_converts
                 _mscore_grads = list(_mscore_grads)
                 opt_d(tuple(_mscore_grads))
                 g_loss = -d(g(x)).mean()
-                g_loss.backward()  # mscore: unconverted Tensor.backward: MindSpore tensors have no backward(): compute gradients with ms.grad / ms.value_and_grad over a function.
-                opt_g.step()
+                autograd.backward(g_loss)
+                autograd.step(opt_g)
         """,
         rules=shipped,
     )

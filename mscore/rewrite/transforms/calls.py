@@ -252,16 +252,34 @@ def _add_defaults(ctx: Ctx, rule: Rule, out: list[cst.Arg]) -> None:
 
 def emit_function(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     args = adapt_args(ctx, rule, call.args)
-    return call.with_changes(func=ctx.target(rule.target + suffix), args=args)
+    return keep_requires_grad(ctx, rule, call, call.with_changes(func=ctx.target(rule.target + suffix), args=args))
+
+
+REQUIRES_GRAD = "requires_grad"
+RUNTIME_REQUIRES_GRAD = "mscore_rt.autograd.requires_grad_"
+
+
+def keep_requires_grad(ctx: Ctx, rule: Rule, call: cst.Call, out: cst.BaseExpression) -> cst.BaseExpression:
+    """A factory's dropped ``requires_grad=`` (anything but False) keeps its meaning on MindSpore's tape:
+    ``torch.ones(3, requires_grad=True)`` → ``autograd.requires_grad_(mint.ones(3), True)`` (``mscore_rt.autograd``)."""
+    if REQUIRES_GRAD not in rule.drop or rule.sig is None or not rule.sig.has(REQUIRES_GRAD):
+        return out
+    arg = bind_call(rule, call.args).values.get(REQUIRES_GRAD)
+    if arg is None or code(arg.value).strip() == "False":
+        return out
+    return cst.Call(func=ctx.target(RUNTIME_REQUIRES_GRAD), args=[cst.Arg(out), cst.Arg(arg.value)])
 
 
 def emit_method(ctx: Ctx, rule: Rule, call: cst.Call) -> cst.BaseExpression:
-    """``x.m(args)`` → ``x.target(args)``, or ``target(x, args)`` when the target is a qualified mindspore name."""
+    """``x.m(args)`` → ``x.target(args)``, or ``target(x, args)`` when the target is a qualified name
+    (``mindspore.*`` or ``mscore_rt.*``)."""
     args = adapt_args(ctx, rule, call.args)
     func = call.func
     assert isinstance(func, cst.Attribute)
-    if rule.target.startswith(("mindspore.", "mscore_rt.")):
+    if rule.qualified_target:
         receiver = cst.Arg(value=func.value)
         new_args = fix_commas([receiver, *args], call.args or [receiver])
-        return call.with_changes(func=ctx.target(rule.target), args=new_args)
-    return call.with_changes(func=func.with_changes(attr=cst.Name(rule.target)), args=args)
+        out = call.with_changes(func=ctx.target(rule.target), args=new_args)
+    else:
+        out = call.with_changes(func=func.with_changes(attr=cst.Name(rule.target)), args=args)
+    return keep_requires_grad(ctx, rule, call, out)

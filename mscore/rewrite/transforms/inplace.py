@@ -11,13 +11,19 @@ of ``x`` in sync; the receiver is evaluated twice there, so a receiver that is i
 A subscripted receiver (``x[i].add_(y)``) always becomes ``x.__setitem__(i, x[i].add(y))``: item assignment writes
 into ``x`` on every backend, whether ``x[i]`` is a view (Ascend's PyNative views) or a copy (the CPU build, where
 an in-place op on ``x[i]`` would update only a temporary).
+
+A runtime property read of a simple expression (``autograd.grad_of(p)``, what ``p.grad`` becomes) counts as a
+simple receiver: it has no effect and returns the same tensor each time.
 """
 from __future__ import annotations
 
 import libcst as cst
 
-from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.context import Ctx, Unconvertible, runtime_name
 from mscore.rewrite.transforms import calls
+
+# runtime property reads, as emitted (a placeholder alias): p.grad -> autograd.grad_of(p)
+PROPERTY_READERS = frozenset(runtime_name(q)[1] for q in ("mscore_rt.autograd.grad_of",))
 
 
 def _simple(node: cst.BaseExpression) -> bool:
@@ -27,7 +33,20 @@ def _simple(node: cst.BaseExpression) -> bool:
         return _simple(node.value)
     if isinstance(node, cst.Subscript):
         return _simple(node.value)
+    if isinstance(node, cst.Call) and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
+        # a tensor property read through the runtime (p.grad → autograd.grad_of(p)): a pure read
+        return dotted(node.func) in PROPERTY_READERS and _simple(node.args[0].value)
     return False
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        return ".".join([node.value, *reversed(parts)])
+    return None
 
 
 def _renamed(call: cst.Call, method: str) -> cst.Call:
@@ -46,7 +65,7 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
         return _renamed(call, rule.native)
     if not _simple(receiver):
         raise Unconvertible("in-place update of a computed receiver (it would be evaluated twice)")
-    if rule.target.startswith("mindspore."):
+    if rule.qualified_target:
         value = calls.emit_method(ctx, rule, call)
     elif (out_of_place_rule := ctx.rules.method(rule.target)) is not None and not out_of_place_rule.unsupported \
             and not out_of_place_rule.is_identity and out_of_place_rule.transform is None:

@@ -5,7 +5,8 @@ shape, within one statement block (a function body, a loop body, ...)::
 
     outputs = model(**batch)            # the forward: the simple statements before the backward that the loss
     loss = outputs["loss"]              # depends on (walking back while a statement assigns a needed name)
-    optimizer.zero_grad()               # anywhere in the block: removed (MindSpore gradients are fresh each call)
+    optimizer.zero_grad()               # anywhere in the block: removed (MindSpore gradients are fresh each call),
+                                        # but that of another optimizer stepped in the block (on the tape)
     loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)   # optional, before the step
     for name, p in model.named_parameters(): ... p.grad ...                # optional reads of the gradients
@@ -39,8 +40,9 @@ total = sqrt(sum of squares, in float32 -- a float32 gradient is not cast again)
 min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
 gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
 ``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
-A shape that is not recognised is left as written and reported by the ordinary rules (``Tensor.backward`` and the
-clip stay, with markers). When the forward assigns nothing but the loss, no ``has_aux`` is used.
+A shape that is not recognised is converted statement by statement by the ordinary rules onto MindSpore's tape
+(``mscore_rt.autograd``: ``backward``, ``.grad``, ``step``, ``clip_grad_norm_``; docs/autograd.md). When the
+forward assigns nothing but the loss, no ``has_aux`` is used.
 """
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ GRAD = "_mscore_grad"
 FORWARD = "_mscore_forward"
 GRAD_FN = "_mscore_grad_fn"
 CLIP = "torch.nn.utils.clip_grad_norm_"
+RUNTIME_CLIP = "mscore_rt.autograd.clip_grad_norm_"
 
 _CLIP_TEMPLATE = (
     "(lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mindspore.mint.clamp(n / (t + 1e-6), max=1.0) "
@@ -71,9 +74,9 @@ _CLIP_TEMPLATE = (
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     """``clip_grad_norm_(params, max_norm)`` inside a recognised training step: clip the gradient list in place."""
     step = ctx.training or {}
-    if "grads" not in step:
-        raise Unconvertible("outside a recognised training step (forward; loss.backward(); optimizer.step() in one "
-                            "block) MindSpore has no .grad to clip: clip the value_and_grad gradients")
+    if "grads" not in step:   # outside a recognised step the gradients are the tape's .grad
+        bind_call(rule, call.args)
+        return call.with_changes(func=ctx.target(RUNTIME_CLIP))
     if step.get("clip_error"):
         raise Unconvertible(step["clip_error"])
     bound = bind_call(rule, call.args)
@@ -198,13 +201,22 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     opt_src = dotted_name(opt)
     if opt_src is None:
         return None
+    # another optimizer stepped in this block (a GAN's second step, left to the tape: mscore_rt.autograd) keeps its
+    # zero_grad: its .grad is real there
+    stepped_elsewhere = {dotted_name(_method_stmt(s, "step")) for s in stmts
+                         if s is not stmts[step_at] and _method_stmt(s, "step") is not None} - {opt_src}
+
+    def ours(st: ast.stmt) -> bool:
+        recv = _method_stmt(st, "zero_grad")
+        return recv is not None and dotted_name(recv) not in stepped_elsewhere
+
     # the forward: walk back from the backward while a statement assigns a name the loss needs
     need = {loss}
     k = i
     zero = []
     while k > 0:
         prev = stmts[k - 1]
-        if _method_stmt(prev, "zero_grad") is not None:
+        if ours(prev):
             zero.append(prev)
             k -= 1
             continue
@@ -320,7 +332,7 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     plan.consumed_apis.append("Tensor.backward")
     # zero_grad anywhere in this block goes; the step becomes a call with the gradients
     for s in stmts:
-        if _method_stmt(s, "zero_grad") is not None and s is not stmts[i]:
+        if ours(s) and s is not stmts[i]:
             plan.consumed.add(id(s))
             plan.consumed_apis.append("Module.zero_grad")
             if s not in zero:

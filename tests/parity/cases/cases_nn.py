@@ -224,7 +224,8 @@ CASES = [
          "out = (float(w.abs().max()) <= b, float(w.abs().max()) > 0.95 * b)", w=randn(128, 64)),
     Case("torch.nn.utils.rnn.pad_sequence", "nn.utils.rnn.pad_sequence([a, b], batch_first=True)", a=randn(2, 3),
          b=randn(4, 3)),
-    Case("torch.nn.utils.clip_grad_norm_", "nn.utils.clip_grad_norm_([w], 1.0)", w=randn(3), expect="unsupported"),
+    # outside a recognised training step: the tape's .grad (mscore_rt.autograd; more in cases_autograd.py)
+    Case("torch.nn.utils.clip_grad_norm_", "nn.utils.clip_grad_norm_([w], 1.0)", w=randn(3)),
     # inside a recognised training step (transforms/training_step.py): clipped in place, torch's total norm returned
     Case("torch.nn.utils.clip_grad_norm_",
          "p = nn.Parameter(w * 1)\nq = nn.Parameter(v * 1)\nopt = torch.optim.SGD([p, q], lr=0.1)\n"
