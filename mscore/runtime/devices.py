@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["Device", "device_of", "cann_version"]
+__all__ = ["Device", "device_of", "cann_version", "get_device_capability"]
 
 _MS_TYPES = {"cpu": "cpu", "ascend": "npu", "npu": "npu", "gpu": "cuda", "cuda": "cuda"}
 
@@ -98,3 +98,24 @@ def cann_version(ascend_home_path: str | None = None) -> str:
             except OSError:
                 continue
     return "not known"
+
+
+ASCEND_CAPABILITY = (9, 0)
+
+
+def get_device_capability(device=None) -> tuple[int, int]:
+    """``torch.cuda.get_device_capability``: a CUDA compute capability, which callers read only to gate features
+    that need a recent GPU (bf16, grouped GEMM, fused attention: ``dc[0] >= 8``). The Ascend backend has those
+    features, so on Ascend this answers :data:`ASCEND_CAPABILITY`, the value MindSpeed's own patch of this API
+    declares for NPUs (``mindspore.hal.get_device_capability`` answers None there, which such gates cannot index).
+    Without an accelerator it raises, as torch does on a machine without CUDA."""
+    import mindspore as ms
+
+    target = str(ms.get_context("device_target")).lower()
+    if target == "ascend":
+        return ASCEND_CAPABILITY
+    if target == "gpu":
+        cap = ms.hal.get_device_capability(device or 0)
+        if cap is not None:
+            return tuple(cap)
+    raise RuntimeError(f"no accelerator with a compute capability (MindSpore device target: {target})")

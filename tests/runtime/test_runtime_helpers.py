@@ -205,6 +205,21 @@ def test_cann_version_read_from_the_toolkit(rt, rules, tmp_path, monkeypatch):
     assert run_converted(src, rules, rt)["v"] == "not known"
 
 
+def test_device_capability_gates_pass_on_ascend(rt, rules, monkeypatch):
+    import mindspore as ms
+
+    from mscore.runtime import devices
+
+    real = ms.get_context
+    monkeypatch.setattr(ms, "get_context", lambda key: "Ascend" if key == "device_target" else real(key))
+    ns = run_converted("""
+        import torch
+        dc = torch.cuda.get_device_capability()
+        ok = dc[0] >= 8
+    """, rules, rt)
+    assert ns["dc"] == devices.ASCEND_CAPABILITY and ns["ok"] is True
+
+
 def test_record_function_is_reentrant_and_a_decorator(rt):
     from mscore.runtime import profiling
 

@@ -172,7 +172,9 @@ CASES += [
     case("torch.cuda.LongTensor", "torch.cuda.LongTensor(size=(2, 3))", compare="shape",
          reason="sizes: uninitialized memory in torch, zeros here"),
     case("torch.cuda.IntTensor", "torch.cuda.IntTensor([1, 2])"),
-    Case("torch.cuda.get_device_capability", "torch.cuda.get_device_capability()", expect="unsupported"),
+    # no CUDA here and no accelerator for MindSpore: both raise (the Ascend answer is in tests/runtime)
+    Case("torch.cuda.get_device_capability", "try:\n    out = torch.cuda.get_device_capability()\n"
+         "except (RuntimeError, AssertionError):\n    out = 'no accelerator'"),
 ]
 
 CASES += [
