@@ -181,6 +181,7 @@ class _Scanner:
         self.rules = rules
         self.scope = scope
         self.found: list[Match] = []
+        self.stores: list[tuple[ast.Attribute, str]] = []   # property stores no rewrite can take: left
 
     def resolve(self, root: str, shadow: frozenset[str]) -> str | None:
         return None if root in shadow else self.scope.resolve(root)
@@ -195,7 +196,11 @@ class _Scanner:
                     self.found.append(match_qualified(self.rules, f"{q}.{rest}", called=called))
                     return
             m = match_method(self.rules, n.attr, called=called, receiver=receiver_kind(n.value))
-            if m is not None:
+            if m is not None and not isinstance(n.ctx, ast.Load) and m.rule is not None and m.rule.qualified_target:
+                # a store the statement-level setter rewrite did not take (``a.requires_grad, b.x = ...``): a
+                # getter call cannot be assigned to
+                self.stores.append((n, m.api))
+            elif m is not None:
                 self.found.append(m)
             self.scan(n.value, shadow)
         elif isinstance(n, ast.Name):
@@ -345,6 +350,9 @@ class Locator:
     def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool, annotation: bool = False) -> None:
         scanner = _Scanner(self.rules, scope)
         scanner.scan(e)
+        for node, api in scanner.stores:
+            self._leave(api, "assigned in a tuple, chained or nested target: its setter takes one assignment per "
+                        "tensor (write them one by one)", st, header=False, root=None)
         training = self.stmt_ctx.get(id(st))
         grad_read = bool(training and (training.get("grad_alias") or training.get("grad_unmapped"))) and any(
             isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.ctx, ast.Load) for n in ast.walk(e))
