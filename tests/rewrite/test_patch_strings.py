@@ -17,7 +17,7 @@ SRC = textwrap.dedent("""\
         aspm.register_patch('torch.nn.parameter.Parameter.type', type_wrapper)
         aspm.register_patch("torch.load", load_wrapper)
         aspm.register_patch('torch.distributed._all_gather_base', torch.distributed.all_gather_into_tensor)
-        aspm.register_patch('torch.cuda.get_device_capability', capability)
+        aspm.register_patch('torch.cuda.ipc_collect', collect)
         aspm.register_patch('megatron.core.utils.foo', bar)
         name = 'torch.load'
         logger.info('torch.load', x)
@@ -37,7 +37,7 @@ def test_torch_patch_targets_follow_the_rules():
     assert "register_patch('megatron.core.utils.foo', bar)" in out       # not torch: untouched
     assert "name = 'torch.load'" in out and "logger.info('torch.load', x)" in out   # not a patch call
     # no MindSpore counterpart: left, marked and counted
-    assert "register_patch('torch.cuda.get_device_capability', capability)" in out
-    assert [u.api for u in result.unconverted] == ["torch.cuda.get_device_capability"]
+    assert "register_patch('torch.cuda.ipc_collect', collect)" in out
+    assert [u.api for u in result.unconverted] == ["torch.cuda.ipc_collect"]
     again = convert_source(result.output, "adaptor.py", rules)
     assert again.output == result.output
