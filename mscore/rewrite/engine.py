@@ -213,7 +213,8 @@ def convert_source(
         text, parse_text, encoding = decode(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         return _copied(path, UNDECODABLE, data, f"cannot decode: {exc}")
-    if "torch" not in text and not (index and index.cells and "forward" in text):
+    if "torch" not in text and not (index and index.cells and "forward" in text) and \
+            not rules.imports.may_guard(text):
         return FileResult(path, UNCHANGED, data)
     try:
         with warnings.catch_warnings():

@@ -30,6 +30,11 @@ class ImportPolicy:
     def redirected(self, qualified: str) -> str | None:
         return dict(self.redirect).get(qualified)
 
+    def may_guard(self, text: str) -> bool:
+        """Cheap pre-check: whether ``text`` may import one of the guarded packages (a file without torch in it
+        still needs its ``from transformers... import`` guarded)."""
+        return any(name in text for name in (*self.packages, *self.submodules_of))
+
     def guards(self, module: str) -> bool:
         """Does importing ``module`` (dotted) need torch, by this policy?"""
         parts = module.split(".")

@@ -191,3 +191,25 @@ torch.distributed.fsdp.wrap.always_wrap_policy: {why}
     assert result.import_time_torch == 0
     assert sorted(u.api for u in result.unconverted) == ["torch.distributed.fsdp.wrap._post_order_apply",
                                                          "torch.distributed.fsdp.wrap.always_wrap_policy"]
+
+
+def test_torch_only_package_guarded_in_a_file_that_never_names_torch(assert_converts, policy_rules):
+    # MindSpeed-MM's bucket_manager.py imports a transformers image helper and nothing of torch: with torchvision
+    # installed and torch absent that import fails, so it is guarded like any other
+    assert_converts(
+        """\
+        from PIL import Image
+        from transformers.trainer_pt_utils import LabelSmoother
+        x = 1
+        """,
+        f"""\
+        from PIL import Image
+        try:
+            from transformers.trainer_pt_utils import LabelSmoother
+        {NOTE_3P}
+            from mscore_rt.leftover import missing as _mscore_missing
+            LabelSmoother = _mscore_missing("transformers.trainer_pt_utils.LabelSmoother")
+        x = 1
+        """,
+        rules=policy_rules,
+    )
