@@ -5,6 +5,7 @@ Kept apart from the per-API rules: it is about *packages* a converted module imp
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 POLICY_FILE = Path("imports") / "packages.toml"
+_IMPORT_PATTERNS: dict[tuple[str, ...], re.Pattern] = {}
 
 
 class ImportPolicyError(ValueError):
@@ -33,7 +35,14 @@ class ImportPolicy:
     def may_guard(self, text: str) -> bool:
         """Cheap pre-check: whether ``text`` may import one of the guarded packages (a file without torch in it
         still needs its ``from transformers... import`` guarded)."""
-        return any(name in text for name in (*self.packages, *self.submodules_of))
+        names = (*self.packages, *self.submodules_of)
+        if not names:
+            return False
+        pattern = _IMPORT_PATTERNS.get(names)
+        if pattern is None:
+            alternatives = "|".join(re.escape(n.split(".", 1)[0]) for n in sorted(set(names)))
+            pattern = _IMPORT_PATTERNS[names] = re.compile(rf"^[ \t]*(?:from|import)[ \t]+(?:{alternatives})\b", re.M)
+        return pattern.search(text) is not None
 
     def guards(self, module: str) -> bool:
         """Does importing ``module`` (dotted) need torch, by this policy?"""
