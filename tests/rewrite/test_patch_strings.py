@@ -41,3 +41,20 @@ def test_torch_patch_targets_follow_the_rules():
     assert [u.api for u in result.unconverted] == ["torch.cuda.ipc_collect"]
     again = convert_source(result.output, "adaptor.py", rules)
     assert again.output == result.output
+
+
+def test_package_probes_ask_for_mindspore():
+    # MindSpeed-MM's is_npu_available() starts with find_spec("torch_npu") is None: on MindSpore + Ascend that
+    # answered "no NPU" for ever; the probe now asks for the framework the code runs on
+    src = textwrap.dedent("""\
+        import importlib.util
+        import torch
+        def is_npu_available():
+            if importlib.util.find_spec("torch_npu") is None:
+                return False
+            return torch.npu.is_available()
+        HAVE = importlib.util.find_spec('torch') is not None and find_spec("numpy") is not None
+        """)
+    out = convert_source(src.encode(), "u.py", load_rules()).output.decode()
+    assert 'importlib.util.find_spec("mindspore") is None' in out
+    assert "find_spec('mindspore') is not None" in out and 'find_spec("numpy")' in out

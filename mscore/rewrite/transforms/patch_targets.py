@@ -11,6 +11,10 @@ MindSpeed also patches *torch* by string (``register_patch('torch.Tensor.view', 
 the converted call sites call: a torch name given as the first argument of a call to a ``*patch*`` function is
 rewritten to its rule's MindSpore target (``mindspore.Tensor.view``, ``mscore_rt.serialization.load``). A name with
 no such target stays, reported (:func:`torch_patch_strings`).
+
+Availability probes by name (``importlib.util.find_spec("torch_npu") is None``) ask whether the framework (or its
+NPU plugin) is installed; after conversion that framework is MindSpore, which carries its Ascend backend itself, so
+the probed name becomes ``"mindspore"`` (:func:`package_probes`) and the device checks that follow decide.
 """
 from __future__ import annotations
 
@@ -93,3 +97,22 @@ def torch_patch_strings(tree: ast.AST, text: str, offset, rules) -> tuple[list[t
             continue
         out.append((span[0], span[1], target))
     return out, left
+
+
+_PROBES = {"find_spec", "find_loader", "_is_package_available", "is_package_available"}
+
+
+def package_probes(tree: ast.AST, text: str, offset) -> list[tuple[int, int, str]]:
+    """Edits turning ``find_spec("torch")`` / ``find_spec("torch_npu")`` probes into ``find_spec("mindspore")``."""
+    out = []
+    if "torch" not in text:
+        return out
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        fn = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if fn in _PROBES and node.args[0].value in ("torch", "torch_npu"):
+            span = _literal_span(node.args[0], text, offset)
+            if span is not None:
+                out.append((span[0], span[1], "mindspore"))
+    return out
