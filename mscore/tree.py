@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mscore import __version__, code_digest, depfiles
-from mscore.rewrite.engine import PROFILES, convert_source
+from mscore.rewrite import PROFILES
+from mscore.rewrite.engine import convert_source
 from mscore.rewrite.locate import TreeIndex, module_name
 from mscore.outdir import Staging, resolve_destination, special_kind, write_file_atomic
 from mscore.rewrite.result import (

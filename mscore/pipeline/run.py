@@ -30,12 +30,11 @@ from mscore.pipeline.manifest import RepoSpec, load_manifest, patches_digest
 from mscore.pipeline.patches import apply_all
 from mscore.progress import NullProgress
 from mscore.progress import for_console as progress_for
+from mscore.rewrite import PROFILES
 
 # Bump when the pipeline's own output changes for the same inputs (launch-script mapping, layout, messages).
 PIPELINE_VERSION = "1"
 
-
-PROFILES = ("native", "msadapter")
 DEFAULT_OUT = Path("mscore-out")
 TOP_GAPS = 15
 # C/C++/CUDA extension sources: copied as they are (mscore converts Python)

@@ -27,7 +27,6 @@ from mscore.rewrite.rewriter import UnitRewriter
 from mscore.rewrite.transforms import imports, markers
 from mscore.rules import RuleSet
 
-PROFILES = ("native", "msadapter")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
