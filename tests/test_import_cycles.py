@@ -97,12 +97,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(out)
 
 
-# cycles being taken apart (issue 14's re-seaming step); nothing may join this list
-KNOWN = [["mscore.rewrite.locate", "mscore.rewrite.transforms.training_step"]]
-
-
 def test_no_import_cycle_in_mscore():
-    found = [c for c in cycles(import_graph()) if c not in KNOWN]
+    found = cycles(import_graph())
     assert found == [], "import cycles (each a group of modules importing one another):\n" + "\n".join(
         " <-> ".join(c) for c in found)
 

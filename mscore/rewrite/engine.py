@@ -24,10 +24,9 @@ from mscore.rewrite.locate import Analysis, TreeIndex, analyze
 from mscore.rewrite.names import mindspore_bindings
 from mscore.rewrite.result import CONVERTED, ERROR, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult, Unconverted
 from mscore.rewrite.rewriter import UnitRewriter
+from mscore.rewrite.syntax import NEWLINE as _NEWLINE
 from mscore.rewrite.transforms import imports, markers
 from mscore.rules import RuleSet
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def decode(data: bytes) -> tuple[str, str, str]:

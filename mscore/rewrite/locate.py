@@ -21,6 +21,7 @@ from mscore.rewrite.names import (
     is_torch_module,
     mindspore_bindings,
 )
+from mscore.rewrite.syntax import LineIndex, dotted_name, receiver_kind
 from mscore.rewrite.transforms import decorators, patch_targets, training_step
 from mscore.rules import RuleSet
 
@@ -29,7 +30,6 @@ NOT_CELL_BASES = {
     "object", "Exception", "ABC", "Enum", "IntEnum", "NamedTuple", "Protocol", "TypedDict", "Generic", "dict",
     "list", "tuple", "str", "int", "float", "Function", "Dataset", "IterableDataset", "Sampler", "type",
 }
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 _AUG_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
@@ -121,48 +121,6 @@ class Analysis:
     guard_imports: list[TorchImport] = field(default_factory=list)
     left: list[Left] = field(default_factory=list)        # match patterns, star imports: kept, marked, reported
     reexported: set[str] = field(default_factory=set)     # torch names imported for other modules: import kept
-
-
-class _Offsets:
-    """(line, utf-8 byte column) as ast reports them -> char offset into the text."""
-
-    def __init__(self, text: str):
-        self.text = text
-        starts = [0]
-        starts.extend(m.end() for m in _NEWLINE.finditer(text))
-        self.starts = starts
-        self._ascii = text.isascii()
-
-    def __call__(self, line: int, col: int) -> int:
-        base = self.starts[line - 1]
-        if self._ascii:
-            return base + col
-        end = self.starts[line] if line < len(self.starts) else len(self.text)
-        raw = self.text[base:end]
-        if raw.isascii():
-            return base + col
-        return base + len(raw.encode("utf-8")[:col].decode("utf-8", "replace"))
-
-
-def dotted_name(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
-def receiver_kind(node: ast.expr) -> str:
-    """The receiver's kind, as far as it is known statically: ``self``, ``super()``, ``class`` (a capitalised
-    name: ``Fn.forward(ctx, x)`` is a static call) or ``other``."""
-    if isinstance(node, ast.Name):
-        return "self" if node.id == "self" else ("class" if node.id[:1].isupper() else "other")
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
-        return "super()"
-    return "other"
 
 
 def _comp_targets(gens: list[ast.comprehension]) -> set[str]:
@@ -313,7 +271,7 @@ class Locator:
         self.tree = tree
         self.rules = rules
         self.index = index or TreeIndex()
-        self.offset = _Offsets(text)
+        self.offset = LineIndex(text)
         self.scopes: dict[int, Scope] = {}
         self.result = Analysis(line_starts=self.offset.starts)
         self.file_imports_torch = False
@@ -423,7 +381,7 @@ class Locator:
         for item in st.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward":
                 start = self.offset(item.lineno, item.col_offset)
-                line_end = self.offset.starts[item.lineno] if item.lineno < len(self.offset.starts) else len(self.text)
+                line_end = self.offset.line_end(item.lineno)
                 m = re.compile(r"def\s+(forward)\b").search(self.text, start, line_end)
                 if m:
                     self.result.text_edits.append((m.start(1), m.end(1), "construct"))

@@ -10,6 +10,8 @@ import libcst as cst
 
 from mscore.rewrite.classify import Match, match_method, match_qualified
 from mscore.rewrite.context import Ctx, NoMatch, Unconvertible
+from mscore.rewrite.syntax import cst_dotted_name as dotted_name
+from mscore.rewrite.syntax import cst_receiver_kind as receiver_kind
 from mscore.rewrite.transforms import CALL_TRANSFORMS, calls, out_arg
 
 
@@ -233,27 +235,6 @@ class UnitRewriter(cst.CSTTransformer):
             return call
         ctx.ok(m.api, root)
         return out
-
-
-def receiver_kind(node: cst.BaseExpression) -> str:
-    """The receiver's kind: ``self``, ``super()``, ``class`` (a capitalised name) or ``other`` (as in locate.py)."""
-    if isinstance(node, cst.Name):
-        return "self" if node.value == "self" else ("class" if node.value[:1].isupper() else "other")
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super":
-        return "super()"
-    return "other"
-
-
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a chain of Names and Attributes only (a call or subscript in the chain gives None)."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _names(target: cst.BaseExpression) -> list[str]:

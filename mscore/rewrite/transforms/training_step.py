@@ -54,6 +54,7 @@ from typing import Callable
 import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.syntax import dotted_name
 from mscore.rewrite.transforms.calls import bind_call, code
 from mscore.rules import Rule
 
@@ -172,7 +173,6 @@ def _optimizer_params(opt: ast.expr, scope, fn: ast.AST | None) -> ast.expr | No
     """The params argument of ``opt = torch.optim.X(params, ...)`` in the enclosing function (or module)."""
     if fn is None:
         return None
-    from mscore.rewrite.locate import dotted_name
     want = dotted_name(opt)
     for n in ast.walk(fn):
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted_name(n.targets[0]) == want \
@@ -197,7 +197,6 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     if step_at is None:
         return None
     opt = _method_stmt(stmts[step_at], "step")
-    from mscore.rewrite.locate import dotted_name
     opt_src = dotted_name(opt)
     if opt_src is None:
         return None
@@ -359,11 +358,10 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
 
 def _line_span(loc, s: ast.stmt) -> tuple[int, int]:
     off = loc.offset
-    return off.starts[s.lineno - 1], (off.starts[s.end_lineno] if s.end_lineno < len(off.starts) else len(loc.text))
+    return off.line_start(s.lineno), off.line_end(s.end_lineno)
 
 
 def _clip_ctx(loc, plan: Plan, s: ast.stmt, scope, opt_params) -> None:
-    from mscore.rewrite.locate import dotted_name
     for n in ast.walk(s):
         if isinstance(n, ast.Call):
             dotted = dotted_name(n.func)
