@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Mapping
 
 import libcst as cst
 
@@ -49,6 +50,26 @@ class Event:
     root: str | None = None     # the import alias it was reached through (keeps that import alive if unconverted)
 
 
+@dataclass(frozen=True)
+class TrainingStep:
+    """What a unit inside a recognised training step knows (set per statement by transforms/training_step.py)."""
+
+    grads: str | None = None            # the value_and_grad gradient list: clip_grad_norm_ here clips it
+    clip_error: str | None = None       # why the clip_grad_norm_ here cannot be converted
+    grad_alias: Mapping[str, str] = field(default_factory=dict)   # p -> gradient name, in a for over the parameters
+    grad_unmapped: bool = False         # a .grad read here that no gradient maps to: left and reported
+
+    @property
+    def reads_grads(self) -> bool:
+        """``.grad`` reads here are rewritten or reported."""
+        return bool(self.grad_alias) or self.grad_unmapped
+
+    def merged(self, later: TrainingStep) -> TrainingStep:
+        """This statement's knowledge with ``later``'s on top (what ``later`` sets wins)."""
+        return TrainingStep(later.grads or self.grads, later.clip_error or self.clip_error,
+                            later.grad_alias or self.grad_alias, later.grad_unmapped or self.grad_unmapped)
+
+
 @dataclass
 class Ctx:
     rules: RuleSet
@@ -57,7 +78,7 @@ class Ctx:
     events: list[Event] = field(default_factory=list)
     used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn / rt_<module>
     annotation: bool = False                # the unit is a type annotation
-    training: dict | None = None            # inside a recognised training step: {"grads": name, "grad_alias": ...}
+    training: TrainingStep | None = None    # inside a recognised training step
 
     def mindspore_source(self, text: str) -> str:
         """Python source written with full ``mindspore.*`` names (templates, defaults) → placeholder aliases."""

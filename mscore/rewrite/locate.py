@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified, needs_respelling
-from mscore.rewrite.context import runtime_name
+from mscore.rewrite.context import TrainingStep, runtime_name
 from mscore.rewrite.names import (
     Scope,
     bind_statement,
@@ -71,7 +71,7 @@ class Unit:
     marker_above: int           # ... or the line a marker goes above (a compound statement's first line)
     header: bool                # a compound statement header: markers go above
     annotation: bool = False    # a type annotation: names matter, calls do not happen
-    training: dict | None = None  # inside a recognised training step (transforms/training_step.py)
+    training: TrainingStep | None = None  # inside a recognised training step (transforms/training_step.py)
 
 
 @dataclass
@@ -276,7 +276,7 @@ class Locator:
         self.result = Analysis(line_starts=self.offset.starts)
         self.file_imports_torch = False
         self.ms_bindings = {"mindspore": "mindspore", **mindspore_bindings(tree)}
-        self.stmt_ctx: dict[int, dict] = {}    # id(stmt) -> training-step context for its units
+        self.stmt_ctx: dict[int, TrainingStep] = {}    # id(stmt) -> training-step context for its units
         self.consumed: set[int] = set()        # statements a statement-level rewrite replaces whole
         self._fn: ast.AST | None = None
         self.with_fallback = _imports_with_fallback(tree)
@@ -312,7 +312,7 @@ class Locator:
             self._leave(api, "assigned in a tuple, chained or nested target: its setter takes one assignment per "
                         "tensor (write them one by one)", st, header=False, root=None)
         training = self.stmt_ctx.get(id(st))
-        grad_read = bool(training and (training.get("grad_alias") or training.get("grad_unmapped"))) and any(
+        grad_read = training is not None and training.reads_grads and any(
             isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.ctx, ast.Load) for n in ast.walk(e))
         if not scanner.found and not grad_read:
             return
@@ -459,7 +459,8 @@ class Locator:
         if plan is None:
             return
         for key, value in plan.stmt_ctx.items():
-            self.stmt_ctx.setdefault(key, {}).update(value)
+            known = self.stmt_ctx.get(key)
+            self.stmt_ctx[key] = value if known is None else known.merged(value)
         self.consumed |= plan.consumed
         self.result.text_edits.extend(plan.edits)
         self.result.wraps.extend(plan.wraps)

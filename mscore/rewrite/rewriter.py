@@ -149,12 +149,12 @@ class UnitRewriter(cst.CSTTransformer):
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
         training = self.ctx.training
         if training and original_node.attr.value == "grad":
-            alias = training.get("grad_alias") or {}
+            alias = training.grad_alias
             if isinstance(original_node.value, cst.Name) and original_node.value.value in alias \
                     and not any(original_node.value.value in s for s in self.shadow):
                 self.ctx.ok("Tensor.grad")
                 return cst.Name(alias[original_node.value.value])   # p.grad in a loop zipped with the gradients
-            if training.get("grad_unmapped"):
+            if training.grad_unmapped:
                 self.ctx.fail("Tensor.grad", "MindSpore parameters have no .grad: only p.grad in a for over the "
                               "optimizer's parameters maps to the value_and_grad gradients")
                 return updated_node

@@ -48,12 +48,12 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import libcst as cst
 
-from mscore.rewrite.context import Ctx, Unconvertible
+from mscore.rewrite.context import Ctx, TrainingStep, Unconvertible
 from mscore.rewrite.syntax import dotted_name
 from mscore.rewrite.transforms.calls import bind_call, code
 from mscore.rules import Rule
@@ -74,12 +74,12 @@ _CLIP_TEMPLATE = (
 
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     """``clip_grad_norm_(params, max_norm)`` inside a recognised training step: clip the gradient list in place."""
-    step = ctx.training or {}
-    if "grads" not in step:   # outside a recognised step the gradients are the tape's .grad
+    step = ctx.training
+    if step is None or step.grads is None:   # outside a recognised step the gradients are the tape's .grad
         bind_call(rule, call.args)
         return call.with_changes(func=ctx.target(RUNTIME_CLIP))
-    if step.get("clip_error"):
-        raise Unconvertible(step["clip_error"])
+    if step.clip_error:
+        raise Unconvertible(step.clip_error)
     bound = bind_call(rule, call.args)
     for name, ok in (("norm_type", ("2.0", "2", "2.")), ("error_if_nonfinite", ("False",))):
         arg = bound.values.get(name)
@@ -89,7 +89,7 @@ def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExp
     if max_norm is None:
         raise Unconvertible("max_norm= is required")
     return cst.parse_expression(ctx.mindspore_source(
-        _CLIP_TEMPLATE.format(grads=step["grads"], max_norm=f"({code(max_norm.value).strip()})")))
+        _CLIP_TEMPLATE.format(grads=step.grads, max_norm=f"({code(max_norm.value).strip()})")))
 
 
 # -- statement level: what the locator asks ----------------------------------------------------------------------
@@ -101,10 +101,14 @@ class Plan:
 
     consumed: set[int] = field(default_factory=set)                 # id(stmt): removed or replaced, no unit
     consumed_apis: list[str] = field(default_factory=list)
-    stmt_ctx: dict[int, dict] = field(default_factory=dict)         # id(stmt) -> Ctx.training for its units
+    stmt_ctx: dict[int, TrainingStep] = field(default_factory=dict)  # id(stmt) -> Ctx.training for its units
     edits: list[tuple[int, int, str]] = field(default_factory=list)
     wraps: list[tuple[int, int, Callable]] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
+
+    def note(self, stmt: ast.stmt, **changes) -> None:
+        """Record what the units of ``stmt`` know (fields of :class:`TrainingStep`)."""
+        self.stmt_ctx[id(stmt)] = replace(self.stmt_ctx.get(id(stmt), TrainingStep()), **changes)
 
 
 def _method_stmt(st: ast.stmt, name: str) -> ast.expr | None:
@@ -352,7 +356,7 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     for s in _nested_stmts(stmts[i + 1:]):
         if id(s) not in plan.consumed and any(isinstance(n, ast.Attribute) and n.attr == "grad"
                                               and isinstance(n.ctx, ast.Load) for n in ast.walk(s)):
-            plan.stmt_ctx.setdefault(id(s), {})["grad_unmapped"] = True
+            plan.note(s, grad_unmapped=True)
     return plan
 
 
@@ -371,12 +375,11 @@ def _clip_ctx(loc, plan: Plan, s: ast.stmt, scope, opt_params) -> None:
             q = scope.resolve(root)
             if q is None or (f"{q}.{rest}" if rest else q) != CLIP:
                 continue
-            ctx = plan.stmt_ctx.setdefault(id(s), {})
-            ctx["grads"] = GRADS
+            plan.note(s, grads=GRADS)
             given = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "parameters"), None)
             if opt_params is None or given is None or ast.dump(given) != ast.dump(opt_params):
-                ctx["clip_error"] = ("cannot prove the clipped parameters are the optimizer's (build the optimizer "
-                                     "from the same expression in this function)")
+                plan.note(s, clip_error="cannot prove the clipped parameters are the optimizer's (build the "
+                                        "optimizer from the same expression in this function)")
 
 
 def _grad_loop(loc, plan: Plan, s: ast.For, opt_params) -> None:
@@ -408,7 +411,8 @@ def _grad_loop(loc, plan: Plan, s: ast.For, opt_params) -> None:
         plan.edits.append((te, te, f", {GRAD}"))
     plan.edits += [(ist, ist, "zip("), (ie, ie, f", {GRADS})")]
     for b in _nested_stmts(s.body):
-        plan.stmt_ctx.setdefault(id(b), {}).setdefault("grad_alias", {})[pname] = GRAD
+        known = plan.stmt_ctx.get(id(b), TrainingStep())
+        plan.note(b, grad_alias={**known.grad_alias, pname: GRAD})
 
 
 def _ancestors(root: ast.AST, block: list[ast.stmt]) -> list[ast.stmt] | None:
