@@ -25,7 +25,7 @@ from mscore.rewrite.names import mindspore_bindings
 from mscore.rewrite.result import CONVERTED, ERROR, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult, Unconverted
 from mscore.rewrite.rewriter import UnitRewriter
 from mscore.rewrite.syntax import NEWLINE as _NEWLINE
-from mscore.rewrite.transforms import imports, markers
+from mscore.rewrite.passes import imports, markers
 from mscore.rules import RuleSet
 
 

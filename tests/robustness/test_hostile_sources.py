@@ -13,7 +13,7 @@ from mscore.report import Report
 from mscore.rewrite import engine
 from mscore.rewrite.engine import convert_source
 from mscore.rewrite.transforms import KNOWN
-from mscore.rewrite.transforms.markers import marker_text
+from mscore.rewrite.passes.markers import marker_text
 from mscore.rules import RuleFileError, load_rule_file, load_rules
 from mscore.rules.model import RuleSet
 from tests.robustness.test_bad_input import one_line_error, run

@@ -1,0 +1,1 @@
+"""Post-passes: what runs over a whole file once its units are rewritten."""
