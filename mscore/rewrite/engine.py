@@ -1,8 +1,10 @@
 """Per-file conversion: bytes in, :class:`FileResult` out.
 
-decode → (no torch? done) → ast parse → locate units → libcst rewrite of each unit → imports fix-up → markers →
-splice the edits into the original text → encode as the file was encoded. Text outside the edited units is never
-touched, so comments, formatting, encodings and line endings survive byte for byte.
+decode → (no torch? done) → ast parse → locate units → libcst rewrite of each unit → the post-passes
+(:data:`mscore.rewrite.passes.POST_PASSES`: imports fix-up, markers, statement-level wraps) over one
+:class:`~mscore.rewrite.edits.FileEdits` → splice the edits into the original text → encode as the file was
+encoded. Text outside the edited units is never touched, so comments, formatting, encodings and line endings
+survive byte for byte.
 """
 from __future__ import annotations
 
@@ -14,18 +16,18 @@ import threading
 import tokenize
 import warnings
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import replace
 
 import libcst as cst
 
 from mscore.rewrite.context import PLACEHOLDER, Ctx
+from mscore.rewrite.edits import FileEdits, apply_edits
 from mscore.rewrite.locate import Analysis, TreeIndex, analyze
 from mscore.rewrite.names import mindspore_bindings
+from mscore.rewrite.passes import POST_PASSES, markers
 from mscore.rewrite.result import CONVERTED, ERROR, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult, Unconverted
 from mscore.rewrite.rewriter import UnitRewriter
 from mscore.rewrite.syntax import NEWLINE as _NEWLINE
-from mscore.rewrite.passes import imports, markers
 from mscore.rules import RuleSet
 
 
@@ -120,7 +122,7 @@ def _carry_edits(text: str, base: int, segment: str, new: str, edits: list[tuple
     context occurs once in the original segment and once in the rewrite, is replaced there (rules do not touch
     string literals, so a literal's text survives the rewrite)."""
     if new == segment:
-        return _apply_edits(segment, [(s - base, e - base, r) for s, e, r in edits])
+        return apply_edits(segment, [(s - base, e - base, r) for s, e, r in edits])
     for s, e, rep in sorted(edits, reverse=True):
         for k in range(0, 80, 4):
             lo, hi = max(s - k, base), min(e + k, base + len(segment))
@@ -132,19 +134,6 @@ def _carry_edits(text: str, base: int, segment: str, new: str, edits: list[tuple
     return new
 
 
-def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
-    out = []
-    pos = 0
-    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1])):
-        if start < pos:
-            raise AssertionError(f"overlapping edits at offset {start}")
-        out.append(text[pos:start])
-        out.append(new)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
-
-
 def _still_there(events, new_code: str):
     """An unconverted reference inside an argument that a rule dropped (``Stream(device=torch.npu.current_device())``)
     is gone from the output: it counts as converted, with no marker."""
@@ -153,19 +142,6 @@ def _still_there(events, new_code: str):
             yield replace(ev, converted=True, reason="")
         else:
             yield ev
-
-
-def _delete_statement(text: str, starts: list[int], start: int, end: int, only_in_block: bool) -> tuple[int, int, str]:
-    """An edit removing a statement: its whole lines when it stands alone on them, else ``pass`` in its place."""
-    line = bisect_right(starts, start)
-    lstart = starts[line - 1]
-    end_line = bisect_right(starts, max(start, end - 1))
-    lend = starts[end_line] if end_line < len(starts) else len(text)
-    before = text[lstart:start]
-    after = text[end:lend].rstrip("\r\n")
-    if only_in_block or before.strip() or (after.strip() and not after.strip().startswith("#")):
-        return (start, end, "pass")
-    return (lstart, lend, "")
 
 
 def _marked_here(text: str, starts: list[int], unit, events) -> bool:
@@ -179,27 +155,6 @@ def _marked_here(text: str, starts: list[int], unit, events) -> bool:
         return False
     body = text[where + len(markers.MARK):end]
     return any(ev.converted and (f" {ev.api}:" in body or f"; {ev.api}:" in body) for ev in events)
-
-
-def _fold_wraps(text: str, edits: list[tuple[int, int, str]], wraps) -> list[tuple[int, int, str]]:
-    """Statement-level rewrites (locate.Analysis.wraps): each span's edits are applied to its text, the wrap's
-    ``build`` turns (pieces of) that converted text into the span's new text, and one edit replaces them all."""
-    # innermost first: an outer wrap (a training step) then folds an inner one's result (an attribute store)
-    for start, end, build in sorted(wraps, key=lambda w: w[1] - w[0]):
-        inner = [e for e in edits if start <= e[0] and e[1] <= end and not (e[0] == e[1] == end)
-                 and not (e[0] == e[1] == start and start != end and False)]
-        for e in edits:
-            if e not in inner and e[0] < end and e[1] > start:
-                raise AssertionError(f"an edit straddles a statement-level rewrite at offset {e[0]}")
-
-        def converted(a: int, b: int, inner=inner) -> str:
-            mine = [(s - a, t - a, new) for s, t, new in inner if a <= s and t <= b and not (s == t == b)]
-            return _apply_edits(text[a:b], mine)
-
-        new = build(converted)
-        ids = {id(e) for e in inner}
-        edits = [e for e in edits if id(e) not in ids] + [(start, end, new)]
-    return edits
 
 
 def convert_source(
@@ -280,24 +235,29 @@ _DEEP_LOCK = threading.Lock()
 
 
 def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index) -> FileResult:
+    """locate -> rewrite each unit -> count what the locator left -> the post-passes, in order -> the result."""
     an: Analysis = analyze(parse_text, tree, rules, index, path)
-    starts = an.line_starts
-    seen: Counter = Counter(an.seen)
-    converted: Counter = Counter(an.converted)
-    unconverted: list[Unconverted] = []
-    edits, inner = _split_inner(an.text_edits, an.units)
-    used: set[str] = set(an.used)
-    needed_roots: set[str] = set()
-    marks: dict[tuple, list[tuple[str, str]]] = {}
+    fe = FileEdits.start(text, encoding, an, rules, profile, mindspore_bindings(tree))
+    fe.edits, inner = _split_inner(an.text_edits, an.units)
+    _rewrite_units(fe, parse_text, inner)
+    _count_left(fe)
+    for _name, run in POST_PASSES:
+        run(fe)
+    return _result(fe, path, data)
+
+
+def _rewrite_units(fe: FileEdits, parse_text: str, inner: dict[int, list[tuple[int, int, str]]]) -> None:
+    """Each unit through libcst (:class:`UnitRewriter`): its edit (carrying the locator's text edits ``inner`` to
+    it), its counts, and a marker for what it leaves."""
+    text, an, starts, profile = fe.text, fe.analysis, fe.starts, fe.profile
     scope_aliases: dict[int, dict[str, str]] = {}
-    existing = mindspore_bindings(tree)
-    ms_names = frozenset(existing) | {"mindspore"}
+    ms_names = frozenset(fe.existing) | {"mindspore"}
     for unit in an.units:
         segment = parse_text[unit.start:unit.end]
         aliases = scope_aliases.get(id(unit.scope))
         if aliases is None:   # one walk per scope, not per unit: a module scope can bind thousands of names
             aliases = scope_aliases[id(unit.scope)] = unit.scope.aliases()
-        ctx = Ctx(rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names,
+        ctx = Ctx(fe.rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names,
                   training=unit.training)
         nl = _first_newline(segment)
         node, wrapped = parse_unit(segment, nl)
@@ -320,144 +280,41 @@ def _convert(data, text, parse_text, encoding, tree, path, rules, profile, index
         if id(unit) in inner:   # text edits inside the unit (a patch-target string in a call the unit rewrites)
             new = _carry_edits(text, unit.start, segment, new, inner[id(unit)])
         if new != segment:
-            edits.append((unit.start, unit.end, new))
+            fe.edits.append((unit.start, unit.end, new))
         # only what the unit's text still names: an argument a rule dropped (layout=torch.strided) imports nothing
-        used |= {alias for alias in ctx.used if PLACEHOLDER.format(alias) in new}
+        fe.used |= {alias for alias in ctx.used if PLACEHOLDER.format(alias) in new}
         line = bisect_right(starts, unit.start)
         for ev in _still_there(ctx.events, new):
-            seen[ev.api] += 1
+            fe.seen[ev.api] += 1
             if ev.converted:
-                converted[ev.api] += 1
+                fe.converted[ev.api] += 1
                 continue
             reason = ev.reason + (" (left for MSAdapter)" if profile == "msadapter" else "")
-            unconverted.append(Unconverted(ev.api, line, reason))
+            fe.unconverted.append(Unconverted(ev.api, line, reason))
             if ev.root:
-                needed_roots.add(ev.root)
-            key = (unit.stmt_end, unit.marker_line, unit.marker_above, unit.header)
-            marks.setdefault(key, []).append((ev.api, reason))
+                fe.needed_roots.add(ev.root)
+            fe.mark((unit.stmt_end, unit.marker_line, unit.marker_above, unit.header), ev.api, reason)
 
-    for left in an.left:   # what the locator leaves (match patterns, star imports): counted, marked, import kept
-        seen[left.api] += 1
-        unconverted.append(Unconverted(left.api, left.line, left.reason))
+
+def _count_left(fe: FileEdits) -> None:
+    """What the locator leaves (match patterns, star imports): counted, marked, its import kept."""
+    for left in fe.analysis.left:
+        fe.seen[left.api] += 1
+        fe.unconverted.append(Unconverted(left.api, left.line, left.reason))
         if left.root:
-            needed_roots.add(left.root)
-        key = (left.stmt_end, left.marker_line, left.marker_above, left.header)
-        marks.setdefault(key, []).append((left.api, left.reason))
+            fe.needed_roots.add(left.root)
+        fe.mark((left.stmt_end, left.marker_line, left.marker_above, left.header), left.api, left.reason)
 
-    newline = _NEWLINE.search(text).group(0) if _NEWLINE.search(text) else "\n"
-    # imports: remove torch names nothing needs; add what the rewrites use
-    needed_roots |= an.reexported
-    rewritten = [(imp, imports.rewrite_import(imp, needed_roots)) for imp in an.torch_imports]
-    # a block whose statements are all deleted imports keeps a ``pass`` in place of its last one
-    deleted = Counter(imp.block for imp, new_stmt in rewritten if new_stmt == "")
-    last_deleted = {imp.block: imp for imp, new_stmt in rewritten if new_stmt == ""}
-    import_time_left = 0
-    for imp, new_stmt in rewritten:
-        if new_stmt == "":
-            whole_block = deleted[imp.block] == imp.block_len and last_deleted[imp.block] is imp
-            edits.append(_delete_statement(text, starts, imp.start, imp.end, imp.only_stmt_in_block or whole_block))
-            continue
-        stmt = text[imp.start:imp.end] if new_stmt is None else new_stmt
-        guarded = None
-        if imp.at_import and not imp.has_fallback:
-            node = imp.node if new_stmt is None else ast.parse(new_stmt).body[0]
-            kept = {name for name, q in imp.bindings if q is not None}
-            guarded = _guarded(text, starts, imp, stmt, node, kept, newline)
-            import_time_left += guarded is None
-        if guarded is not None:
-            edits.append((imp.start, imp.end, guarded))
-        elif new_stmt is not None:
-            edits.append((imp.start, imp.end, new_stmt))
-    for imp in an.guard_imports:
-        redirect = _redirect(text, starts, imp, rules.imports, newline)
-        if redirect is not None:
-            new_text, apis = redirect
-            edits.append((imp.start, imp.end, new_text))
-            for api in apis:
-                seen[api] += 1
-                converted[api] += 1
-            continue
-        if imp.at_import and not imp.has_fallback:
-            names = None
-            if isinstance(imp.node, ast.Import):
-                names = {a.asname or a.name.split(".", 1)[0] for a in imp.node.names
-                         if rules.imports.guards(a.name)}
-            guarded = _guarded(text, starts, imp, text[imp.start:imp.end], imp.node, names, newline,
-                               THIRD_PARTY_CATCH)
-            if guarded is not None:
-                edits.append((imp.start, imp.end, guarded))
-    chosen = imports.choose_aliases(used, an, needed_roots, existing)
-    lines = imports.import_lines(chosen, existing)
-    if lines:
-        at = starts[an.import_insert_line - 1] if an.import_insert_line - 1 < len(starts) else len(text)
-        prefix = "" if at == 0 or text[at - 1] in "\r\n" else newline
-        edits.append((at, at, prefix + newline.join(lines) + newline))
-    for (stmt_end, end_line, above, header), items in sorted(marks.items()):
-        marker = markers.marker_text(items, encoding)
-        edit = markers.place(text, starts, stmt_end, end_line, above, header, marker, newline)
-        if edit is not None:
-            edits.append(edit)
 
-    edits = _fold_wraps(text, edits, an.wraps)
-    if not edits:
-        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted,
-                          import_time_torch=import_time_left)
-    out = _apply_edits(text, edits)
-    for alias, name in chosen.items():
+def _result(fe: FileEdits, path: str, data: bytes) -> FileResult:
+    """Splice the edits into the text, give the placeholder aliases their names, encode as the file was."""
+    counts = (dict(fe.seen), dict(fe.converted), fe.unconverted)
+    if not fe.edits:
+        return FileResult(path, UNCHANGED, data, *counts, import_time_torch=fe.import_time_torch)
+    out = apply_edits(fe.text, fe.edits)
+    for alias, name in fe.chosen.items():
         out = out.replace(PLACEHOLDER.format(alias), name)
-    if out == text:
-        return FileResult(path, UNCHANGED, data, dict(seen), dict(converted), unconverted,
-                          import_time_torch=import_time_left)
-    return FileResult(
-        path, CONVERTED, out.encode(encoding, "surrogateescape"), dict(seen), dict(converted), unconverted,
-        import_time_torch=import_time_left,
-    )
-
-
-def _redirect(text: str, starts: list[int], imp, policy, newline: str):
-    """``from pkg.mod import A, B`` where the policy redirects ``pkg.mod.A`` to ``mscore_rt.x.A``: the redirected
-    names come from mscore_rt, the rest stay (guarded when at import). (new text, redirected APIs) or None."""
-    node = imp.node
-    if not isinstance(node, ast.ImportFrom) or not policy.redirect:
-        return None
-    moved, rest = [], []
-    for a in node.names:
-        target = policy.redirected(f"{node.module}.{a.name}")
-        (moved if target else rest).append((a, target))
-    if not moved:
-        return None
-    line = bisect_right(starts, imp.start)
-    indent = text[starts[line - 1]:imp.start]
-    if indent.strip():
-        return None
-    stmts = []
-    for a, target in moved:
-        mod, _, name = target.rpartition(".")
-        bound = a.asname or a.name
-        stmts.append(f"from {mod} import {name}" + (f" as {bound}" if bound != name else ""))
-    if rest:
-        rest_node = ast.ImportFrom(module=node.module, names=[a for a, _ in rest], level=0)
-        rest_text = ast.unparse(rest_node)
-        guarded = None
-        if imp.at_import and not imp.has_fallback:
-            guarded = imports.guard(rest_text, rest_node, None, indent, newline, THIRD_PARTY_CATCH)
-        stmts.append(guarded or rest_text)
-    return (newline + indent).join(stmts), [f"{node.module}.{a.name}" for a, _ in moved]
-
-
-# a third-party package that cannot load says so with ImportError, or (transformers' lazy modules: "Failed to
-# import transformers.models.x because of the following error") with RuntimeError
-THIRD_PARTY_CATCH = "(ImportError, RuntimeError)"
-
-
-def _guarded(text: str, starts: list[int], imp, stmt: str, node, names, newline: str,
-             catch: str = "ImportError") -> str | None:
-    """The guarded form of an import statement that stands alone on its lines (else None: left as it is)."""
-    line = bisect_right(starts, imp.start)
-    indent = text[starts[line - 1]:imp.start]
-    end_line = bisect_right(starts, max(imp.start, imp.end - 1))
-    lend = starts[end_line] if end_line < len(starts) else len(text)
-    after = text[imp.end:lend].strip()
-    if indent.strip() or (after and not after.startswith("#")):
-        return None   # shares its line with other statements (``import torch; x = 1``)
-    return imports.guard(stmt, node, names, indent, newline, catch)
+    if out == fe.text:
+        return FileResult(path, UNCHANGED, data, *counts, import_time_torch=fe.import_time_torch)
+    return FileResult(path, CONVERTED, out.encode(fe.encoding, "surrogateescape"), *counts,
+                      import_time_torch=fe.import_time_torch)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from mscore.rewrite.edits import FileEdits
+
 MARK = "# mscore: unconverted"
 _WS = re.compile(r"[ \t]*")
 
@@ -58,3 +60,12 @@ def place(text: str, starts: list[int], stmt_end: int, end_line: int, above_line
         if MARK in text[pstart:peol]:
             return None
     return (start, start, f"{indent}{marker}{newline}")
+
+
+def run(fe: FileEdits) -> None:
+    """One marker per statement holding leftovers (every unit's and the locator's)."""
+    for (stmt_end, end_line, above, header), items in sorted(fe.marks.items()):
+        edit = place(fe.text, fe.starts, stmt_end, end_line, above, header, marker_text(items, fe.encoding),
+                     fe.newline)
+        if edit is not None:
+            fe.edits.append(edit)
