@@ -22,7 +22,7 @@ from mscore.rewrite.names import (
     mindspore_bindings,
 )
 from mscore.rewrite.syntax import LineIndex, dotted_name, receiver_kind
-from mscore.rewrite.transforms import decorators, patch_targets, training_step
+from mscore.rewrite.statements import decorators, patch_targets, training_step
 from mscore.rules import RuleSet
 
 # Base classes that say "not an nn.Module" when a class's other bases are unknown.

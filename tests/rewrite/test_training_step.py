@@ -1,4 +1,4 @@
-"""The training-step transform (mscore/rewrite/transforms/training_step.py): torch's tape step -> value_and_grad."""
+"""The training-step transform (mscore/rewrite/statements/training_step.py): torch's tape step -> value_and_grad."""
 import pytest
 
 from mscore.rules import load_rules

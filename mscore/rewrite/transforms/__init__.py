@@ -8,7 +8,7 @@ the locator (class bases, ``forward`` → ``construct``); as a reference it is a
 from __future__ import annotations
 
 from mscore.rewrite.transforms import (  # noqa: F401 - out_arg is applied by the rewriter to every rule with out=
-    inplace, out_arg, receiver_only, size_to_shape, template, tensor_to, training_step,
+    clip_grad_norm, inplace, out_arg, receiver_only, size_to_shape, template, tensor_to,
 )
 
 CALL_TRANSFORMS = {
@@ -17,7 +17,7 @@ CALL_TRANSFORMS = {
     "tensor_to": tensor_to.apply,
     "inplace": inplace.apply,
     "template": template.apply,
-    "training_step": training_step.apply,
+    "clip_grad_norm": clip_grad_norm.apply,
 }
 # applied by the locator / rewriter, not named by a rule's transform=: module_to_cell (class bases, forward), out_arg
 # (every rule whose torch signature has out=)

@@ -226,7 +226,7 @@ CASES = [
          b=randn(4, 3)),
     # outside a recognised training step: the tape's .grad (mscore_rt.autograd; more in cases_autograd.py)
     Case("torch.nn.utils.clip_grad_norm_", "nn.utils.clip_grad_norm_([w], 1.0)", w=randn(3)),
-    # inside a recognised training step (transforms/training_step.py): clipped in place, torch's total norm returned
+    # inside a recognised training step (statements/training_step.py): clipped in place, torch's total norm returned
     Case("torch.nn.utils.clip_grad_norm_",
          "p = nn.Parameter(w * 1)\nq = nn.Parameter(v * 1)\nopt = torch.optim.SGD([p, q], lr=0.1)\n"
          "opt.zero_grad()\ny = (p * x).sum() + (q * q).sum()\nloss = y * y\nloss.backward()\n"

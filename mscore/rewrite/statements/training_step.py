@@ -33,10 +33,10 @@ loop target, a batch fetched in the body) become parameters of the closure. Each
 sees; only ``optimizer.parameters`` is read once, which is why a rebound optimizer keeps the per-step form.
 
 The gradient list is in the optimizer's parameter order (``optimizer.parameters`` of a
-``mindspore.experimental.optim`` optimizer). The clip (``apply`` below, the rule's named transform) only converts
-inside a recognised step and when its parameters are provably the optimizer's (same source expression as the
-optimizer's constructor argument in the same function); norm_type 2 only. Its arithmetic is torch's:
-total = sqrt(sum of squares, in float32 -- a float32 gradient is not cast again), every gradient scaled by
+``mindspore.experimental.optim`` optimizer). The clip (``transforms/clip_grad_norm.py``, the rule's named
+transform) only converts inside a recognised step and when its parameters are provably the optimizer's (same source
+expression as the optimizer's constructor argument in the same function); norm_type 2 only. Its arithmetic is
+torch's: total = sqrt(sum of squares, in float32 -- a float32 gradient is not cast again), every gradient scaled by
 min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
 gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
 ``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
@@ -51,46 +51,14 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-import libcst as cst
-
-from mscore.rewrite.context import Ctx, TrainingStep, Unconvertible
+from mscore.rewrite.context import TrainingStep
 from mscore.rewrite.syntax import dotted_name
-from mscore.rewrite.transforms.calls import bind_call, code
-from mscore.rules import Rule
 
 GRADS = "_mscore_grads"
 GRAD = "_mscore_grad"
 FORWARD = "_mscore_forward"
 GRAD_FN = "_mscore_grad_fn"
 CLIP = "torch.nn.utils.clip_grad_norm_"
-RUNTIME_CLIP = "mscore_rt.autograd.clip_grad_norm_"
-
-_CLIP_TEMPLATE = (
-    "(lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mindspore.mint.clamp(n / (t + 1e-6), max=1.0) "
-    "for x in g]) or t)(mindspore.mint.sqrt(sum([((x if x.dtype == mindspore.float32 else x.float()) ** 2).sum() "
-    "for x in g]))))({grads}, {max_norm})"
-)
-
-
-def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
-    """``clip_grad_norm_(params, max_norm)`` inside a recognised training step: clip the gradient list in place."""
-    step = ctx.training
-    if step is None or step.grads is None:   # outside a recognised step the gradients are the tape's .grad
-        bind_call(rule, call.args)
-        return call.with_changes(func=ctx.target(RUNTIME_CLIP))
-    if step.clip_error:
-        raise Unconvertible(step.clip_error)
-    bound = bind_call(rule, call.args)
-    for name, ok in (("norm_type", ("2.0", "2", "2.")), ("error_if_nonfinite", ("False",))):
-        arg = bound.values.get(name)
-        if arg is not None and code(arg.value).strip() not in ok:
-            raise Unconvertible(f"{name}={code(arg.value).strip()} is not supported (2-norm, no finiteness check)")
-    max_norm = bound.values.get("max_norm")
-    if max_norm is None:
-        raise Unconvertible("max_norm= is required")
-    return cst.parse_expression(ctx.mindspore_source(
-        _CLIP_TEMPLATE.format(grads=step.grads, max_norm=f"({code(max_norm.value).strip()})")))
-
 
 # -- statement level: what the locator asks ----------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Statement-level rewrites the locator asks for (training step, module -> cell, dropped decorators)."""
