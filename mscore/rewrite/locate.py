@@ -7,7 +7,6 @@ Only those units are handed to libcst; every other byte of the file is left exac
 from __future__ import annotations
 
 import ast
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -22,14 +21,9 @@ from mscore.rewrite.names import (
     mindspore_bindings,
 )
 from mscore.rewrite.syntax import LineIndex, dotted_name, receiver_kind
-from mscore.rewrite.statements import decorators, patch_targets, training_step
+from mscore.rewrite.statements import LocatorView, decorators, module_to_cell, patch_targets, training_step
 from mscore.rules import RuleSet
 
-# Base classes that say "not an nn.Module" when a class's other bases are unknown.
-NOT_CELL_BASES = {
-    "object", "Exception", "ABC", "Enum", "IntEnum", "NamedTuple", "Protocol", "TypedDict", "Generic", "dict",
-    "list", "tuple", "str", "int", "float", "Function", "Dataset", "IterableDataset", "Sampler", "type",
-}
 _AUG_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
@@ -336,57 +330,6 @@ class Locator:
                 self.result.seen[m.api] += 1
                 self.result.converted[m.api] += 1
 
-    def _is_cell_class(self, st: ast.ClassDef, scope: Scope) -> bool:
-        if not st.bases:
-            return False
-        unknown = False
-        for b in st.bases:
-            dotted = dotted_name(b)
-            if dotted is None:
-                continue
-            root, _, rest = dotted.partition(".")
-            q = scope.resolve(root)
-            if q is not None:
-                m = match_qualified(self.rules, f"{q}.{rest}" if rest else q, called=False)
-                if m.rule is not None and m.rule.target and (
-                    m.rule.transform == "module_to_cell"
-                    or m.rule.target.startswith(("mindspore.nn.", "mindspore.mint.nn."))
-                ):
-                    return True
-                continue
-            if root in self.ms_bindings:
-                # a mindspore base (a converted file's ms._Function, nn.Cell) is known: a Cell only under mindspore.nn
-                if f"{self.ms_bindings[root]}.{rest}".startswith(("mindspore.nn.", "mindspore.mint.nn.")):
-                    return True
-                continue
-            last = dotted.rsplit(".", 1)[-1]
-            if last in self.index.cells:
-                return True
-            if last not in NOT_CELL_BASES and last not in self.index.classes:
-                unknown = True
-        # A class with a base defined outside the converted tree, in a file that imports torch, is taken for a
-        # Module (a forward() on it is then renamed): autograd.Function and friends resolve to torch and never get here.
-        return unknown and self.file_imports_torch
-
-    def _rename_forward(self, st: ast.ClassDef) -> None:
-        # ``super().forward`` / ``self.forward`` as values (``return super().forward``, ``fn = self.forward``)
-        # follow the rename; calls of them go through the Module.forward rule
-        called = {id(n.func) for n in ast.walk(st) if isinstance(n, ast.Call)}
-        for n in ast.walk(st):
-            if (isinstance(n, ast.Attribute) and n.attr == "forward" and isinstance(n.ctx, ast.Load)
-                    and id(n) not in called and n.end_lineno == n.lineno and _self_or_super(n.value)):
-                end = self.offset(n.end_lineno, n.end_col_offset)
-                if self.text[end - len("forward"):end] == "forward":
-                    self.result.text_edits.append((end - len("forward"), end, "construct"))
-        for item in st.body:
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward":
-                start = self.offset(item.lineno, item.col_offset)
-                line_end = self.offset.line_end(item.lineno)
-                m = re.compile(r"def\s+(forward)\b").search(self.text, start, line_end)
-                if m:
-                    self.result.text_edits.append((m.start(1), m.end(1), "construct"))
-                    self.result.construct_renames += 1
-
     def _drop_decorators(self, st: ast.stmt, scope: Scope) -> set[int]:
         """Remove the decorators whose rule says ``decorator = "drop"`` (transforms/decorators.py): ids of the
         decorator expressions removed."""
@@ -455,7 +398,7 @@ class Locator:
         return True
 
     def _training_step(self, stmts: list[ast.stmt], scope: Scope) -> None:
-        plan = training_step.find(self, stmts, scope, self._fn)
+        plan = training_step.find(self.view, stmts, scope, self._fn)
         if plan is None:
             return
         for key, value in plan.stmt_ctx.items():
@@ -516,8 +459,10 @@ class Locator:
             for e in _simple_exprs(st):
                 self._unit(e, scope, st, header=False, annotation=id(e) in notes)
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if isinstance(st, ast.ClassDef) and self._is_cell_class(st, scope):
-                    self._rename_forward(st)
+                if isinstance(st, ast.ClassDef) and module_to_cell.is_cell_class(self.view, st, scope):
+                    edits, renamed = module_to_cell.forward_renames(self.view, st)
+                    self.result.text_edits.extend(edits)
+                    self.result.construct_renames += renamed
                 outer = self._fn
                 if not isinstance(st, ast.ClassDef):
                     self._fn = st
@@ -623,6 +568,8 @@ class Locator:
         self._fn = self.tree
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local
+        self.view = LocatorView(self.text, self.offset, self.tree, self.rules, frozenset(self.result.other_names),
+                                self.index.cells, self.index.classes, self.ms_bindings, self.file_imports_torch)
         self._walk(self.tree.body, module)
         self.result.text_edits.extend(patch_targets.edits(self.tree, self.text, self.offset, self.index.cells))
         self.result.text_edits.extend(patch_targets.package_probes(self.tree, self.text, self.offset))
@@ -633,11 +580,6 @@ class Locator:
                         node, header=False, root=None)
         self.result.import_insert_line = self._insert_line_after_preamble()
         return self.result
-
-
-def _self_or_super(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Name) and node.id == "self") or (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super")
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from mscore.rewrite.context import TrainingStep
+from mscore.rewrite.statements import LocatorView
 from mscore.rewrite.syntax import dotted_name
 
 GRADS = "_mscore_grads"
@@ -128,14 +129,14 @@ def _nested_stmts(stmts: list[ast.stmt]):
             yield from _nested_stmts(h.body)
 
 
-def find(loc, stmts: list[ast.stmt], scope, fn: ast.AST | None) -> Plan | None:
-    """Recognise a training step in ``stmts`` (one block). ``loc`` is the Locator (offsets, text, names)."""
-    if any(n in loc.result.other_names for n in (GRADS, GRAD, FORWARD, GRAD_FN)):
+def find(view: LocatorView, stmts: list[ast.stmt], scope, fn: ast.AST | None) -> Plan | None:
+    """Recognise a training step in ``stmts`` (one block) of the file ``view`` shows."""
+    if any(n in view.other_names for n in (GRADS, GRAD, FORWARD, GRAD_FN)):
         return None
     for i, st in enumerate(stmts):
         loss = _method_stmt(st, "backward")
         if isinstance(loss, ast.Name):
-            plan = _plan(loc, stmts, i, loss.id, scope, fn)
+            plan = _plan(view, stmts, i, loss.id, scope, fn)
             if plan is not None:
                 return plan
     return None
@@ -164,7 +165,7 @@ def _optimizer_params(opt: ast.expr, scope, fn: ast.AST | None) -> ast.expr | No
     return None
 
 
-def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
+def _plan(view: LocatorView, stmts, i, loss, scope, fn) -> Plan | None:
     step_at = next((j for j in range(i + 1, len(stmts)) if _method_stmt(stmts[j], "step") is not None), None)
     if step_at is None:
         return None
@@ -222,7 +223,7 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     aux = [n for n in assigned if n != loss]
 
     plan = Plan()
-    off, text = loc.offset, loc.text
+    off, text = view.lines, view.text
     first = stmts[k]
     line_start = off.starts[first.lineno - 1]
     indent = text[line_start:off(first.lineno, first.col_offset)]
@@ -236,14 +237,14 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     bw_start = off.starts[stmts[i].lineno - 1]
     spans, pos = [], line_start
     for z in sorted(zero, key=lambda z: z.lineno):
-        z0, z1 = _line_span(loc, z)
+        z0, z1 = _line_span(view, z)
         if z0 > pos:
             spans.append((pos, z0))
         pos = z1
     if bw_start > pos:
         spans.append((pos, bw_start))
     unit = "\t" if "\t" in indent else "    "   # the file's own indentation style: mixing tabs and spaces is a TabError
-    loop = _hoist_loop(loc, stmts, k, i, opt_src, fn, indent)
+    loop = _hoist_loop(view, stmts, k, i, opt_src, fn, indent)
     if loop is not None:
         # names the loop rebinds (its target, a batch fetched in the body) are passed in, not closed over
         rebound = {n.id for n in _walk_here(loop) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
@@ -307,7 +308,7 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
             plan.consumed.add(id(s))
             plan.consumed_apis.append("Module.zero_grad")
             if s not in zero:
-                plan.wraps.append((*_line_span(loc, s), lambda converted: ""))
+                plan.wraps.append((*_line_span(view, s), lambda converted: ""))
     for s in zero:
         plan.consumed.add(id(s))
     plan.wraps.append((wrap_start, region_end, build))
@@ -318,9 +319,9 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     # clip and .grad reads between the backward and the end of the block
     opt_params = _optimizer_params(opt, scope, fn)
     for s in _nested_stmts(stmts[i + 1:]):
-        _clip_ctx(loc, plan, s, scope, opt_params)
+        _clip_ctx(view, plan, s, scope, opt_params)
         if isinstance(s, ast.For):
-            _grad_loop(loc, plan, s, opt_params)
+            _grad_loop(view, plan, s, opt_params)
     for s in _nested_stmts(stmts[i + 1:]):
         if id(s) not in plan.consumed and any(isinstance(n, ast.Attribute) and n.attr == "grad"
                                               and isinstance(n.ctx, ast.Load) for n in ast.walk(s)):
@@ -328,12 +329,12 @@ def _plan(loc, stmts, i, loss, scope, fn) -> Plan | None:
     return plan
 
 
-def _line_span(loc, s: ast.stmt) -> tuple[int, int]:
-    off = loc.offset
+def _line_span(view: LocatorView, s: ast.stmt) -> tuple[int, int]:
+    off = view.lines
     return off.line_start(s.lineno), off.line_end(s.end_lineno)
 
 
-def _clip_ctx(loc, plan: Plan, s: ast.stmt, scope, opt_params) -> None:
+def _clip_ctx(view: LocatorView, plan: Plan, s: ast.stmt, scope, opt_params) -> None:
     for n in ast.walk(s):
         if isinstance(n, ast.Call):
             dotted = dotted_name(n.func)
@@ -350,7 +351,7 @@ def _clip_ctx(loc, plan: Plan, s: ast.stmt, scope, opt_params) -> None:
                                         "optimizer from the same expression in this function)")
 
 
-def _grad_loop(loc, plan: Plan, s: ast.For, opt_params) -> None:
+def _grad_loop(view: LocatorView, plan: Plan, s: ast.For, opt_params) -> None:
     it = s.iter
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args and not it.keywords
             and it.func.attr in ("parameters", "named_parameters")):
@@ -370,7 +371,7 @@ def _grad_loop(loc, plan: Plan, s: ast.For, opt_params) -> None:
         return
     if any(pname in _stores(b) for b in s.body) or any(GRAD in _stores(b) for b in s.body):
         return
-    off = loc.offset
+    off = view.lines
     ts, te = off(t.lineno, t.col_offset), off(t.end_lineno, t.end_col_offset)
     ist, ie = off(it.lineno, it.col_offset), off(it.end_lineno, it.end_col_offset)
     if isinstance(t, ast.Tuple):
@@ -422,11 +423,11 @@ def _walk_here(node: ast.AST):
                 todo.append(c)
 
 
-def _hoist_loop(loc, stmts, k, i, opt_src: str, fn, indent: str) -> ast.stmt | None:
+def _hoist_loop(view: LocatorView, stmts, k, i, opt_src: str, fn, indent: str) -> ast.stmt | None:
     """The outermost loop around this step's block that the closure and its gradient function can be built before:
     the optimizer's name is bound before the loop and never rebound in it, the loop holds no other backward, and its
     indentation is a prefix of the step's. None: build them in the step, as written (always correct)."""
-    root = fn if fn is not None else loc.tree
+    root = fn if fn is not None else view.tree
     path = _ancestors(root, stmts)
     if not path:
         return None
@@ -435,7 +436,7 @@ def _hoist_loop(loc, stmts, k, i, opt_src: str, fn, indent: str) -> ast.stmt | N
     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         a = fn.args
         fn_params = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None}
-    off, text = loc.offset, loc.text
+    off, text = view.lines, view.text
     best = None
     for anc in reversed(path):
         if not isinstance(anc, (ast.For, ast.While)):
