@@ -1,25 +1,24 @@
-"""Named structural transforms, one file each, referenced from rule data by ``transform = "<name>"``.
+"""Named call transforms, one file each, referenced from rule data by ``transform = "<name>"``.
 
-Each module exposes ``apply(ctx, rule, call, suffix) -> cst.BaseExpression`` and raises
-:class:`mscore.rewrite.context.Unconvertible` to leave a call alone with a reason. ``module_to_cell`` is applied by
-the locator (class bases, ``forward`` → ``construct``); as a reference it is an ordinary name mapping. ``out_arg``
-(``out=``) is applied by the rewriter to every rule whose torch signature has an ``out`` parameter.
+Each transform module registers its ``apply(ctx, rule, call, suffix) -> cst.BaseExpression`` with
+``@transform("<name>")`` (:mod:`mscore.rewrite.transforms.registry`) and raises
+:class:`mscore.rewrite.context.Unconvertible` to leave a call alone with a reason. Importing this package imports
+every module in it, so :data:`CALL_TRANSFORMS` and :data:`KNOWN` are derived, never listed. ``calls.py`` holds the
+argument binding and emitting they share. Two names are structural, applied without a rule naming them:
+``module_to_cell`` (the locator: class bases, ``forward`` -> ``construct``; statements/module_to_cell.py) and
+``out_arg`` (the rewriter, for every rule whose torch signature has ``out=``; out_arg.py).
 """
 from __future__ import annotations
 
-from mscore.rewrite.transforms import (  # noqa: F401 - out_arg is applied by the rewriter to every rule with out=
-    clip_grad_norm, inplace, out_arg, receiver_only, size_to_shape, template, tensor_to,
-)
+import importlib
+import pkgutil
 
-CALL_TRANSFORMS = {
-    "size_to_shape": size_to_shape.apply,
-    "receiver_only": receiver_only.apply,
-    "tensor_to": tensor_to.apply,
-    "inplace": inplace.apply,
-    "template": template.apply,
-    "clip_grad_norm": clip_grad_norm.apply,
-}
-# applied by the locator / rewriter, not named by a rule's transform=: module_to_cell (class bases, forward), out_arg
-# (every rule whose torch signature has out=)
-STRUCTURAL = {"module_to_cell", "out_arg"}
+from mscore.rewrite.transforms.registry import CALL_TRANSFORMS, transform
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+STRUCTURAL = frozenset({"module_to_cell", "out_arg"})
 KNOWN = frozenset(CALL_TRANSFORMS) | STRUCTURAL
+
+__all__ = ["CALL_TRANSFORMS", "KNOWN", "STRUCTURAL", "transform"]

@@ -12,6 +12,7 @@ import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible
 from mscore.rewrite.transforms.calls import bind_call, code
+from mscore.rewrite.transforms.registry import transform
 from mscore.rules import Rule
 
 RUNTIME_CLIP = "mscore_rt.autograd.clip_grad_norm_"
@@ -22,6 +23,7 @@ _CLIP_TEMPLATE = (
 )
 
 
+@transform("clip_grad_norm")
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     """``clip_grad_norm_(params, max_norm)`` inside a recognised training step: clip the gradient list in place."""
     step = ctx.training

@@ -21,6 +21,7 @@ import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible, runtime_name
 from mscore.rewrite.transforms import calls
+from mscore.rewrite.transforms.registry import transform
 
 # runtime property reads, as emitted (a placeholder alias): p.grad -> autograd.grad_of(p)
 PROPERTY_READERS = frozenset(runtime_name(q)[1] for q in ("mscore_rt.autograd.grad_of",))
@@ -53,6 +54,7 @@ def _renamed(call: cst.Call, method: str) -> cst.Call:
     return call.with_changes(func=call.func.with_changes(attr=cst.Name(method)))
 
 
+@transform("inplace")
 def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     func = call.func
     if not isinstance(func, cst.Attribute):

@@ -8,9 +8,11 @@ import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible
 from mscore.rewrite.transforms.calls import bind_call
+from mscore.rewrite.transforms.registry import transform
 from mscore.rules import Rule
 
 
+@transform("receiver_only")
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     func = call.func
     if not isinstance(func, cst.Attribute):

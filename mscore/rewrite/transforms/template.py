@@ -20,6 +20,7 @@ import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible
 from mscore.rewrite.transforms.calls import bind_call, code
+from mscore.rewrite.transforms.registry import transform
 from mscore.rules import Rule
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(!?)\}")
@@ -36,6 +37,7 @@ def _atom(node: cst.BaseExpression) -> bool:
                              cst.SimpleString, cst.List, cst.Tuple, cst.Dict, cst.Set)) or bool(node.lpar)
 
 
+@transform("template")
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     bound = bind_call(rule, call.args)
     values: dict[str, cst.BaseExpression | str] = {n: a.value for n, a in bound.values.items()}

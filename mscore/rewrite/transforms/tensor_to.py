@@ -11,6 +11,7 @@ import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible
 from mscore.rewrite.transforms.calls import code, fix_commas, positional
+from mscore.rewrite.transforms.registry import transform
 
 DTYPE_WORDS = ("dtype",)
 DEVICE_WORDS = ("device", "dev", "cuda", "cpu", "npu", "rank", "gpu")
@@ -45,6 +46,7 @@ def _kind(ctx: Ctx, value: cst.BaseExpression) -> str:
     return "unknown"
 
 
+@transform("tensor_to")
 def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     func = call.func
     if not isinstance(func, cst.Attribute):
