@@ -52,7 +52,7 @@ class Event:
 
 @dataclass(frozen=True)
 class TrainingStep:
-    """What a unit inside a recognised training step knows (set per statement by transforms/training_step.py)."""
+    """What a unit inside a recognised training step knows (set per statement by statements/training_step.py)."""
 
     grads: str | None = None            # the value_and_grad gradient list: clip_grad_norm_ here clips it
     clip_error: str | None = None       # why the clip_grad_norm_ here cannot be converted

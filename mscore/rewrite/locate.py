@@ -65,7 +65,7 @@ class Unit:
     marker_above: int           # ... or the line a marker goes above (a compound statement's first line)
     header: bool                # a compound statement header: markers go above
     annotation: bool = False    # a type annotation: names matter, calls do not happen
-    training: TrainingStep | None = None  # inside a recognised training step (transforms/training_step.py)
+    training: TrainingStep | None = None  # inside a recognised training step (statements/training_step.py)
 
 
 @dataclass
@@ -331,7 +331,7 @@ class Locator:
                 self.result.converted[m.api] += 1
 
     def _drop_decorators(self, st: ast.stmt, scope: Scope) -> set[int]:
-        """Remove the decorators whose rule says ``decorator = "drop"`` (transforms/decorators.py): ids of the
+        """Remove the decorators whose rule says ``decorator = "drop"`` (statements/decorators.py): ids of the
         decorator expressions removed."""
         dropped: set[int] = set()
         for dec in getattr(st, "decorator_list", ()):

@@ -1,4 +1,4 @@
-"""Decorators with no effect on values are removed (rule field ``decorator = "drop"``, transforms/decorators.py);
+"""Decorators with no effect on values are removed (rule field ``decorator = "drop"``, statements/decorators.py);
 other uses of the same APIs go to their runtime targets (``mscore_rt.<module>.<name>``, imported as
 ``from mscore_rt import <module>``)."""
 from __future__ import annotations
