@@ -126,3 +126,14 @@ def test_graph_sees_relative_and_deferred_imports():
     assert "mscore.backfill._registry" in graph["mscore.backfill._mint"]       # from ._registry import replaces
     assert "mscore.backfill._views" in graph["mscore.backfill._bf16"]          # deferred, inside a function
     assert "mscore.rules" in graph["mscore.cli"] or any(m.startswith("mscore.rules") for m in graph["mscore.cli"])
+
+
+def test_seams_hold():
+    """Statement-level rewrites see the LocatorView only (never the locator); the registries import nothing from
+    mscore (so every module registering in them can import them); syntax helpers import nothing from mscore."""
+    graph = import_graph()
+    for mod, deps in graph.items():
+        if mod.startswith("mscore.rewrite.statements"):
+            assert "mscore.rewrite.locate" not in deps, mod
+    for leaf in ("mscore.rewrite.transforms.registry", "mscore.backfill._registry", "mscore.rewrite.syntax"):
+        assert not any(d.startswith("mscore") for d in graph[leaf]), leaf
