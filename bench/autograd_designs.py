@@ -3,7 +3,7 @@
     python bench/autograd_designs.py [--steps 8] [--workdir DIR]
 
 (a) the project as it is: its loop (forward; loss.backward(); clip; optimizer.step()) is a recognised training
-    step, converted into a mindspore.value_and_grad closure (mscore/rewrite/transforms/training_step.py);
+    step, converted into a mindspore.value_and_grad closure (mscore/rewrite/statements/training_step.py);
 (b) the same project with ``loss.backward()`` moved into a helper function (torch semantics unchanged), which no
     closure can capture: converted statement by statement onto the tape (mscore_rt.autograd: backward, .grad,
     clip_grad_norm_, the optimizer's step reading .grad).

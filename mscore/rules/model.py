@@ -17,7 +17,7 @@ MODULE_METHOD = "module_method"
 
 # Targets under this prefix are functions of mscore's runtime package, written into every output as ``mscore_rt``
 # (mscore/runtime/): ``mscore_rt.autograd.backward`` is emitted as ``autograd.backward`` and the file gets
-# ``from mscore_rt import autograd`` (rewrite/context.py, transforms/imports.py).
+# ``from mscore_rt import autograd`` (rewrite/context.py, passes/imports.py).
 RUNTIME_PREFIX = "mscore_rt."
 
 
