@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mscore.rewrite.classify import Match, match_method, match_qualified, needs_respelling
-from mscore.rewrite.context import TrainingStep, runtime_name
+from mscore.rewrite.context import TrainingStep
 from mscore.rewrite.names import (
     Scope,
     bind_statement,
@@ -21,10 +21,10 @@ from mscore.rewrite.names import (
     mindspore_bindings,
 )
 from mscore.rewrite.syntax import LineIndex, dotted_name, receiver_kind
-from mscore.rewrite.statements import LocatorView, decorators, module_to_cell, patch_targets, training_step
+from mscore.rewrite.statements import (
+    LocatorView, attribute_store, decorators, module_to_cell, patch_targets, training_step,
+)
 from mscore.rules import RuleSet
-
-_AUG_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
 @dataclass(frozen=True)
@@ -349,52 +349,17 @@ class Locator:
         return dropped
 
     def _attribute_store(self, st: ast.stmt, scope: Scope) -> bool:
-        """``x.grad = v`` / ``del x.grad`` / ``x.grad += v`` where a Tensor property rule names a ``setter``: the
-        statement becomes ``setter(x, v)`` (``setter(x, None)``, ``setter(x, getter(x) + v)``); ``x`` and ``v`` are
-        converted as ordinary units. A computed receiver of ``+=`` is left (it would be evaluated twice)."""
-        op = None
-        if isinstance(st, ast.Assign) and len(st.targets) == 1:
-            target, value = st.targets[0], st.value
-        elif isinstance(st, ast.Delete) and len(st.targets) == 1:
-            target, value = st.targets[0], None
-        elif isinstance(st, ast.AugAssign):
-            target, value, op = st.target, st.value, _AUG_OPS.get(type(st.op))
-            if op is None:
-                return False
-        else:
+        """A store to a Tensor property with a ``setter`` rule (statements/attribute_store.py)."""
+        store = attribute_store.find(self.view, st, scope)
+        if store is None:
             return False
-        if not isinstance(target, ast.Attribute):
-            return False
-        dotted = dotted_name(target)
-        if dotted is not None and scope.resolve(dotted.partition(".")[0]) is not None:
-            return False      # an attribute of a torch name, not of a tensor
-        m = match_method(self.rules, target.attr, called=False, receiver=receiver_kind(target.value))
-        if m is None or m.rule.unsupported or not m.rule.setter or not m.rule.qualified_target:
-            return False
-        if op is not None and dotted_name(target.value) is None:
-            return False
-        receiver = target.value
-        self._unit(receiver, scope, st, header=False)
-        if value is not None:
-            self._unit(value, scope, st, header=False)
-        span = (self.offset(st.lineno, st.col_offset), self.offset(st.end_lineno, st.end_col_offset))
-        r_span = (self.offset(receiver.lineno, receiver.col_offset),
-                  self.offset(receiver.end_lineno, receiver.end_col_offset))
-        v_span = None if value is None else (self.offset(value.lineno, value.col_offset),
-                                             self.offset(value.end_lineno, value.end_col_offset))
-        (s_alias, setter), (g_alias, getter) = runtime_name(m.rule.setter), runtime_name(m.rule.target)
-
-        def build(converted, r_span=r_span, v_span=v_span, setter=setter, getter=getter, op=op):
-            r = converted(*r_span)
-            v = "None" if v_span is None else converted(*v_span)
-            if op is not None:
-                v = f"{getter}({r}) {op} ({v})"
-            return f"{setter}({r}, {v})"
-
-        self.result.wraps.append((*span, build))
-        self.result.used |= {s_alias, g_alias} if op else {s_alias}
-        self.result.seen[m.api] += 1
-        self.result.converted[m.api] += 1
+        self._unit(store.receiver, scope, st, header=False)
+        if store.value is not None:
+            self._unit(store.value, scope, st, header=False)
+        self.result.wraps.append(store.wrap)
+        self.result.used |= store.used
+        self.result.seen[store.api] += 1
+        self.result.converted[store.api] += 1
         return True
 
     def _training_step(self, stmts: list[ast.stmt], scope: Scope) -> None:

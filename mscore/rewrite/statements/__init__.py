@@ -4,6 +4,7 @@
   clip + step -> a ``value_and_grad`` closure);
 - ``module_to_cell.py``: per class, ``is_cell_class(view, st, scope)`` and ``forward_renames(view, st)``
   (``nn.Module`` -> ``nn.Cell``: ``forward`` -> ``construct``);
+- ``attribute_store.py``: per statement, ``find(view, st, scope) -> Store | None`` (``x.grad = v`` -> a setter);
 - ``decorators.py``: per decorated statement, the ``decorator = "drop"`` rules;
 - ``patch_targets.py``: once per file, dotted-path strings naming a Cell's ``forward``.
 
