@@ -183,6 +183,8 @@ def _import_one(req: dict) -> dict:
         pass
     t0 = time.perf_counter()
     try:
+        for name in req.get("prelude", ()):   # what the repository's entry points import first
+            importlib.import_module(name)
         if req.get("script"):
             spec = importlib.util.spec_from_file_location(req["module"], req["path"])
             mod = importlib.util.module_from_spec(spec)

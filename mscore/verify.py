@@ -342,9 +342,9 @@ class Zygote:
         except OSError:
             return ""
 
-    def submit(self, mod: Module, timeout: float, log: str) -> None:
+    def submit(self, mod: Module, timeout: float, log: str, prelude: list[str] = ()) -> None:
         req = {"module": mod.name, "path": str(mod.path), "script": mod.script, "cwd": str(mod.root),
-               "timeout": timeout, "log": log}
+               "timeout": timeout, "log": log, "prelude": [p for p in prelude if p != mod.name]}
         self._send(req)
         # fork: the worker enforces the timeout and answers; otherwise this side kills the process at the timeout
         self.busy = (mod, log, time.monotonic() + timeout + (1.0 + REPLY_SLACK if self.fork else 1.0))
@@ -422,8 +422,12 @@ class Zygote:
 
 
 def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: bool, backfill: bool,
-                preload: list[str], progress=None) -> tuple[dict[str, dict], dict]:
-    """Import every module of ``tree``; {module id: raw result}, worker info."""
+                preload: list[str], progress=None, preludes: dict[str, list[str]] | None = None
+                ) -> tuple[dict[str, dict], dict]:
+    """Import every module of ``tree``; {module id: raw result}, worker info. ``preludes``: per repository, the
+    modules its own entry points import first (MindSpeed-MM's ``mindspeed.megatron_adaptor``), imported before
+    each of its modules as those entry points would."""
+    preludes = preludes or {}
     fork = fork and hasattr(os, "fork")
     setup = {"paths": [str(r) for _, r in tree.roots], "preload": preload, "backfill": backfill}
     logdir = tempfile.mkdtemp(prefix="mscore-verify-")
@@ -447,7 +451,8 @@ def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: boo
                         z.start()
                         z.hello()
                     mod = pending.pop()
-                    z.submit(mod, timeout, os.path.join(logdir, f"{len(pending)}.log"))   # unique: pending shrinks
+                    z.submit(mod, timeout, os.path.join(logdir, f"{len(pending)}.log"),   # unique: pending shrinks
+                             preludes.get(mod.repo, []))
             busy = [z for z in zygotes if z.busy]
             if not busy:
                 continue
@@ -646,8 +651,9 @@ def verify(out: Path, *, python: str | None = None, jobs: int = 2, timeout: floa
     for n in sorted(entry_set - names):   # an entry module outside the default selection (e.g. under tests/)
         tree.modules.append(extra_mods[n])
     preload = list(data.get("preload", ["mindspore"]) if preload is None else preload)
+    preludes = {repo: list(spec.get("prelude", [])) for repo, spec in data.get("entries", {}).items()}
     results, info = run_imports(tree, python=python or sys.executable, jobs=jobs, timeout=timeout, fork=fork,
-                                backfill=backfill, preload=preload, progress=progress)
+                                backfill=backfill, preload=preload, progress=progress, preludes=preludes)
     causes, cause_of = group(tree, results, data)
     settings = {"python": python or sys.executable, "jobs": jobs, "timeout": timeout,
                 "mode": "fork" if fork and hasattr(os, "fork") else "subprocess", "backfill": backfill,

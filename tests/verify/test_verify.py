@@ -343,3 +343,18 @@ def _running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state not in ("Z", "X")   # a zombie is dead; its new parent reaps it when it gets to it
+
+
+def test_prelude_is_imported_first_as_the_entry_points_do(tmp_path):
+    # MindSpeed-MM's modules import megatron pieces that need MindSpeed's adaptor installed first (it puts dummy
+    # transformer_engine modules in sys.modules): a repository's prelude runs before each of its modules
+    out = _repo_output(tmp_path)
+    write(out, {"Top/top_pkg/adaptor.py": "import sys, types\nsys.modules['vendor_te'] = types.ModuleType('vendor_te')\n",
+                "Top/top_pkg/needs_vendor.py": "import vendor_te\n"})
+    base = {"preload": [], "entries": {"Top": {"files": ["train.py"]}}}
+    plain = V.verify(out, jobs=1, timeout=20, backfill=False, data=base)
+    assert plain.cause_of.get("top_pkg.needs_vendor") is not None
+    with_prelude = {"preload": [], "entries": {"Top": {"files": ["train.py"], "prelude": ["top_pkg.adaptor"]}}}
+    v = V.verify(out, jobs=1, timeout=20, backfill=False, data=with_prelude)
+    assert "top_pkg.needs_vendor" not in v.cause_of and "top_pkg.adaptor" not in v.cause_of
+    assert "dep_pkg.other" not in v.cause_of        # another repository's modules: no prelude
