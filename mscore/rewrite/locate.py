@@ -10,7 +10,6 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mscore.rewrite.classify import Match, match_method, match_qualified, needs_respelling
 from mscore.rewrite.context import TrainingStep
 from mscore.rewrite.names import (
     Scope,
@@ -20,7 +19,9 @@ from mscore.rewrite.names import (
     is_torch_module,
     mindspore_bindings,
 )
-from mscore.rewrite.syntax import LineIndex, dotted_name, receiver_kind
+from mscore.rewrite.import_facts import all_names, guarded_module, imports_with_fallback
+from mscore.rewrite.scanner import Scanner
+from mscore.rewrite.syntax import LineIndex, annotation_ids, child_blocks, dotted_name, header_exprs, simple_exprs
 from mscore.rewrite.statements import (
     LocatorView, attribute_store, decorators, module_to_cell, patch_targets, training_step,
 )
@@ -34,17 +35,6 @@ class TreeIndex:
     classes: frozenset[str] = frozenset()
     cells: frozenset[str] = frozenset()
     imported: frozenset[str] = frozenset()   # "pkg.mod.name" for every ``from pkg.mod import name`` in the tree
-
-
-def _all_names(tree: ast.Module) -> set[str]:
-    """The names a module-level ``__all__ = [...]`` lists (exports: read by ``from m import *``)."""
-    out: set[str] = set()
-    for st in tree.body:
-        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
-        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
-            if isinstance(st.value, (ast.List, ast.Tuple)):
-                out |= {e.value for e in st.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
-    return out
 
 
 def module_name(path: str) -> str:
@@ -117,146 +107,6 @@ class Analysis:
     reexported: set[str] = field(default_factory=set)     # torch names imported for other modules: import kept
 
 
-def _comp_targets(gens: list[ast.comprehension]) -> set[str]:
-    names: set[str] = set()
-    for g in gens:
-        for n in ast.walk(g.target):
-            if isinstance(n, ast.Name):
-                names.add(n.id)
-    return names
-
-
-class _Scanner:
-    """Collect the :class:`Match` of every torch reference in an expression (same logic as the libcst rewriter)."""
-
-    def __init__(self, rules: RuleSet, scope: Scope):
-        self.rules = rules
-        self.scope = scope
-        self.found: list[Match] = []
-        self.stores: list[tuple[ast.Attribute, str]] = []   # property stores no rewrite can take: left
-
-    def resolve(self, root: str, shadow: frozenset[str]) -> str | None:
-        return None if root in shadow else self.scope.resolve(root)
-
-    def scan(self, n: ast.AST, shadow: frozenset[str] = frozenset(), called: bool = False) -> None:
-        if isinstance(n, ast.Attribute):
-            dotted = dotted_name(n)
-            if dotted is not None:
-                root, _, rest = dotted.partition(".")
-                q = self.resolve(root, shadow)
-                if q is not None:
-                    self.found.append(match_qualified(self.rules, f"{q}.{rest}", called=called))
-                    return
-            m = match_method(self.rules, n.attr, called=called, receiver=receiver_kind(n.value))
-            if m is not None and not isinstance(n.ctx, ast.Load) and m.rule is not None and m.rule.qualified_target:
-                # a store the statement-level setter rewrite did not take (``a.requires_grad, b.x = ...``): a
-                # getter call cannot be assigned to
-                self.stores.append((n, m.api))
-            elif m is not None:
-                self.found.append(m)
-            self.scan(n.value, shadow)
-        elif isinstance(n, ast.Name):
-            if isinstance(n.ctx, ast.Load):
-                q = self.resolve(n.id, shadow)
-                if q is not None:
-                    self.found.append(match_qualified(self.rules, q, called=called))
-        elif isinstance(n, ast.Call):
-            before = len(self.found)
-            self.scan(n.func, shadow, called=True)
-            if len(self.found) > before and isinstance(n.func, ast.Attribute):
-                m = self.found[before]
-                if m.rule is not None and m.rule.is_identity and m.api.endswith("." + n.func.attr) and \
-                        needs_respelling(m.rule, [k.arg for k in n.keywords if k.arg]):
-                    self.found[before] = Match(m.api, m.rule, m.suffix, respell=True)
-            for a in n.args:
-                self.scan(a, shadow)
-            for k in n.keywords:
-                self.scan(k.value, shadow)
-        elif isinstance(n, ast.Lambda):
-            for d in (*n.args.defaults, *[d for d in n.args.kw_defaults if d is not None]):
-                self.scan(d, shadow)
-            inner = function_scope(Scope(), n).local
-            self.scan(n.body, shadow | inner)
-        elif isinstance(n, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            inner = shadow | _comp_targets(n.generators)
-            for child in ast.iter_child_nodes(n):
-                self.scan(child, inner)
-        else:
-            for child in ast.iter_child_nodes(n):
-                self.scan(child, shadow)
-
-
-def _header_exprs(st: ast.stmt) -> list[ast.expr]:
-    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        a = st.args
-        out: list[ast.expr] = list(st.decorator_list)
-        for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
-            if arg is not None and arg.annotation is not None:
-                out.append(arg.annotation)
-        out.extend(a.defaults)
-        out.extend(d for d in a.kw_defaults if d is not None)
-        if st.returns is not None:
-            out.append(st.returns)
-        return out
-    if isinstance(st, ast.ClassDef):
-        return [*st.decorator_list, *st.bases, *[k.value for k in st.keywords]]
-    if isinstance(st, (ast.If, ast.While)):
-        return [st.test]
-    if isinstance(st, (ast.For, ast.AsyncFor)):
-        return [st.target, st.iter]
-    if isinstance(st, (ast.With, ast.AsyncWith)):
-        return [e for item in st.items for e in (item.context_expr, item.optional_vars) if e is not None]
-    if isinstance(st, ast.Match):
-        return [st.subject, *[c.guard for c in st.cases if c.guard is not None]]
-    return []
-
-
-def _annotations(st: ast.stmt) -> set[int]:
-    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        a = st.args
-        out = {id(arg.annotation) for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
-               if arg is not None and arg.annotation is not None}
-        if st.returns is not None:
-            out.add(id(st.returns))
-        return out
-    if isinstance(st, ast.AnnAssign):
-        return {id(st.annotation)}
-    return set()
-
-
-def _simple_exprs(st: ast.stmt) -> list[ast.expr]:
-    if isinstance(st, ast.Expr):
-        return [st.value]
-    if isinstance(st, ast.Assign):
-        return [*st.targets, st.value]
-    if isinstance(st, ast.AugAssign):
-        return [st.target, st.value]
-    if isinstance(st, ast.AnnAssign):
-        return [e for e in (st.target, st.annotation, st.value) if e is not None]
-    if isinstance(st, ast.Return):
-        return [st.value] if st.value is not None else []
-    if isinstance(st, ast.Delete):
-        return list(st.targets)
-    if isinstance(st, ast.Assert):
-        return [e for e in (st.test, st.msg) if e is not None]
-    if isinstance(st, ast.Raise):
-        return [e for e in (st.exc, st.cause) if e is not None]
-    return []
-
-
-def _blocks(st: ast.stmt) -> list[list[ast.stmt]]:
-    out = []
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(st, name, None)
-        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-            out.append(block)
-    for h in getattr(st, "handlers", ()) or ():
-        out.append(h.body)
-    for c in getattr(st, "cases", ()) or ():
-        out.append(c.body)
-    return out
-
-
 class Locator:
     def __init__(self, text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None,
                  module: str = ""):
@@ -273,9 +123,9 @@ class Locator:
         self.stmt_ctx: dict[int, TrainingStep] = {}    # id(stmt) -> training-step context for its units
         self.consumed: set[int] = set()        # statements a statement-level rewrite replaces whole
         self._fn: ast.AST | None = None
-        self.with_fallback = _imports_with_fallback(tree)
+        self.with_fallback = imports_with_fallback(tree)
         self.names_read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        self.names_all = _all_names(tree)
+        self.names_all = all_names(tree)
 
     # -- pass 1: bindings ---------------------------------------------------------------------------------
     def _bind_block(self, stmts: list[ast.stmt], scope: Scope) -> None:
@@ -295,12 +145,12 @@ class Locator:
                 self._bind_block(st.body, child)
                 self.result.other_names |= child.local
             else:
-                for block in _blocks(st):
+                for block in child_blocks(st):
                     self._bind_block(block, scope)
 
     # -- pass 2: references -----------------------------------------------------------------------------
     def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool, annotation: bool = False) -> None:
-        scanner = _Scanner(self.rules, scope)
+        scanner = Scanner(self.rules, scope)
         scanner.scan(e)
         for node, api in scanner.stores:
             self._leave(api, "assigned in a tuple, chained or nested target: its setter takes one assignment per "
@@ -392,7 +242,7 @@ class Locator:
                 torchy = any(q is not None for _, q in binds)
                 if torchy and isinstance(st, ast.ImportFrom) and self._fn is self.tree:
                     self._reexports(st, binds)
-                if torchy or _guarded_module(st, self.rules.imports):
+                if torchy or guarded_module(st, self.rules.imports):
                     (self.result.torch_imports if torchy else self.result.guard_imports).append(
                         TorchImport(
                             node=st,
@@ -415,13 +265,13 @@ class Locator:
             for handler in getattr(st, "handlers", None) or ():   # ``except torch.cuda.OutOfMemoryError:``
                 if handler.type is not None:
                     self._unit(handler.type, scope, handler, header=True)
-            notes = _annotations(st)
+            notes = annotation_ids(st)
             dropped = self._drop_decorators(st, scope)
-            for e in _header_exprs(st):
+            for e in header_exprs(st):
                 if id(e) in dropped:
                     continue
                 self._unit(e, scope, st, header=True, annotation=id(e) in notes)
-            for e in _simple_exprs(st):
+            for e in simple_exprs(st):
                 self._unit(e, scope, st, header=False, annotation=id(e) in notes)
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if isinstance(st, ast.ClassDef) and module_to_cell.is_cell_class(self.view, st, scope):
@@ -434,7 +284,7 @@ class Locator:
                 self._walk(st.body, self.scopes[id(st)])
                 self._fn = outer
             else:
-                for block in _blocks(st):
+                for block in child_blocks(st):
                     self._walk(block, scope)
 
     def _reexports(self, st: ast.ImportFrom, binds: list[tuple[str, str | None]]) -> None:
@@ -479,7 +329,7 @@ class Locator:
                 elif isinstance(n, ast.MatchMapping):
                     exprs.extend(n.keys)
             for e in exprs:
-                scanner = _Scanner(self.rules, scope)
+                scanner = Scanner(self.rules, scope)
                 scanner.scan(e)
                 if not scanner.found:
                     continue
@@ -545,38 +395,6 @@ class Locator:
                         node, header=False, root=None)
         self.result.import_insert_line = self._insert_line_after_preamble()
         return self.result
-
-
-_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any((dotted_name(k) or "").rsplit(".", 1)[-1] in _IMPORT_ERRORS for k in kinds)
-
-
-def _imports_with_fallback(tree: ast.Module) -> set[int]:
-    """ids of import statements inside a ``try`` body whose handlers catch ImportError (or anything broader)."""
-    out: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))) and any(
-                _catches_import_error(h) for h in node.handlers):
-            for st in node.body:
-                for inner in ast.walk(st):
-                    if isinstance(inner, (ast.Import, ast.ImportFrom)):
-                        out.add(id(inner))
-    return out
-
-
-def _guarded_module(st: ast.Import | ast.ImportFrom, policy) -> bool:
-    """Does this (non-torch) import need torch by the import policy?"""
-    if isinstance(st, ast.ImportFrom):
-        if st.level or not st.module:
-            return False
-        return policy.guards(st.module)
-    return any(policy.guards(a.name) for a in st.names)
 
 
 def analyze(text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None,

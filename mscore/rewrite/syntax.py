@@ -84,3 +84,75 @@ def cst_receiver_kind(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super":
         return "super()"
     return "other"
+
+
+# -- what a statement holds -------------------------------------------------------------------------------------
+def header_exprs(st: ast.stmt) -> list[ast.expr]:
+    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = st.args
+        out: list[ast.expr] = list(st.decorator_list)
+        for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
+            if arg is not None and arg.annotation is not None:
+                out.append(arg.annotation)
+        out.extend(a.defaults)
+        out.extend(d for d in a.kw_defaults if d is not None)
+        if st.returns is not None:
+            out.append(st.returns)
+        return out
+    if isinstance(st, ast.ClassDef):
+        return [*st.decorator_list, *st.bases, *[k.value for k in st.keywords]]
+    if isinstance(st, (ast.If, ast.While)):
+        return [st.test]
+    if isinstance(st, (ast.For, ast.AsyncFor)):
+        return [st.target, st.iter]
+    if isinstance(st, (ast.With, ast.AsyncWith)):
+        return [e for item in st.items for e in (item.context_expr, item.optional_vars) if e is not None]
+    if isinstance(st, ast.Match):
+        return [st.subject, *[c.guard for c in st.cases if c.guard is not None]]
+    return []
+
+
+def annotation_ids(st: ast.stmt) -> set[int]:
+    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = st.args
+        out = {id(arg.annotation) for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
+               if arg is not None and arg.annotation is not None}
+        if st.returns is not None:
+            out.add(id(st.returns))
+        return out
+    if isinstance(st, ast.AnnAssign):
+        return {id(st.annotation)}
+    return set()
+
+
+def simple_exprs(st: ast.stmt) -> list[ast.expr]:
+    if isinstance(st, ast.Expr):
+        return [st.value]
+    if isinstance(st, ast.Assign):
+        return [*st.targets, st.value]
+    if isinstance(st, ast.AugAssign):
+        return [st.target, st.value]
+    if isinstance(st, ast.AnnAssign):
+        return [e for e in (st.target, st.annotation, st.value) if e is not None]
+    if isinstance(st, ast.Return):
+        return [st.value] if st.value is not None else []
+    if isinstance(st, ast.Delete):
+        return list(st.targets)
+    if isinstance(st, ast.Assert):
+        return [e for e in (st.test, st.msg) if e is not None]
+    if isinstance(st, ast.Raise):
+        return [e for e in (st.exc, st.cause) if e is not None]
+    return []
+
+
+def child_blocks(st: ast.stmt) -> list[list[ast.stmt]]:
+    out = []
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(st, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            out.append(block)
+    for h in getattr(st, "handlers", ()) or ():
+        out.append(h.body)
+    for c in getattr(st, "cases", ()) or ():
+        out.append(c.body)
+    return out
