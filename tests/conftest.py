@@ -2,6 +2,7 @@
 and the parity options (see mscore.parity), which pytest only takes from an initial conftest."""
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -51,3 +52,21 @@ def default_recursion_limit():
     sys.setrecursionlimit(1000)
     yield
     sys.setrecursionlimit(old)
+
+
+@pytest.fixture(autouse=True)
+def _pynative_grad_flag_restored():
+    """Importing mscore.runtime.autograd switches MindSpore's op recording on for the whole process (as it does in a
+    converted program); a test that did so must not leave it on for the next one (in-place writes to leaves that
+    require grad are then refused). Restored only where MindSpore is already imported."""
+    executor = _grad_executor()
+    before = executor.grad_flag() if executor is not None else None
+    yield
+    executor = executor or _grad_executor()
+    if executor is not None and executor.grad_flag() != bool(before):
+        executor.set_grad_flag(bool(before))
+
+
+def _grad_executor():
+    api = sys.modules.get("mindspore.common.api")
+    return getattr(api, "_pynative_executor", None) if api is not None else None

@@ -190,3 +190,16 @@ def cell_parity(ms_cell, t_mod, *arrays, atol=ATOL, rtol=RTOL, grad=True, grad_a
         tg = t_params[n].grad
         expect = np.zeros(g.shape, np.float32) if tg is None else tg.numpy()
         np.testing.assert_allclose(g.asnumpy(), expect, atol=tol, rtol=rtol, err_msg=f"grad {n}")
+
+
+@pytest.fixture(autouse=True)
+def _no_op_recording():
+    """The backfill's in-place methods are tested as plain (untaped) PyNative code. A test module elsewhere that
+    imports mscore.runtime.autograd at collection switches op recording on for the process; with it on, MindSpore
+    refuses in-place writes to a Parameter, as torch does for leaves that require grad. Off here, restored after."""
+    from mindspore.common.api import _pynative_executor as executor
+
+    before = executor.grad_flag()
+    executor.set_grad_flag(False)
+    yield
+    executor.set_grad_flag(before)
