@@ -25,6 +25,7 @@ from mscore.runtime import grad_mode  # noqa: E402
 def _backfill():
     was_on = backfill.is_enabled()
     backfill.enable()
+    ag.record()   # a converted program has recording on from the helper's import; other tests may have switched it off
     yield
     if not was_on:
         backfill.disable()
