@@ -137,7 +137,8 @@ def main() -> int:
         "--mm-model", str(work / "model.json"), "--mm-data", str(mm / "examples/qwen2.5vl/data_7b.json"),
         "--mm-tool", str(mm / "mindspeed_mm/tools/tools.json")]}
     env = dict(os.environ, GLOG_v="4", PYTHONPATH=os.pathsep.join([*map(str, repos), str(ROOT)]),
-               MASTER_ADDR="127.0.0.1", MASTER_PORT="29533", WORLD_SIZE="1", RANK="0", LOCAL_RANK="0")
+               MASTER_ADDR="127.0.0.1", MASTER_PORT="29533", WORLD_SIZE="1", RANK="0", LOCAL_RANK="0",
+               CUDA_DEVICE_MAX_CONNECTIONS="1")   # exported by the quick start's launch script, as here
     return subprocess.call([args.python, "-c", CHILD, json.dumps(cfg)], env=env)
 
 

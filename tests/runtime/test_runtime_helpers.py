@@ -220,6 +220,34 @@ def test_device_capability_gates_pass_on_ascend(rt, rules, monkeypatch):
     assert ns["dc"] == devices.ASCEND_CAPABILITY and ns["ok"] is True
 
 
+def test_hccl_group_options_reach_new_group(rt, rules):
+    # MindSpeed's profiler wrapper: probe the class, build options, add the group name, pass them to new_group
+    import mscore.backfill as backfill
+
+    was_on = backfill.is_enabled()
+    backfill.enable()
+    try:
+        ns = run_converted("""
+            import torch
+            import torch_npu
+            probe = hasattr(torch_npu._C._distributed_c10d.ProcessGroupHCCL.Options, 'hccl_config')
+            options = torch_npu._C._distributed_c10d.ProcessGroupHCCL.Options()
+            cfg = options.hccl_config
+            cfg.update({'group_name': 'dp'})
+            untouched = options.hccl_config
+            options.hccl_config = cfg
+            if not torch.distributed.is_initialized():
+                torch.distributed.init_process_group(backend='hccl', world_size=1, rank=0)
+            group = torch.distributed.new_group([0], pg_options=options)
+            size = torch.distributed.get_world_size(group)
+        """, rules, rt)
+    finally:
+        if not was_on:
+            backfill.disable()
+    assert ns["probe"] is True and ns["untouched"] == {} and ns["options"].hccl_config == {"group_name": "dp"}
+    assert ns["size"] == 1
+
+
 def test_record_function_is_reentrant_and_a_decorator(rt):
     from mscore.runtime import profiling
 

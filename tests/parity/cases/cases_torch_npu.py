@@ -63,8 +63,6 @@ CASES = [
                 x=randn(2, 4), w=randn(4)),
     unsupported("torch_npu.utils.flops_count.FlopsCounter", "out = torch_npu.utils.flops_count.FlopsCounter()"),
     unsupported("torch_npu.utils.profiler.Profile", "out = torch_npu.utils.profiler.Profile(start_step=1)"),
-    unsupported("torch_npu._C._distributed_c10d.ProcessGroupHCCL.Options",
-                "out = torch_npu._C._distributed_c10d.ProcessGroupHCCL.Options()"),
     unsupported("torch_npu.profiler.dynamic_profile", "out = torch_npu.profiler.dynamic_profile.init('prof.json')"),
     unsupported("torch_npu.profiler.profiler.analyse", "torch_npu.profiler.profiler.analyse('./prof')"),
     # device runtime without a counterpart
@@ -97,6 +95,8 @@ COVERED_ELSEWHERE = {
     "torch_npu.__version__": ["tests/runtime/test_runtime_helpers.py::test_torch_npu_version_converts"],
     "torch_npu.utils.collect_env.get_cann_version": [
         "tests/runtime/test_runtime_helpers.py::test_cann_version_read_from_the_toolkit"],
+    "torch_npu._C._distributed_c10d.ProcessGroupHCCL.Options": [
+        "tests/runtime/test_runtime_helpers.py::test_hccl_group_options_reach_new_group"],
     "torch_npu.__file__": ["tests/runtime/test_runtime_helpers.py::test_package_file_reads_name_the_installed_framework"],
     "torch_npu.npu_fusion_attention": [_OPS + "test_npu_fusion_attention_sbh_causal_compressed_mask",
                                        _OPS + "test_npu_fusion_attention_bnsd_full_mask_positional",
