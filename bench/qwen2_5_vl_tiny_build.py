@@ -138,7 +138,9 @@ def main() -> int:
         "--mm-tool", str(mm / "mindspeed_mm/tools/tools.json")]}
     env = dict(os.environ, GLOG_v="4", PYTHONPATH=os.pathsep.join([*map(str, repos), str(ROOT)]),
                MASTER_ADDR="127.0.0.1", MASTER_PORT="29533", WORLD_SIZE="1", RANK="0", LOCAL_RANK="0",
-               CUDA_DEVICE_MAX_CONNECTIONS="1")   # exported by the quick start's launch script, as here
+               CUDA_DEVICE_MAX_CONNECTIONS="1",   # exported by the quick start's launch script, as here
+               # as an activated venv: Megatron's dataset helpers build with `python3 -m pybind11` from PATH
+               PATH=os.pathsep.join([str(Path(args.python).parent), os.environ.get("PATH", "")]))
     return subprocess.call([args.python, "-c", CHILD, json.dumps(cfg)], env=env)
 
 

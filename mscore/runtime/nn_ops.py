@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from mindspore import mint, ops
 
-__all__ = ["conv_transpose3d", "pad_sequence"]
+__all__ = ["conv_transpose3d", "pad_sequence", "register_load_state_dict_pre_hook"]
 
 
 def _triple(v):
@@ -59,3 +59,17 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
             s = mint.nn.functional.pad(s, pad, mode="constant", value=padding_value)
         padded.append(s)
     return mint.stack(padded, dim=0 if batch_first else 1)
+
+
+def register_load_state_dict_pre_hook(module, hook, with_module=False):
+    """``Module._register_load_state_dict_pre_hook(hook, with_module=False)`` (torch's private form, which Megatron's
+    parallel linear layers use to add ``_extra_state``): MindSpore's public ``Cell.register_load_state_dict_pre_hook``
+    calls ``hook(cell, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``;
+    without ``with_module`` torch calls the hook without the module, so it is adapted. Returns the handle."""
+    if with_module:
+        return module.register_load_state_dict_pre_hook(hook)
+
+    def without_module(cell, *args, **kwargs):
+        return hook(*args, **kwargs)
+
+    return module.register_load_state_dict_pre_hook(without_module)

@@ -125,4 +125,13 @@ CASES = [
     Case("Module.register_load_state_dict_post_hook",
          SEQ + "seen = []\nm.register_load_state_dict_post_hook(lambda mod, keys: seen.append(1))\n"
          "m.load_state_dict(m.state_dict())\nout = len(seen)"),
+    # Megatron's parallel linear layers: a hook without the module (torch's private default) and one with it
+    Case("Module._register_load_state_dict_pre_hook",
+         SEQ + "seen = []\nm._register_load_state_dict_pre_hook(\n"
+         "    lambda sd, prefix, *a, **k: seen.append((prefix, sorted(sd))))\n"
+         "m.load_state_dict(m.state_dict())\nout = seen"),
+    Case("Module._register_load_state_dict_pre_hook",
+         SEQ + "seen = []\nm[0]._register_load_state_dict_pre_hook(\n"
+         "    lambda mod, sd, prefix, *a: seen.append((type(mod).__name__ == type(m[0]).__name__, prefix)),\n"
+         "    with_module=True)\nm.load_state_dict(m.state_dict())\nout = seen"),
 ]
