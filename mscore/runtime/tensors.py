@@ -15,7 +15,7 @@ from mindspore import mint
 
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
-    "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided",
+    "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base",
 ]
 
 
@@ -126,3 +126,11 @@ def mode(input, dim=-1, keepdim=False):
     if keepdim:
         values, indices = values.unsqueeze(dim), indices.unsqueeze(dim)
     return _Mode(values, indices)
+
+
+def view_base(x):
+    """``Tensor._base``: the tensor a view was taken of, None for a tensor that owns its storage. MindSpore does not
+    expose a view's base to Python (its views share storage inside the framework, on Ascend; the CPU build copies),
+    so every tensor answers None, as a non-view does in torch. Megatron reads it to decide whether
+    ``make_viewless_tensor`` must re-wrap the data; with None it returns the tensor itself."""
+    return getattr(x, "_base", None) if not isinstance(x, ms.Tensor) else None

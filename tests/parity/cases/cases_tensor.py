@@ -299,4 +299,7 @@ CASES += [
     Case("Tensor.uniform_", "y = x * 1\ny.uniform_(-0.1, 0.3)\n"
          "out = (bool(float(y.min()) >= -0.1), bool(float(y.max()) <= 0.3), bool(float(y.max()) > 0.2))", x=randn(500)),
     Case("Tensor.uniform_", "x.uniform_()\nout = x", x=randn(3, 4), compare="shape", reason=RANDOM),
+    # a tensor that owns its storage has no base in torch; MindSpore answers so for every tensor
+    Case("Tensor._base", "y = x * 2\nout = (x._base is None, y._base is None)", x=randn(3)),
+    Case("Tensor._base", "out = x.clone() if x._base is None else x._base", x=randn(2, 2)),
 ]
