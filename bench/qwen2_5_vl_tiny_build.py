@@ -49,7 +49,9 @@ DECODER = {
     "rope_theta": 1000000.0, "untie_embeddings_and_output_weights": True, "disable_bias_linear": True,
     "attention_dropout": 0.0, "init_method_std": 0.01, "hidden_dropout": 0.0, "position_embedding_type": "mrope",
     "normalization": "RMSNorm", "activation_func": "silu", "use_fused_rotary_pos_emb": False,
-    "attention_softmax_in_fp32": True, "params_dtype": "fp32", "bf16": False, "parallel_output": True,
+    # bf16 True with fp32 parameters: MindSpeed-MM's M-RoPE refuses to run without config.bf16 and rounds cos/sin
+    # through bf16 by design (mm_gpt_model.py); the weights and the rest of the compute stay fp32
+    "attention_softmax_in_fp32": True, "params_dtype": "fp32", "bf16": True, "parallel_output": True,
     "group_query_attention": True, "num_query_groups": 2, "mrope_section": [2, 3, 3], "rope_scaling": None,
     "gated_linear_unit": True, "bias_activation_fusion": False, "layernorm_epsilon": 1e-06,
     "add_bias_linear": False, "add_qkv_bias": True,

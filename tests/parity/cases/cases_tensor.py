@@ -302,4 +302,7 @@ CASES += [
     # a tensor that owns its storage has no base in torch; MindSpore answers so for every tensor
     Case("Tensor._base", "y = x * 2\nout = (x._base is None, y._base is None)", x=randn(3)),
     Case("Tensor._base", "out = x.clone() if x._base is None else x._base", x=randn(2, 2)),
+    Case("Tensor.device", "out = (x.device.type, str(x.device), x.device == torch.device('cpu'), x.device.index)",
+         x=randn(3)),
+    Case("Tensor.device", "out = x.to(y.device) * 2 if y.device.type == 'cpu' else x", x=randn(3), y=randn(2)),
 ]
