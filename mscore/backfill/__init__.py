@@ -30,6 +30,7 @@ import warnings
 __all__ = ["enable", "disable", "is_enabled", "covered", "implementation", "BackfillRefused", "ENV_VAR"]
 
 ENV_VAR = "MSCORE_CPU_BACKFILL"
+ASYNC_ENV_VAR = "MSCORE_CPU_ASYNC_LAUNCH"
 
 _state = {"enabled": False, "saved": []}  # saved: list of (owner, attr, had_own, original)
 
@@ -106,7 +107,28 @@ def enable() -> bool:
         raise
     _state["saved"] = saved
     _state["enabled"] = True
+    _synchronous_cpu_launch()
     return True
+
+
+def _synchronous_cpu_launch() -> None:
+    """Launch CPU kernels synchronously (``mindspore.runtime.launch_blocking()``) unless ``MSCORE_CPU_ASYNC_LAUNCH=1``.
+
+    MindSpore's PyNative pipeline queues every op to dispatch threads (5 by default) that hand kernels to a pool of
+    25 CPU kernel threads. Converted training code runs thousands of kernels of a few hundred elements per step;
+    on a small host (this project's CI has 2 cores) those threads spin against each other and against Python, and
+    each kernel costs 0.5-3 ms instead of microseconds. Launching in the calling thread removed that: the mini
+    Qwen2.5-VL's PyNative step went from ~3.3 s to ~0.25 s, same losses (docs/performance.md). The setting is
+    process-wide and MindSpore cannot switch it back, so ``disable()`` leaves it; a MindSpore that has it already
+    configured (or has no such switch) is left as it is."""
+    if os.environ.get(ASYNC_ENV_VAR, "").strip().lower() in ("1", "true", "yes", "on"):
+        return
+    try:
+        import mindspore as ms
+
+        ms.runtime.launch_blocking()
+    except (AttributeError, RuntimeError):  # pragma: no cover - older MindSpore, or already configured
+        pass
 
 
 def _restore(saved):

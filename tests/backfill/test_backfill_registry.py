@@ -337,3 +337,20 @@ def test_fused_attention_refuses_what_the_kernel_refuses():
         sfa(q, q, q, 2, "BSH", atten_mask=ms.Tensor(np.zeros((3, 3), np.float32)))
     with pytest.raises(NotImplementedError):
         sfa(q, q, q, 2, "BSH", keep_prob=0.9)
+
+
+@pytest.mark.parametrize("async_env, blocking", [("", True), ("1", False)])
+def test_enable_launches_cpu_kernels_synchronously(async_env, blocking):
+    """enable() switches MindSpore to synchronous kernel launch (the async dispatch threads cost ~10x on a small
+    CPU host, docs/performance.md) unless MSCORE_CPU_ASYNC_LAUNCH=1. A fresh process: the setting is process-wide."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import mindspore as ms\nms.set_device('CPU')\nfrom mindspore._c_expression import RuntimeConf\n"
+            "assert not RuntimeConf.get_instance().is_launch_blocking()\n"
+            "import mscore.backfill as b\nb.enable()\nprint('BLOCKING', RuntimeConf.get_instance().is_launch_blocking())\n")
+    env = dict(os.environ, GLOG_v="4", **{backfill.ASYNC_ENV_VAR: async_env})
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"BLOCKING {blocking}" in out.stdout
