@@ -1,15 +1,15 @@
 #!/usr/bin/env python
 """Write a tiny Hugging Face Qwen2.5-VL checkpoint (random weights) with transformers' own classes (torch side).
 
-    python bench/tiny_qwen2_5_vl_hf.py OUT_DIR [--seed 0] [--shards 2]
+    python bench/tiny_qwen2_5_vl_hf.py OUT_DIR [--seed 0] [--shards 2] [--dtype float32|bfloat16]
 
 Needs torch and a transformers with Qwen2.5-VL (>= 4.49; MindSpeed-MM's Qwen2.5-VL example pins a 4.49 dev commit).
 The model matches ``bench/qwen2_5_vl_tiny_build.py``: a 2-layer vision tower (window attention in block 0,
 full attention in block 1: ``fullatt_block_indexes [1]``, window 112), hidden 64, a 2-layer GQA LLM (4 query
 heads, 2 key/value heads), M-RoPE sections [2, 3, 3], untied embeddings, vocab 151680 so that Qwen's real special
-token ids (``<|image_pad|>`` 151655, ``<|vision_start|>`` 151652) exist. Saved with ``save_pretrained`` in fp32 and
-sharded (``--shards``) so that the directory has ``model.safetensors.index.json``, which MindSpeed-MM's
-``mm_to_hf`` needs to split the weights back into files.
+token ids (``<|image_pad|>`` 151655, ``<|vision_start|>`` 151652) exist. Saved with ``save_pretrained`` in fp32
+(or bf16, the dtype of the released Qwen2.5-VL weights) and sharded (``--shards``) so that the directory has
+``model.safetensors.index.json``, which MindSpeed-MM's ``mm_to_hf`` needs to split the weights back into files.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ VOCAB = 151680
 IMAGE_PAD, VIDEO_PAD, VISION_START, VISION_END = 151655, 151656, 151652, 151653
 
 
-def tiny_config():
+def tiny_config(dtype: str = "float32"):
     from transformers import Qwen2_5_VLConfig
 
     vision = {
@@ -35,21 +35,22 @@ def tiny_config():
         rope_theta=1000000.0, tie_word_embeddings=False, use_sliding_window=False, attention_dropout=0.0,
         rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]}, vision_config=vision,
         image_token_id=IMAGE_PAD, video_token_id=VIDEO_PAD, vision_start_token_id=VISION_START,
-        vision_end_token_id=VISION_END, torch_dtype="float32",
+        vision_end_token_id=VISION_END, torch_dtype=dtype,
     )
 
 
-def write(out_dir: Path, seed: int = 0, shards: int = 2) -> Path:
+def write(out_dir: Path, seed: int = 0, shards: int = 2, dtype: str = "float32") -> Path:
     """Build the model with random weights (every tensor, norms included, drawn at random so that a swapped or
     dropped tensor shows) and ``save_pretrained`` it; return ``out_dir``."""
     import torch
     from transformers import Qwen2_5_VLForConditionalGeneration
 
     torch.manual_seed(seed)
-    model = Qwen2_5_VLForConditionalGeneration(tiny_config()).to(torch.float32)
+    model = Qwen2_5_VLForConditionalGeneration(tiny_config(dtype)).to(torch.float32)
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(0.0, 0.02)
+    model = model.to(getattr(torch, dtype))
     total = sum(p.numel() * p.element_size() for p in model.parameters())
     shard = max(1, total // shards + 1)
     model.save_pretrained(out_dir, safe_serialization=True, max_shard_size=shard)
@@ -61,8 +62,9 @@ def main(argv=None) -> int:
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--shards", type=int, default=2)
+    ap.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32")
     a = ap.parse_args(argv)
-    write(a.out_dir, a.seed, a.shards)
+    write(a.out_dir, a.seed, a.shards, a.dtype)
     files = sorted(p.name for p in a.out_dir.iterdir())
     print(f"wrote {a.out_dir}: {', '.join(files)}")
     return 0

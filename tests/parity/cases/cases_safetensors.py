@@ -24,7 +24,24 @@ st.save_file(filename=path, tensors={"a": w})
 out = st.load_file(device="cpu", filename=path)["a"] * 1
 """
 
+# what MindSpeed-MM's mm_to_hf does: a pathlib.Path and the metadata header Hugging Face's from_pretrained checks
+HEADER = """
+import json
+import struct
+import tempfile
+from pathlib import Path
+
+from safetensors.torch import save_file
+
+path = Path(tempfile.mkdtemp()) / "model-00001-of-00001.safetensors"
+save_file({"w": w}, path, metadata={"format": "pt"})
+raw = path.read_bytes()
+head = json.loads(raw[8:8 + struct.unpack("<Q", raw[:8])[0]])
+out = (head["__metadata__"]["format"], head["w"]["dtype"], head["w"]["shape"])
+"""
+
 CASES = [
+    Case("safetensors.torch.save_file", HEADER, w=randn(2, 3)),
     Case("safetensors.torch.save_file", ROUND_TRIP, w=randn(3, 4), n=randint(0, 9, (2,), dtype="int64")),
     Case("safetensors.torch.load_file", ROUND_TRIP, w=randn(2, 2), n=randint(0, 9, (3,), dtype="int64")),
     Case("safetensors.torch.load_file", KEYWORDS, w=randn(5)),
