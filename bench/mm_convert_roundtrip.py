@@ -10,10 +10,13 @@ needs torch and transformers >= 4.49, ``bench/tiny_qwen2_5_vl_hf.py``), then for
 
 - PP 1: ``hf_to_mm --cfg.parallel_config.llm_pp_layers [[2]] --cfg.parallel_config.vit_pp_layers [[2]]``
 - PP 2: ``llm_pp_layers [[1,1]]``, ``vit_pp_layers [[2,0]]`` (the vision tower on stage 0)
+- TP 2 x PP 2: the same with ``tp_size 2`` (4 files, the QKV / GLU / row / column splits)
 
 the CONVERTED tree's ``python -m checkpoint.convert_cli Qwen2_5_VLConverter hf_to_mm`` runs in ``--python`` (an
-interpreter with the stack's third-party packages and MindSpore, no torch; ``--extra-path`` is prepended to its
-path, e.g. a transformers 4.49 that knows Qwen2.5-VL); the written files are opened by the converted Megatron's own
+interpreter with the stack's third-party packages and MindSpore, no torch; ``--extra-path`` goes on its path after
+the converted repositories, e.g. a transformers 4.49 that knows Qwen2.5-VL), on CPU under the backfill runner
+(``python -m mscore.backfill -m checkpoint.convert_cli``: the TP split clones tensors and the CPU wheel has no
+Clone kernel; ``--no-backfill`` runs it bare, which is enough for TP 1); the written files are opened by the converted Megatron's own
 loader code (``get_checkpoint_name`` per stage, ``_load_base_checkpoint`` for rank 0, which reads through the
 converted ``torch.load``); then ``mm_to_hf`` writes Hugging Face files back, and every tensor is compared with the
 original bit for bit (same names, shapes, dtypes, bytes, same shard per tensor as the index says, ``format=pt``
@@ -42,24 +45,25 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
 
 LAYOUTS = {
-    "pp1": {"to_mm": (["[[2]]", "[[2]]"]), "to_hf": (["[2]", "[2]"]), "stages": 1},
-    "pp2": {"to_mm": (["[[1,1]]", "[[2,0]]"]), "to_hf": (["[1,1]", "[2,0]"]), "stages": 2},
+    "pp1": {"to_mm": (["[[2]]", "[[2]]"]), "to_hf": (["[2]", "[2]"]), "stages": 1, "tp": 1},
+    "pp2": {"to_mm": (["[[1,1]]", "[[2,0]]"]), "to_hf": (["[1,1]", "[2,0]"]), "stages": 2, "tp": 1},
+    "tp2pp2": {"to_mm": (["[[1,1]]", "[[2,0]]"]), "to_hf": (["[1,1]", "[2,0]"]), "stages": 2, "tp": 2},
 }
 
 # run inside the converted tree, no torch: Megatron's own loader code locates and reads what hf_to_mm wrote
 INSPECT = r'''
 import json, sys
-mm, stages = sys.argv[1], int(sys.argv[2])
+mm, stages, tp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 import mindspeed.megatron_adaptor  # noqa: F401  (as mm_to_hf does: the patched Megatron)
 from megatron.training import checkpointing as ck
 out = {"stages": []}
-for rank in range(stages):
-    name = ck.get_checkpoint_name(mm, 0, release=True, pipeline_parallel=stages > 1, tensor_rank=0,
+for tp_rank, rank in [(t, r) for t in range(tp) for r in range(stages)]:
+    name = ck.get_checkpoint_name(mm, 0, release=True, pipeline_parallel=stages > 1, tensor_rank=tp_rank,
                                   pipeline_rank=rank, expert_parallel=False, expert_rank=0)
     sd = ck.serialization.load(name, map_location="cpu")      # the call _load_base_checkpoint makes
     model = sd["model"]
     out["stages"].append({
-        "file": name, "top": sorted(sd), "checkpoint_version": sd.get("checkpoint_version"),
+        "file": name, "pp": rank, "tp": tp_rank, "top": sorted(sd), "checkpoint_version": sd.get("checkpoint_version"),
         "keys": {k: [type(v).__name__, str(v.dtype), list(v.shape)] for k, v in model.items()},
     })
 sd, name, release = ck._load_base_checkpoint(mm, rank0=True)[:3]
@@ -131,7 +135,7 @@ def compare(orig: Path, back: Path):
     return n, same, worst, worst_name, problems
 
 
-def against_upstream(ours: Path, ref: Path, stages: int):
+def against_upstream(ours: Path, ref: Path, stages: int, tp: int):
     """Each stage file of the converted run (read by mscore_rt.serialization) against upstream's (torch.load)."""
     import numpy as np
     import torch
@@ -139,8 +143,8 @@ def against_upstream(ours: Path, ref: Path, stages: int):
     from mscore.runtime import serialization
 
     problems, n = [], 0
-    for rank in range(stages):
-        sub = "mp_rank_00" if stages == 1 else f"mp_rank_00_{rank:03d}"
+    for tp_rank, rank in [(t, r) for t in range(tp) for r in range(stages)]:
+        sub = f"mp_rank_{tp_rank:02d}" + (f"_{rank:03d}" if stages > 1 else "")
         a = serialization.load(str(ours / "release" / sub / "model_optim_rng.pt"), weights_only=False)
         b = torch.load(str(ref / "release" / sub / "model_optim_rng.pt"), map_location="cpu", weights_only=False)
         if sorted(a) != sorted(b) or a.get("checkpoint_version") != b.get("checkpoint_version"):
@@ -161,13 +165,13 @@ def against_upstream(ours: Path, ref: Path, stages: int):
     return n, problems
 
 
-def run_upstream(src: Path, extra: list[str], hf: Path, mm: Path, llm: str, vit: str):
+def run_upstream(src: Path, extra: list[str], hf: Path, mm: Path, llm: str, vit: str, tp: int):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(src)] + extra)
     env["JSONARGPARSE_DEPRECATION_WARNINGS"] = "off"
     run([sys.executable, "-m", "checkpoint.convert_cli", "Qwen2_5_VLConverter", "hf_to_mm", "--cfg.mm_dir", str(mm),
          "--cfg.hf_config.hf_dir", str(hf), "--cfg.parallel_config.llm_pp_layers", llm,
-         "--cfg.parallel_config.vit_pp_layers", vit, "--cfg.parallel_config.tp_size", "1"], env, str(src),
+         "--cfg.parallel_config.vit_pp_layers", vit, "--cfg.parallel_config.tp_size", str(tp)], env, str(src),
         "upstream hf_to_mm")
 
 
@@ -190,11 +194,12 @@ def expected_stage_keys(hf_names: list[str], stages: int):
             {"text_decoder.decoder.layers.0.", "text_decoder.decoder.final_layernorm.", "text_decoder.output_layer."}]
 
 
-def check_stages(info, stages):
+def check_stages(info, stages, tp):
     problems = []
-    if len(info["stages"]) != stages:
-        problems.append(f"{len(info['stages'])} stage files, expected {stages}")
-    for rank, (st, want) in enumerate(zip(info["stages"], expected_stage_keys([], stages))):
+    if len(info["stages"]) != stages * tp:
+        problems.append(f"{len(info['stages'])} stage files, expected {stages * tp}")
+    for st in info["stages"]:
+        rank, want = st["pp"], expected_stage_keys([], stages)[st["pp"]]
         keys = st["keys"]
         have = {p for p in want if any(k.startswith(p) for k in keys)}
         if have != want:
@@ -218,6 +223,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--dtype", nargs="+", default=["float32", "bfloat16"], choices=["float32", "bfloat16"])
     ap.add_argument("--layouts", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
+    ap.add_argument("--no-backfill", dest="backfill", action="store_false",
+                    help="run the converted CLI without the CPU backfill (TP > 1 then fails: no CPU Clone kernel)")
     ap.add_argument("--reference", type=Path, default=None, help="upstream MindSpeed-MM source (torch side)")
     ap.add_argument("--reference-path", action="append", default=[], help="added to the upstream run's path")
     a = ap.parse_args(argv)
@@ -226,7 +233,10 @@ def main(argv=None) -> int:
     work = a.work or Path(tempfile.mkdtemp(prefix="mm-convert-rt-"))
     env = child_env(a.out.resolve(), [str(Path(p).resolve()) for p in a.extra_path])
     cwd = a.out / "MindSpeed-MM"
-    cli = [a.python, "-m", "checkpoint.convert_cli", "Qwen2_5_VLConverter"]
+    if a.backfill:      # the CPU route: mscore on the path, the converted CLI run under the backfill runner
+        env["PYTHONPATH"] += os.pathsep + str(ROOT.parent)
+    runner = ["-m", "mscore.backfill"] if a.backfill else []
+    cli = [a.python, *runner, "-m", "checkpoint.convert_cli", "Qwen2_5_VLConverter"]
     failures, rows = 0, []
     for dtype in a.dtype:
         hf = work / f"hf-{dtype}"
@@ -243,16 +253,17 @@ def main(argv=None) -> int:
             _, t_mm = run(cli + ["hf_to_mm", "--cfg.mm_dir", str(mm), "--cfg.hf_config.hf_dir", str(hf),
                                  "--cfg.parallel_config.llm_pp_layers", llm,
                                  "--cfg.parallel_config.vit_pp_layers", vit,
-                                 "--cfg.parallel_config.tp_size", "1"], env, cwd, f"hf_to_mm {dtype} {layout}")
-            out, _ = run([a.python, "-c", INSPECT, str(mm), str(spec["stages"])], env, cwd,
+                                 "--cfg.parallel_config.tp_size", str(spec["tp"])], env, cwd,
+                            f"hf_to_mm {dtype} {layout}")
+            out, _ = run([a.python, "-c", INSPECT, str(mm), str(spec["stages"]), str(spec["tp"])], env, cwd,
                          f"Megatron loader {dtype} {layout}")
             info = json.loads(out.split("JSON", 1)[1])
-            problems = check_stages(info, spec["stages"])
+            problems = check_stages(info, spec["stages"], spec["tp"])
             upstream = ""
             if a.reference:
                 run_upstream(a.reference.resolve(), [str(Path(p).resolve()) for p in a.reference_path], hf, ref,
-                             *spec["to_mm"])
-                n_up, up_problems = against_upstream(mm, ref, spec["stages"])
+                             *spec["to_mm"], spec["tp"])
+                n_up, up_problems = against_upstream(mm, ref, spec["stages"], spec["tp"])
                 problems += up_problems
                 upstream = f"; {n_up - len(up_problems)}/{n_up} stage tensors identical to upstream torch hf_to_mm"
             llm, vit = spec["to_hf"]
@@ -260,7 +271,8 @@ def main(argv=None) -> int:
                                  "--cfg.save_hf_dir", str(back),
                                  "--cfg.parallel_config.llm_pp_layers", llm,
                                  "--cfg.parallel_config.vit_pp_layers", vit,
-                                 "--cfg.parallel_config.tp_size", "1"], env, cwd, f"mm_to_hf {dtype} {layout}")
+                                 "--cfg.parallel_config.tp_size", str(spec["tp"])], env, cwd,
+                            f"mm_to_hf {dtype} {layout}")
             n, same, worst, worst_name, diff_problems = compare(hf, back)
             problems += diff_problems
             missing = hf_loads(back, dtype)
