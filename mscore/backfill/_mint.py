@@ -317,10 +317,14 @@ def arange(start=0, end=None, step=1, *, dtype=None):
     if dtype is None:
         dtype = ms.float32 if any(isinstance(v, float) for v in vals) else ms.int64
     n = max(int(math.ceil((vals[1] - vals[0]) / vals[2])), 0)
-    idx = ops.arange(0, n, 1, dtype=ms.int64) if n else ops.zeros((0,), ms.int64)
+    if not n:
+        return ops.zeros((0,), dtype)
     if dtype in (ms.float32, ms.float16, ms.bfloat16, ms.float64):
-        return (idx.astype(ms.float64) * vals[2] + vals[0]).astype(dtype) if n else idx.astype(dtype)
-    return (idx * int(vals[2]) + int(vals[0])).astype(dtype)
+        idx = ops.arange(0, n, 1, dtype=ms.int64)
+        return (idx.astype(ms.float64) * vals[2] + vals[0]).astype(dtype)
+    # integers: one kernel (was arange + Mul + Add + Cast: arange runs ~17 times a step in the mini Qwen2.5-VL)
+    idx = ops.arange(int(vals[0]), int(vals[0]) + n * int(vals[2]), int(vals[2]), dtype=ms.int64)
+    return idx if dtype == ms.int64 else idx.astype(dtype)
 
 
 @replaces("mindspore.mint.full")

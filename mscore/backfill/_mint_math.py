@@ -172,11 +172,11 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 def vector_norm_of(x, ord, dim, keepdim):
     dims = dims_of(dim, x.ndim)
-    a = ops.abs(x)
     if ord == 2:
         s = reduce_sum(x * x, dims, keepdim)
         nz = s > 0  # torch's norm gradient is 0 (not nan) at a zero vector
         return ops.where(nz, ops.sqrt(ops.where(nz, s, ops.ones_like(s))), ops.zeros_like(s))
+    a = ops.abs(x)
     if ord == 1:
         return reduce_sum(a, dims, keepdim)
     if ord == float("inf"):

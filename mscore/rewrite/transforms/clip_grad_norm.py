@@ -16,10 +16,13 @@ from mscore.rewrite.transforms.registry import transform
 from mscore.rules import Rule
 
 RUNTIME_CLIP = "mscore_rt.autograd.clip_grad_norm_"
+# The clip coefficient is computed once (not once per gradient: 3 kernels each) and the squares are summed by one
+# AddN kernel (`ops.addn`; a Python sum is one Add per gradient, `mint.stack` one ExpandDims per gradient): ~320
+# kernels fewer per step on the mini Qwen2.5-VL's 81 gradients (docs/performance.md).
 _CLIP_TEMPLATE = (
-    "(lambda g, n: (lambda t: g.__setitem__(slice(None), [x * mindspore.mint.clamp(n / (t + 1e-6), max=1.0) "
-    "for x in g]) or t)(mindspore.mint.sqrt(sum([((x if x.dtype == mindspore.float32 else x.float()) ** 2).sum() "
-    "for x in g]))))({grads}, {max_norm})"
+    "(lambda g, n: (lambda t: (lambda c: g.__setitem__(slice(None), [x * c for x in g]))("
+    "mindspore.mint.clamp(n / (t + 1e-6), max=1.0)) or t)(mindspore.mint.sqrt(mindspore.ops.addn("
+    "[((x if x.dtype == mindspore.float32 else x.float()) ** 2).sum() for x in g]))))({grads}, {max_norm})"
 )
 
 
