@@ -256,12 +256,13 @@ def emit_function(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst
 
 
 REQUIRES_GRAD = "requires_grad"
-RUNTIME_REQUIRES_GRAD = "mscore_rt.autograd.requires_grad_"
+RUNTIME_REQUIRES_GRAD = "mscore_rt.grad_flags.requires_grad_"
 
 
 def keep_requires_grad(ctx: Ctx, rule: Rule, call: cst.Call, out: cst.BaseExpression) -> cst.BaseExpression:
     """A factory's dropped ``requires_grad=`` (anything but False) keeps its meaning on MindSpore's tape:
-    ``torch.ones(3, requires_grad=True)`` → ``autograd.requires_grad_(mint.ones(3), True)`` (``mscore_rt.autograd``)."""
+    ``torch.ones(3, requires_grad=True)`` → ``grad_flags.requires_grad_(mint.ones(3), True)`` (``mscore_rt.grad_flags``:
+    a plain tensor goes to the tape, ``mscore_rt.autograd``)."""
     if REQUIRES_GRAD not in rule.drop or rule.sig is None or not rule.sig.has(REQUIRES_GRAD):
         return out
     arg = bind_call(rule, call.args).values.get(REQUIRES_GRAD)
