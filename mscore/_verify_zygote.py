@@ -104,9 +104,16 @@ def _setup(req: dict) -> dict:
             import mscore.backfill as backfill
             backfill.enable()
             info["backfill"] = "on"
-    info["startup_seconds"] = round(time.perf_counter() - t0, 3)
     for p in reversed(req["paths"]):
         sys.path.insert(0, p)
+    for name in req.get("prelude", []):   # imported once here; a child importing it again finds it loaded
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # noqa: BLE001 - each child tries again and reports it as its failure
+            info.setdefault("prelude_failed", {})[name] = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                sys.modules.pop(mod, None)
+    info["startup_seconds"] = round(time.perf_counter() - t0, 3)
     return info
 
 

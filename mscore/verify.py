@@ -426,17 +426,32 @@ def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: boo
                 ) -> tuple[dict[str, dict], dict]:
     """Import every module of ``tree``; {module id: raw result}, worker info. ``preludes``: per repository, the
     modules its own entry points import first (MindSpeed-MM's ``mindspeed.megatron_adaptor``), imported before
-    each of its modules as those entry points would."""
+    each of its modules as those entry points would. Modules sharing a prelude share workers that imported it
+    once, before forking (each child imports it again: a no-op there, the failure itself where it failed)."""
     preludes = preludes or {}
+    groups: dict[tuple[str, ...], list[Module]] = {}
+    for m in tree.modules:   # keyed by module id first (entry modules), then by repository
+        groups.setdefault(tuple(preludes.get(m.id, preludes.get(m.repo, ()))), []).append(m)
+    results: dict[str, dict] = {}
+    info: dict = {}
+    for prelude, modules in groups.items():
+        found, info = _run_group(tree, modules, list(prelude), python=python, jobs=jobs, timeout=timeout, fork=fork,
+                                 backfill=backfill, preload=preload, progress=progress)
+        results.update(found)
+    return results, info
+
+
+def _run_group(tree: Tree, modules: list[Module], prelude: list[str], *, python: str, jobs: int, timeout: float,
+               fork: bool, backfill: bool, preload: list[str], progress=None) -> tuple[dict[str, dict], dict]:
     fork = fork and hasattr(os, "fork")
-    setup = {"paths": [str(r) for _, r in tree.roots], "preload": preload, "backfill": backfill}
+    setup = {"paths": [str(r) for _, r in tree.roots], "preload": preload, "backfill": backfill, "prelude": prelude}
     logdir = tempfile.mkdtemp(prefix="mscore-verify-")
     results: dict[str, dict] = {}
-    for m in tree.modules:
+    for m in modules:
         if m.shadowed_by:
             results[m.id] = {"status": "failed", "type": "Shadowed", "frames": [], "chain": [],
                              "message": f"{m.name} is {m.shadowed_by}, earlier on sys.path"}
-    pending = [m for m in reversed(tree.modules) if not m.shadowed_by]
+    pending = [m for m in reversed(modules) if not m.shadowed_by]
     zygotes = [Zygote(python, setup, fork) for _ in range(max(1, min(jobs, len(pending))))]
     info: dict = {}
     try:
@@ -452,7 +467,7 @@ def run_imports(tree: Tree, *, python: str, jobs: int, timeout: float, fork: boo
                         z.hello()
                     mod = pending.pop()
                     z.submit(mod, timeout, os.path.join(logdir, f"{len(pending)}.log"),   # unique: pending shrinks
-                             preludes.get(mod.repo, []))
+                             prelude)
             busy = [z for z in zygotes if z.busy]
             if not busy:
                 continue
@@ -651,7 +666,12 @@ def verify(out: Path, *, python: str | None = None, jobs: int = 2, timeout: floa
     for n in sorted(entry_set - names):   # an entry module outside the default selection (e.g. under tests/)
         tree.modules.append(extra_mods[n])
     preload = list(data.get("preload", ["mindspore"]) if preload is None else preload)
-    preludes = {repo: list(spec.get("prelude", [])) for repo, spec in data.get("entries", {}).items()}
+    preludes = {repo: list(spec.get("prelude", [])) for repo, spec in data.get("entries", {}).items()
+                if any(r == repo for r, _ in tree.roots)}
+    # an entry module is imported by the entry points, after their prelude, whichever repository holds it
+    entry_prelude = [name for repo in preludes for name in preludes[repo]]
+    if entry_prelude:
+        preludes.update({n: entry_prelude for n in entry_set})
     results, info = run_imports(tree, python=python or sys.executable, jobs=jobs, timeout=timeout, fork=fork,
                                 backfill=backfill, preload=preload, progress=progress, preludes=preludes)
     causes, cause_of = group(tree, results, data)

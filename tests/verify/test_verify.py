@@ -347,14 +347,18 @@ def _running(pid: int) -> bool:
 
 def test_prelude_is_imported_first_as_the_entry_points_do(tmp_path):
     # MindSpeed-MM's modules import megatron pieces that need MindSpeed's adaptor installed first (it puts dummy
-    # transformer_engine modules in sys.modules): a repository's prelude runs before each of its modules
+    # transformer_engine modules in sys.modules): a repository's prelude runs before each of its modules, and
+    # before each entry module, whichever repository holds it (the entry points import them after the prelude)
     out = _repo_output(tmp_path)
     write(out, {"Top/top_pkg/adaptor.py": "import sys, types\nsys.modules['vendor_te'] = types.ModuleType('vendor_te')\n",
-                "Top/top_pkg/needs_vendor.py": "import vendor_te\n"})
+                "Top/top_pkg/needs_vendor.py": "import vendor_te\n",
+                "Top/train.py": "from top_pkg import model\nimport dep_pkg.entry_vendor\n",
+                "Dep/dep_pkg/entry_vendor.py": "import vendor_te\n",     # in the entry closure
+                "Dep/dep_pkg/alone_vendor.py": "import vendor_te\n"})    # not: imported on its own
     base = {"preload": [], "entries": {"Top": {"files": ["train.py"]}}}
     plain = V.verify(out, jobs=1, timeout=20, backfill=False, data=base)
-    assert plain.cause_of.get("top_pkg.needs_vendor") is not None
+    assert {"top_pkg.needs_vendor", "dep_pkg.entry_vendor", "dep_pkg.alone_vendor"} <= set(plain.cause_of)
     with_prelude = {"preload": [], "entries": {"Top": {"files": ["train.py"], "prelude": ["top_pkg.adaptor"]}}}
     v = V.verify(out, jobs=1, timeout=20, backfill=False, data=with_prelude)
-    assert "top_pkg.needs_vendor" not in v.cause_of and "top_pkg.adaptor" not in v.cause_of
-    assert "dep_pkg.other" not in v.cause_of        # another repository's modules: no prelude
+    assert not {"top_pkg.needs_vendor", "top_pkg.adaptor", "dep_pkg.entry_vendor"} & set(v.cause_of)
+    assert "dep_pkg.alone_vendor" in v.cause_of     # another repository's module outside the entry closure
