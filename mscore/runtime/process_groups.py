@@ -7,7 +7,7 @@ any object with an ``hccl_config`` dict (its documented ``GroupOptions`` shape: 
 """
 from __future__ import annotations
 
-__all__ = ["GroupOptions"]
+__all__ = ["GroupOptions", "init_process_group", "backend_name"]
 
 
 class GroupOptions:
@@ -28,3 +28,33 @@ class GroupOptions:
 
     def __repr__(self) -> str:
         return f"GroupOptions(hccl_config={self.hccl_config!r})"
+
+
+# torch backend names -> MindSpore's: NCCL's role on Ascend is HCCL's; gloo / mpi (CPU collectives) are MCCL's
+_BACKENDS = {"nccl": "hccl", "hccl": "hccl", "gloo": "mccl", "mpi": "mccl", "mccl": "mccl", "ucc": "hccl"}
+
+
+def backend_name(backend) -> str:
+    """MindSpore's backend for a torch backend name (``"cpu:gloo,cuda:nccl"`` takes the accelerator's); HCCL when
+    none is given, as both frameworks default to the accelerator's library."""
+    if backend is None:
+        return "hccl"
+    text = str(backend).lower()
+    if "," in text or ":" in text:   # per-device form: the accelerator's entry decides
+        parts = dict(p.split(":", 1) for p in text.split(",") if ":" in p)
+        text = parts.get("cuda") or parts.get("npu") or next(iter(parts.values()), "hccl")
+    if text not in _BACKENDS:
+        raise ValueError(f"unknown process-group backend {backend!r} (known: {', '.join(sorted(_BACKENDS))})")
+    return _BACKENDS[text]
+
+
+def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
+                       group_name="", pg_options=None, device_id=None):
+    """``torch.distributed.init_process_group`` keeping the caller's backend (Megatron passes
+    ``args.distributed_backend``): translated by :func:`backend_name`, then ``mint.distributed.init_process_group``
+    (on the CPU build, the backfill's single-process world)."""
+    from mindspore import mint
+
+    return mint.distributed.init_process_group(backend_name(backend), init_method=init_method, timeout=timeout,
+                                               world_size=world_size, rank=rank, store=store, group_name=group_name,
+                                               pg_options=pg_options, device_id=device_id)

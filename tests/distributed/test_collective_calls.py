@@ -23,7 +23,7 @@ from mscore.rules import load_rules
 from mscore.rules.signature import KEYWORD_ONLY, POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD
 
 PROCESS_GROUP_APIS = [
-    "torch.distributed.init_process_group", "torch.distributed.destroy_process_group",
+    "torch.distributed.destroy_process_group",   # init_process_group: a runtime helper (tests/runtime)
     "torch.distributed.get_backend", "torch.distributed.get_group_rank",
     "torch.distributed.get_process_group_ranks", "torch.distributed.new_group", "torch.distributed.all_reduce",
     "torch.distributed.all_gather", "torch.distributed.all_gather_into_tensor", "torch.distributed._all_gather_base",

@@ -248,6 +248,30 @@ def test_hccl_group_options_reach_new_group(rt, rules):
     assert ns["size"] == 1
 
 
+def test_init_process_group_keeps_and_translates_the_backend(rt, rules, monkeypatch):
+    # Megatron passes args.distributed_backend ('nccl'): the call reaches MindSpore with its HCCL counterpart
+    from mindspore import mint
+
+    from mscore.runtime import process_groups
+
+    seen = []
+    monkeypatch.setattr(mint.distributed, "init_process_group", lambda backend, **kw: seen.append((backend, kw)))
+    run_converted("""
+        import datetime
+        import torch
+        name = 'nccl'
+        torch.distributed.init_process_group(backend=name, world_size=1, rank=0,
+                                             timeout=datetime.timedelta(minutes=10))
+        torch.distributed.init_process_group('gloo', init_method='env://')
+        torch.distributed.init_process_group()
+    """, rules, rt)
+    assert [b for b, _ in seen] == ["hccl", "mccl", "hccl"]
+    assert seen[0][1]["world_size"] == 1 and seen[0][1]["rank"] == 0 and seen[1][1]["init_method"] == "env://"
+    assert process_groups.backend_name("cpu:gloo,cuda:nccl") == "hccl"
+    with pytest.raises(ValueError, match="unknown process-group backend"):
+        process_groups.backend_name("smoke-signals")
+
+
 def test_record_function_is_reentrant_and_a_decorator(rt):
     from mscore.runtime import profiling
 

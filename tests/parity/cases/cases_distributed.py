@@ -74,7 +74,7 @@ _CALLS = "tests/distributed/test_collective_calls.py::"
 COVERED_ELSEWHERE = {
     api: [f"{_CALLS}test_call_maps_onto_mindspore[{api}]"]
     for api in (
-        "torch.distributed.init_process_group", "torch.distributed.destroy_process_group",
+        "torch.distributed.destroy_process_group",
         "torch.distributed.get_backend", "torch.distributed.get_group_rank",
         "torch.distributed.get_process_group_ranks", "torch.distributed.new_group", "torch.distributed.all_reduce",
         "torch.distributed.all_gather", "torch.distributed.all_gather_into_tensor",
@@ -87,6 +87,8 @@ COVERED_ELSEWHERE = {
         "torch.distributed.gather_object", "torch.distributed.broadcast_object_list", "torch.distributed.TCPStore",
     )
 }
+COVERED_ELSEWHERE["torch.distributed.init_process_group"] = [
+    "tests/runtime/test_runtime_helpers.py::test_init_process_group_keeps_and_translates_the_backend"]
 COVERED_ELSEWHERE.update({
     api: [f"{_CALLS}test_group_constant_exists[{api}]"]
     for api in ("torch.distributed.group.WORLD", "torch.distributed.GroupMember.WORLD")
