@@ -610,6 +610,11 @@ def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
         patterns.append(r"No module named '(%s)[.']" % "|".join(map(re.escape, sorted(torch_family))))
     torchish = top in torch_family or any(re.search(p, c.get("message") or "") for p in patterns for c in chain)
     if etype in set(data.get("unconverted_errors", ())):
+        # a stand-in for a vendor-only package (``te.__version__`` with transformer_engine absent) fails for the
+        # package's absence, not for something mscore left: classed as that package's
+        needed = re.search(r"it needs ([\w.]+), which is not installed", message)
+        if needed and needed.group(1).split(".")[0] in vendor:
+            return Cause(C_VENDOR, needed.group(1).split(".")[0], file, line, etype, _normalize(message))
         return Cause(C_UNCONVERTED, None, file, line, etype, _normalize(message))
     if top in vendor:
         return Cause(C_VENDOR, top, file, line, etype, _normalize(message))

@@ -298,6 +298,24 @@ def test_classify_third_party_frames():
                                                         "Failed to import transformers.trainer because of:")
 
 
+def test_stand_in_for_a_vendor_only_package_is_classed_as_that_package():
+    # Megatron's transformer_engine.py reads te.__version__ at import: with transformer_engine absent the stand-in
+    # raises; the cause is the vendor package's absence, not a leftover (a torch stand-in stays "unconverted")
+    tree = V.Tree(Path("/o"), [("o", Path("/o"))], [], {}, "dir")
+    mod = V.Module("m", "o", Path("/o/m.py"), "m.py", False, Path("/o"))
+
+    def raw(needs):
+        msg = f"/o/m.py:3: reading {needs}.__version__, which mscore left unconverted; it needs {needs}, which is not installed"
+        return {"status": "failed", "type": "UnconvertedError", "message": msg,
+                "frames": [{"file": "/o/m.py", "line": 3, "pkg": "m"}],
+                "chain": [{"type": "UnconvertedError", "message": msg, "name": None}]}
+
+    c = V.classify(mod, raw("transformer_engine"), tree, V.load_data())
+    assert (c.cls, c.package) == (V.C_VENDOR, "transformer_engine")
+    c = V.classify(mod, raw("torch"), tree, V.load_data())
+    assert (c.cls, c.package) == (V.C_UNCONVERTED, None)
+
+
 def _descendants(pid: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
