@@ -13,6 +13,10 @@ device is resolved there, once: the replacements are the CPU implementations the
 PyNative and under ``ms.jit`` for the mint functions and layers; Tensor methods are only replaced in PyNative
 (graph mode has its own method table).
 
+``enable()`` also switches MindSpore to synchronous kernel launch (``mindspore.runtime.launch_blocking()``; opt out
+with ``MSCORE_CPU_ASYNC_LAUNCH=1``): on a small CPU host the asynchronous pipeline's threads cost ~7x on converted
+training steps (docs/performance.md).
+
 Switching it on without editing code:
 
 - ``MSCORE_CPU_BACKFILL=1`` and ``import mscore.backfill`` anywhere (e.g. in ``sitecustomize.py``): enabled on
@@ -118,7 +122,7 @@ def _synchronous_cpu_launch() -> None:
     25 CPU kernel threads. Converted training code runs thousands of kernels of a few hundred elements per step;
     on a small host (this project's CI has 2 cores) those threads spin against each other and against Python, and
     each kernel costs 0.5-3 ms instead of microseconds. Launching in the calling thread removed that: the mini
-    Qwen2.5-VL's PyNative step went from ~3.3 s to ~0.25 s, same losses (docs/performance.md). The setting is
+    Qwen2.5-VL's PyNative step went from 1.7-3.3 s to ~0.24 s, same losses (docs/performance.md). The setting is
     process-wide and MindSpore cannot switch it back, so ``disable()`` leaves it; a MindSpore that has it already
     configured (or has no such switch) is left as it is."""
     if os.environ.get(ASYNC_ENV_VAR, "").strip().lower() in ("1", "true", "yes", "on"):
