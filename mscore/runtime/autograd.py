@@ -20,6 +20,7 @@ from mindspore._c_expression import run_backward as _engine_run_backward
 from mindspore.graph.api import _pynative_executor as _executor
 
 from . import grad_mode
+from .grad_flags import is_leaf, requires_grad, set_requires_grad  # noqa: F401 - one home: no tape needed
 
 __all__ = [
     "backward", "grad", "run_backward", "grad_of", "set_grad", "retain_grad", "retains_grad", "register_hook",
@@ -242,30 +243,6 @@ def requires_grad_(t, requires_grad=True):
         t.requires_grad_(bool(requires_grad))
     record()
     return t
-
-
-def requires_grad(t) -> bool:
-    """``t.requires_grad``."""
-    if isinstance(t, Parameter):
-        return bool(t.requires_grad)
-    if isinstance(t, Tensor):
-        return bool(t._requires_grad)
-    return t.requires_grad
-
-
-def set_requires_grad(t, value) -> None:
-    """``t.requires_grad = value``."""
-    if isinstance(t, Tensor):
-        requires_grad_(t, value)
-    else:
-        t.requires_grad = value
-
-
-def is_leaf(t) -> bool:
-    """``t.is_leaf``."""
-    if not isinstance(t, Tensor):
-        return t.is_leaf
-    return bool(t._is_leaf)
 
 
 def grad_fn(t):
