@@ -38,8 +38,9 @@ VISION = {
 }
 PROJECTOR = {
     "model_id": "lnmlp", "num_layers": 1, "num_attention_heads": 1, "gated_linear_unit": False,
+    # the merger's width is the vision hidden size x spatial_merge_size^2 (64 x 4), as Hugging Face's PatchMerger
     "bias_activation_fusion": False, "add_bias_linear": True, "input_size": 64, "hidden_size": 64,
-    "ffn_hidden_size": 128, "activation_func": "gelu", "bf16": False, "params_dtype": "fp32", "freeze": False,
+    "ffn_hidden_size": 256, "activation_func": "gelu", "bf16": False, "params_dtype": "fp32", "freeze": False,
     "layernorm_epsilon": 1e-06, "normalization": "RMSNorm",
 }
 VOCAB = 151680
