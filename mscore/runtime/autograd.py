@@ -20,11 +20,10 @@ from mindspore._c_expression import run_backward as _engine_run_backward
 from mindspore.graph.api import _pynative_executor as _executor
 
 from . import grad_mode
-from .grad_flags import is_leaf, requires_grad, set_requires_grad  # noqa: F401 - one home: no tape needed
 
 __all__ = [
     "backward", "grad", "run_backward", "grad_of", "set_grad", "retain_grad", "retains_grad", "register_hook",
-    "requires_grad_", "requires_grad", "set_requires_grad", "is_leaf", "grad_fn", "zero_grad", "step",
+    "requires_grad_", "grad_fn", "zero_grad", "step",
     "clip_grad_norm_", "record",
 ]
 

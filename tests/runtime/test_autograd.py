@@ -18,6 +18,7 @@ from mindspore.graph.api import _pynative_executor as executor  # noqa: E402
 
 import mscore.backfill as backfill  # noqa: E402
 from mscore.runtime import autograd as ag  # noqa: E402
+from mscore.runtime import grad_flags as gf  # noqa: E402
 from mscore.runtime import grad_mode  # noqa: E402
 
 
@@ -67,10 +68,10 @@ def test_plain_objects_fall_back_to_their_attributes():
     assert ag.grad_of(ns) == 5
     ag.set_grad(ns, 7)
     assert ns.grad == 7
-    assert ag.requires_grad(ns) is False
-    ag.set_requires_grad(ns, True)
+    assert gf.requires_grad(ns) is False
+    gf.set_requires_grad(ns, True)
     assert ns.requires_grad is True
-    assert ag.is_leaf(ns) is True
+    assert gf.is_leaf(ns) is True
 
 
 def test_step_and_zero_grad_call_other_objects_own_methods():
@@ -126,9 +127,9 @@ def test_set_grad_enabled_as_a_decorator_applies_inside_only():
         return t * 2
 
     assert grad_mode.is_grad_enabled()
-    assert not ag.requires_grad(f(x))
+    assert not gf.requires_grad(f(x))
     assert grad_mode.is_grad_enabled()
-    assert ag.requires_grad(x * 2)
+    assert gf.requires_grad(x * 2)
 
 
 def test_enable_grad_rearms_recording_once_the_tape_is_in_use():
