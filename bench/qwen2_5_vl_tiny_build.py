@@ -101,6 +101,10 @@ stage("initialize_megatron done (world size 1)")
 model = pretrain_vlm.model_provider()
 n = sum(int(p.size) for p in model.get_parameters())
 stage(f"VLMModel built: {type(model).__name__}, {n} parameters")
+if cfg.get("load"):
+    from megatron.training.checkpointing import load_checkpoint
+    load_checkpoint([model], None, None, strict=True)
+    stage(f"checkpoint loaded from {cfg['load']} (Megatron's load_checkpoint, strict)")
 import numpy as np
 rng = np.random.default_rng(0)
 grid = np.array([[1, 4, 8]], np.int64)                      # t, h, w patches -> 32 patches -> 8 merged tokens
@@ -118,6 +122,8 @@ if isinstance(out, dict):
 else:
     shown = {"output": (tuple(out.shape), float(out.astype(ms.float32).sum().asnumpy()))}
 print("RESULT", json.dumps(shown))
+if cfg.get("dump"):
+    np.save(cfg["dump"], out["logits"].astype(ms.float32).asnumpy() if isinstance(out, dict) else out.asnumpy())
 finite = all(np.isfinite(v[1]) for v in shown.values())
 sys.exit(0 if finite else 3)
 '''
@@ -127,6 +133,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path, help="a `mscore convert --repo MindSpeed-MM` output")
     ap.add_argument("--python", default=sys.executable, help="interpreter with the stack's third-party packages")
+    ap.add_argument("--load", type=Path, help="an mm-convert hf_to_mm output to load with Megatron's load_checkpoint")
+    ap.add_argument("--dump", type=Path, help="write the logits here (.npy)")
     args = ap.parse_args()
     out = args.out.resolve()
     repos = [out / n for n in ("MindSpeed-MM", "MindSpeed", "Megatron-LM")]
@@ -139,6 +147,11 @@ def main() -> int:
     cfg = {"mm": str(mm), "args": ARGS + [
         "--mm-model", str(work / "model.json"), "--mm-data", str(mm / "examples/qwen2.5vl/data_7b.json"),
         "--mm-tool", str(mm / "mindspeed_mm/tools/tools.json")]}
+    if args.load:
+        cfg["load"] = str(args.load.resolve())
+        cfg["args"] += ["--load", cfg["load"], "--no-load-optim", "--no-load-rng", "--finetune"]
+    if args.dump:
+        cfg["dump"] = str(args.dump.resolve())
     env = dict(os.environ, GLOG_v="4", PYTHONPATH=os.pathsep.join([*map(str, repos), str(ROOT)]),
                MASTER_ADDR="127.0.0.1", MASTER_PORT="29533", WORLD_SIZE="1", RANK="0", LOCAL_RANK="0",
                CUDA_DEVICE_MAX_CONNECTIONS="1",   # exported by the quick start's launch script, as here

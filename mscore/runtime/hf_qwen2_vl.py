@@ -68,7 +68,9 @@ class Qwen2VLRotaryEmbedding(nn.Cell):
         self.rope_init_fn = ROPE_INIT_FUNCTIONS[self.rope_type]
         inv_freq, self.attention_scaling = self.rope_init_fn(self.config, device, **self.rope_kwargs)
         self.register_buffer("inv_freq", inv_freq, persistent=False)
-        self.original_inv_freq = self.inv_freq
+        # a plain attribute, as in transformers (not a buffer, not in the state dict): Cell.__setattr__ would
+        # register a tensor as a persistent buffer, and a strict load of a converted checkpoint would miss it
+        object.__setattr__(self, "original_inv_freq", self.inv_freq)
 
     def _dynamic_frequency_update(self, position_ids, device=None):
         raise NotImplementedError("dynamic RoPE is not implemented for MindSpore (mscore_rt)")

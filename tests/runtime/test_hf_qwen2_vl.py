@@ -45,6 +45,9 @@ def test_matches_torch_formula_and_keeps_the_attributes_subclasses_use(backfill_
     rope = Qwen2VLRotaryEmbedding(config=cfg)
     assert rope.rope_type == "mrope" and rope.attention_scaling == 1.0 and rope.max_seq_len_cached == 128
     assert "inv_freq" not in rope.parameters_dict() and tuple(rope.inv_freq.shape) == (8,)
+    # as transformers' module: nothing in the state dict (inv_freq is non-persistent, original_inv_freq an
+    # attribute), so a strict load of a converted checkpoint misses no rotary key
+    assert list(rope.state_dict()) == [] and rope.original_inv_freq is rope.inv_freq
     rng = np.random.default_rng(0)
     pos = rng.integers(0, 50, size=(3, 2, 7)).astype(np.int64)
     x = ms.Tensor(np.zeros((2, 7, 64), np.float32))
