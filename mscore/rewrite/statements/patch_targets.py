@@ -38,21 +38,17 @@ def edits(tree: ast.AST, text: str, offset, cells: frozenset[str]) -> list[tuple
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             continue
         m = _DOTTED.fullmatch(node.value)
-        if m is None or m.group(1) not in cells or node.lineno != node.end_lineno:
+        if m is None or m.group(1) not in cells:
             continue
-        start = offset(node.lineno, node.col_offset)
-        end = offset(node.end_lineno, node.end_col_offset)
-        literal = text[start:end]
-        quote = literal[-1]
-        body = literal.lstrip("rRuU")
-        if quote not in "'\"" or body[1:-1] != node.value:   # prefixes other than r/u, escapes, implicit concat
-            continue
-        out.append((end - 1 - len("forward"), end - 1, "construct"))
+        span = _literal_span(node, text, offset)   # None: prefixes other than r/u, escapes, implicit concat
+        if span is not None:
+            out.append((span[1] - len("forward"), span[1], "construct"))
     return out
 
 
 def _literal_span(node: ast.Constant, text: str, offset) -> tuple[int, int] | None:
-    """The span of a plain one-line string literal's body (between its quotes), or None."""
+    """The span of a plain one-line string literal's body (between its quotes), or None (more lines, prefixes other
+    than r/u, escapes, implicit concatenation)."""
     if node.lineno != node.end_lineno:
         return None
     start, end = offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset)
@@ -61,6 +57,11 @@ def _literal_span(node: ast.Constant, text: str, offset) -> tuple[int, int] | No
     if not body or body[-1] not in "'\"" or body[1:-1] != node.value:
         return None
     return end - len(body) + 1, end - 1
+
+
+def _callee(call: ast.Call) -> str:
+    """The called function's own name (``aspm.register_patch(...)`` -> ``register_patch``)."""
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
 
 
 def _patch_target(name: str, rules) -> str | None:
@@ -84,7 +85,7 @@ def torch_patch_strings(tree: ast.AST, text: str, offset, rules) -> tuple[list[t
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
             continue
-        fn = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        fn = _callee(node)
         arg = node.args[0]
         if "patch" not in fn.lower() or not isinstance(arg.value, str) or not _PATH.fullmatch(arg.value):
             continue
@@ -110,7 +111,7 @@ def package_probes(tree: ast.AST, text: str, offset) -> list[tuple[int, int, str
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
             continue
-        fn = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        fn = _callee(node)
         if fn in _PROBES and node.args[0].value in ("torch", "torch_npu"):
             span = _literal_span(node.args[0], text, offset)
             if span is not None:

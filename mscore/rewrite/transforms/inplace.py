@@ -20,6 +20,7 @@ from __future__ import annotations
 import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible, runtime_name
+from mscore.rewrite.syntax import cst_dotted_name
 from mscore.rewrite.transforms import calls
 from mscore.rewrite.transforms.registry import transform
 
@@ -36,18 +37,8 @@ def _simple(node: cst.BaseExpression) -> bool:
         return _simple(node.value)
     if isinstance(node, cst.Call) and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
         # a tensor property read through the runtime (p.grad → autograd.grad_of(p)): a pure read
-        return dotted(node.func) in PROPERTY_READERS and _simple(node.args[0].value)
+        return cst_dotted_name(node.func) in PROPERTY_READERS and _simple(node.args[0].value)
     return False
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        return ".".join([node.value, *reversed(parts)])
-    return None
 
 
 def _renamed(call: cst.Call, method: str) -> cst.Call:
