@@ -1,7 +1,31 @@
-"""Model configuration for the mini Qwen2.5-VL (a toy-sized copy of the architecture, our own code)."""
+"""Model configuration for the mini Qwen2.5-VL (a toy-sized copy of the architecture, our own code).
+
+`MiniQwen2_5_VLConfig.from_pretrained` also reads the `config.json` of a Hugging Face Qwen2.5-VL checkpoint
+(`"model_type": "qwen2_5_vl"`), so that the mini model loads the same weights as transformers'
+`Qwen2_5_VLForConditionalGeneration`. transformers writes only the vision settings that differ from its defaults,
+and it has no padding token for Qwen2.5-VL; see `HF_QWEN2_5_VL_VISION_DEFAULTS` and `from_pretrained`.
+"""
 import copy
 import json
 import os
+
+HF_MODEL_TYPE = "qwen2_5_vl"
+# The vision settings of transformers' Qwen2.5-VL config class (those of the 7B release). `save_pretrained` leaves
+# out every vision key equal to these, so a missing key means this value, not the mini's own default.
+HF_QWEN2_5_VL_VISION_DEFAULTS = {
+    "depth": 32,
+    "hidden_size": 3584,
+    "hidden_act": "silu",
+    "intermediate_size": 3420,
+    "num_heads": 16,
+    "in_channels": 3,
+    "patch_size": 14,
+    "spatial_merge_size": 2,
+    "temporal_patch_size": 2,
+    "window_size": 112,
+    "fullatt_block_indexes": [7, 15, 23, 31],
+    "out_hidden_size": 3584,
+}
 
 
 class VisionConfig:
@@ -20,8 +44,11 @@ class VisionConfig:
         out_hidden_size=64,
         rms_norm_eps=1e-6,
         hidden_act="silu",
+        in_chans=None,
         **kwargs,
     ):
+        if in_chans is not None:  # the name the released Qwen2.5-VL config.json files use
+            in_channels = in_chans
         self.depth = depth
         self.hidden_size = hidden_size
         self.intermediate_size = intermediate_size
@@ -55,6 +82,7 @@ class MiniQwen2_5_VLConfig:
         rms_norm_eps=1e-6,
         rope_theta=10000.0,
         rope_scaling=None,
+        hidden_act="silu",
         attention_dropout=0.0,
         hidden_dropout=0.0,
         tie_word_embeddings=False,
@@ -76,6 +104,7 @@ class MiniQwen2_5_VLConfig:
         self.max_position_embeddings = max_position_embeddings
         self.rms_norm_eps = rms_norm_eps
         self.rope_theta = rope_theta
+        self.hidden_act = hidden_act
         # mrope: the rotary half-dims given to (temporal, height, width); must sum to head_dim // 2
         self.rope_scaling = rope_scaling or {"type": "mrope", "mrope_section": [2, 3, 3]}
         self.attention_dropout = attention_dropout
@@ -113,8 +142,24 @@ class MiniQwen2_5_VLConfig:
             path = os.path.join(path, "config.json")
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-        data.pop("model_type", None)
+        if data.pop("model_type", None) == HF_MODEL_TYPE:
+            data = cls.from_hf_dict(data)
         return cls(**data)
+
+    @staticmethod
+    def from_hf_dict(data):
+        """The keyword arguments for a Hugging Face Qwen2.5-VL `config.json`: vision keys transformers left out take
+        its defaults; no `pad_token_id` means no padding row in the embedding (as in transformers), not the mini's
+        token 0; `rope_scaling` keeps only its `mrope_section` (transformers rewrites the type to "default")."""
+        data = dict(data)
+        vision = dict(HF_QWEN2_5_VL_VISION_DEFAULTS)
+        vision.update({k: v for k, v in (data.get("vision_config") or {}).items() if k != "model_type"})
+        data["vision_config"] = vision
+        data.setdefault("pad_token_id", None)
+        rope_scaling = data.get("rope_scaling") or {}
+        if "mrope_section" in rope_scaling:
+            data["rope_scaling"] = {"type": "mrope", "mrope_section": list(rope_scaling["mrope_section"])}
+        return data
 
     def update(self, **overrides):
         for key, value in overrides.items():

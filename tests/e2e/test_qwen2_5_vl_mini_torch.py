@@ -228,6 +228,55 @@ def test_checkpoint_round_trip_and_tied_head(ex, tmp_path):
         assert (m2.lm_head.weight is m2.model.embed_tokens.weight) is tied
 
 
+def test_checkpoint_loads_shards_and_nested_hf_names(ex, tmp_path):
+    """Shards listed in model.safetensors.index.json, with the names later transformers versions write
+    (model.visual.*, model.language_model.*), load into the same tensors."""
+    cfgmod, modeling, ckpt = ex("configuration"), ex("model.modeling"), ex("checkpoint")
+    from safetensors.torch import save_file
+
+    torch.manual_seed(1)
+    cfg = cfgmod.MiniQwen2_5_VLConfig()
+    m = modeling.MiniQwen2_5_VLForConditionalGeneration(cfg)
+    nested = {}
+    for k, v in m.state_dict().items():
+        k = "model.language_model." + k[len("model."):] if k.startswith("model.") else k
+        k = "model." + k if k.startswith("visual.") else k
+        nested[k] = v.contiguous()
+    names = sorted(nested)
+    shards = {"model-00001-of-00002.safetensors": names[::2], "model-00002-of-00002.safetensors": names[1::2]}
+    for shard, keys in shards.items():
+        save_file({k: nested[k] for k in keys}, str(tmp_path / shard), metadata={"format": "pt"})
+    weight_map = {k: shard for shard, keys in shards.items() for k in keys}
+    (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+    torch.manual_seed(2)
+    m2 = modeling.MiniQwen2_5_VLForConditionalGeneration(cfg)
+    ckpt.load_pretrained_weights(m2, str(tmp_path))
+    for (k, a), (_, b) in zip(m.state_dict().items(), m2.state_dict().items()):
+        assert torch.equal(a, b), k
+
+
+def test_config_reads_a_hugging_face_config(ex, tmp_path):
+    """transformers writes only the vision keys that differ from its defaults and no pad_token_id for Qwen2.5-VL:
+    the missing keys take transformers' values, not the mini's."""
+    cfgmod = ex("configuration")
+    hf = {"model_type": "qwen2_5_vl", "vocab_size": 300, "hidden_size": 64, "num_attention_heads": 4,
+          "num_key_value_heads": 2, "hidden_act": "silu", "image_token_id": 7, "torch_dtype": "float32",
+          "rope_scaling": {"mrope_section": [2, 3, 3], "rope_type": "default", "type": "default"},
+          "vision_config": {"depth": 2, "hidden_size": 64, "in_chans": 3, "fullatt_block_indexes": [1],
+                            "model_type": "qwen2_5_vl", "out_hidden_size": 64, "tokens_per_second": 2}}
+    (tmp_path / "config.json").write_text(json.dumps(hf))
+    cfg = cfgmod.MiniQwen2_5_VLConfig.from_pretrained(str(tmp_path))
+    vc = cfg.vision_config
+    assert (vc.depth, vc.hidden_size, vc.fullatt_block_indexes, vc.in_channels) == (2, 64, [1], 3)
+    assert (vc.patch_size, vc.window_size, vc.spatial_merge_size, vc.temporal_patch_size) == (14, 112, 2, 2)
+    assert vc.num_heads == 16 and vc.intermediate_size == 3420  # transformers' defaults, absent from the file
+    assert cfg.pad_token_id is None and cfg.image_token_id == 7
+    assert cfg.rope_scaling == {"type": "mrope", "mrope_section": [2, 3, 3]}
+    # the mini's own config.json is read as written
+    cfgmod.MiniQwen2_5_VLConfig().save_pretrained(str(tmp_path / "mini"))
+    assert cfgmod.MiniQwen2_5_VLConfig.from_pretrained(str(tmp_path / "mini")).pad_token_id == 0
+
+
 # ---------------------------------------------------------------------------------------------- training
 
 
