@@ -447,10 +447,12 @@ def verify(out: Path, *, python: str | None = None, jobs: int = 2, timeout: floa
     preload = list(data.get("preload", ["mindspore"]) if preload is None else preload)
     preludes = {repo: list(spec.get("prelude", [])) for repo, spec in data.get("entries", {}).items()
                 if any(r == repo for r, _ in tree.roots)}
-    # an entry module is imported by the entry points, after their prelude, whichever repository holds it
-    entry_prelude = [name for repo in preludes for name in preludes[repo]]
-    if entry_prelude:
-        preludes.update({n: entry_prelude for n in entry_set})
+    # an entry module is imported by the entry points, after their prelude, whichever repository holds it (only
+    # repositories that declare entry points: another repository's prelude is what *its* scripts import first)
+    entry_specs = data.get("entries", {})
+    entry_prelude = [name for repo in preludes for name in preludes[repo]
+                     if entry_specs[repo].get("files") or entry_specs[repo].get("scripts")]
+    preludes.update({n: entry_prelude for n in entry_set})
     results, info = run_imports(tree, python=python or sys.executable, jobs=jobs, timeout=timeout, fork=fork,
                                 backfill=backfill, preload=preload, progress=progress, preludes=preludes)
     causes, cause_of = group(tree, results, data)

@@ -11,8 +11,8 @@ that reference needs is kept, but guarded::
 
 so the module still imports where torch is not installed. Only the marked code path fails, when it is reached, with
 :class:`UnconvertedError` naming the file, the line and the marker's reason. Import-time uses that need no value
-(a default argument ``dtype=torch.float16``, a base class, an attribute chain) do not fail; calling, iterating,
-comparing, indexing or instantiating does.
+(a default argument ``dtype=torch.float16``, a base class, an attribute chain, a generic alias such as
+``Future[int]`` in a signature) do not fail; calling, iterating, comparing, indexing or instantiating does.
 
 Decorating is not using: ``@apply_forward_hook`` (a stand-in applied to a function or class) and a decorator line's
 factory call (``@te.jit_fuser(...)``) give a stand-in in the decorated name's place, so the class or module that
@@ -142,6 +142,11 @@ class _Missing:
         _fail(self._mscore_name, "taking the length of")
 
     def __getitem__(self, key):
+        # Subscripting a class is parameterising a generic (``-> Future[List[WriteResult]]`` in a signature,
+        # evaluated at import): a stand-in for the alias, like the class itself. Any other subscript is a use.
+        last = self._mscore_name.rsplit(".", 1)[-1]
+        if last[:1].isupper() and not last.isupper():
+            return _Missing(f"{self._mscore_name}[...]", self._mscore_origin)
         _fail(self._mscore_name, "indexing")
 
     def __enter__(self):

@@ -117,3 +117,19 @@ def test_dataclass_on_a_class_built_on_a_missing_base_defines_it():
         Output.from_dict({})
     with pytest.raises(UnconvertedError):
         Output()
+
+
+def test_a_class_parameterised_as_a_generic_in_a_signature_defers():
+    # Megatron's async filesystem writer annotates `-> Future[List[WriteResult]]` with torch.futures.Future: the
+    # annotation is evaluated when the method is defined, i.e. at import
+    future = missing("torch.futures.Future")
+
+    space = {"Future": future}
+    exec(compile("def write(x) -> Future[list]:\n    return x\n", "m.py", "exec", dont_inherit=True), space)
+    write = space["write"]   # compiled without this file's `from __future__ import annotations`
+    assert is_missing(write.__annotations__["return"])
+    with pytest.raises(UnconvertedError, match=r"calling torch\.futures\.Future\[\.\.\.\]"):
+        write.__annotations__["return"]()
+    for value in (missing("torch.cuda.memory_stats"), missing("torch.SHAPES"), missing("te")):
+        with pytest.raises(UnconvertedError, match="indexing"):   # a function's, a constant's, a module's: a use
+            value["x"]

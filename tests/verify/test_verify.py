@@ -380,3 +380,19 @@ def test_prelude_is_imported_first_as_the_entry_points_do(tmp_path):
     v = V.verify(out, jobs=1, timeout=20, backfill=False, data=with_prelude)
     assert not {"top_pkg.needs_vendor", "top_pkg.adaptor", "dep_pkg.entry_vendor"} & set(v.cause_of)
     assert "dep_pkg.alone_vendor" in v.cause_of     # another repository's module outside the entry closure
+
+
+def test_a_dependency_repository_prelude_runs_before_its_own_modules_only(tmp_path):
+    # Megatron-LM's scripts import megatron.training first (its legacy models' package cycle needs that order); that
+    # prelude belongs to Megatron's own modules, not to the MindSpeed-MM entry modules that Megatron holds
+    out = _repo_output(tmp_path)
+    write(out, {"Top/train.py": "import dep_pkg.used\n",
+                "Dep/dep_pkg/setup.py": "import sys, types\nsys.modules['dep_marker'] = types.ModuleType('dep_marker')\n",
+                "Dep/dep_pkg/used.py": "import sys\nassert 'dep_marker' not in sys.modules, 'Dep prelude leaked'\n",
+                "Dep/dep_pkg/alone.py": "import dep_marker\n"})
+    data = {"preload": [], "entries": {"Top": {"files": ["train.py"]}, "Dep": {"prelude": ["dep_pkg.setup"]}}}
+    v = V.verify(out, jobs=1, timeout=20, backfill=False, data=data)
+    assert "dep_pkg.used" in v.entries and "dep_pkg.used" not in v.cause_of
+    assert "dep_pkg.alone" not in v.cause_of
+    no_prelude = {"preload": [], "entries": {"Top": {"files": ["train.py"]}}}
+    assert "dep_pkg.alone" in V.verify(out, jobs=1, timeout=20, backfill=False, data=no_prelude).cause_of
