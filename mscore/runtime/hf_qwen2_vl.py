@@ -16,6 +16,8 @@ from __future__ import annotations
 import mindspore as ms
 from mindspore import mint, nn, ops
 
+from .nn_ops import register_buffer
+
 __all__ = ["Qwen2VLRotaryEmbedding", "default_rope_parameters"]
 
 
@@ -67,10 +69,10 @@ class Qwen2VLRotaryEmbedding(nn.Cell):
         self.config = config
         self.rope_init_fn = ROPE_INIT_FUNCTIONS[self.rope_type]
         inv_freq, self.attention_scaling = self.rope_init_fn(self.config, device, **self.rope_kwargs)
-        self.register_buffer("inv_freq", inv_freq, persistent=False)
-        # a plain attribute, as in transformers (not a buffer, not in the state dict): Cell.__setattr__ would
-        # register a tensor as a persistent buffer, and a strict load of a converted checkpoint would miss it
-        object.__setattr__(self, "original_inv_freq", self.inv_freq)
+        # torch's register_buffer (nn_ops): the tensor stays unmarked, so the alias below is a plain attribute as
+        # in transformers, not a persistent buffer that a strict load of a converted checkpoint would miss
+        register_buffer(self, "inv_freq", inv_freq, persistent=False)
+        self.original_inv_freq = self.inv_freq
 
     def _dynamic_frequency_update(self, position_ids, device=None):
         raise NotImplementedError("dynamic RoPE is not implemented for MindSpore (mscore_rt)")

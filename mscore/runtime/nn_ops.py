@@ -1,12 +1,13 @@
 """Neural-network functions torch has and MindSpore 2.10 names differently or composes: ``conv_transpose3d`` on
 ``mindspore.ops.Conv3DTranspose`` (MindSpore's 3-D transposed convolution kernel, Ascend and CPU) and
-``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``.
+``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``; ``register_buffer`` and
+``register_load_state_dict_pre_hook`` with torch's semantics on a Cell.
 """
 from __future__ import annotations
 
 from mindspore import mint, ops
 
-__all__ = ["conv_transpose3d", "pad_sequence", "register_load_state_dict_pre_hook"]
+__all__ = ["conv_transpose3d", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook"]
 
 
 def _triple(v):
@@ -73,3 +74,18 @@ def register_load_state_dict_pre_hook(module, hook, with_module=False):
         return hook(*args, **kwargs)
 
     return module.register_load_state_dict_pre_hook(without_module)
+
+
+def register_buffer(module, name, tensor, persistent=True):
+    """``Module.register_buffer(name, tensor, persistent=True)`` with torch's semantics on a Cell.
+
+    ``Cell.register_buffer`` marks the tensor itself as a buffer (``tensor._is_buffer = True``), and
+    ``Cell.__setattr__`` registers every marked tensor it is given as a new *persistent* buffer. torch's
+    ``register_buffer`` marks nothing: ``self.alias = self.buf`` (Hugging Face's rotary embeddings keep
+    ``original_inv_freq`` so) is a plain attribute in torch, not a state-dict key, and a strict load of a torch
+    checkpoint into the converted model would miss it. The buffer is registered, then the mark is taken off the
+    tensor so that assigning it elsewhere behaves as in torch; the cell's buffer table (``named_buffers``,
+    ``state_dict``, ``load_state_dict``, persistence) does not read the mark."""
+    module.register_buffer(name, tensor, persistent)
+    if tensor is not None and getattr(tensor, "_is_buffer", False):
+        tensor._is_buffer = False

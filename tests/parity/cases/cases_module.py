@@ -41,6 +41,25 @@ class M(nn.Module):
 m = M()
 """
 
+# torch's register_buffer leaves the tensor unmarked: an alias assigned to another attribute is a plain attribute,
+# not a state-dict key (Hugging Face's rotary embeddings keep original_inv_freq so; Cell.__setattr__ would register
+# a marked tensor as a new persistent buffer and a strict load of a torch checkpoint would miss it)
+BUFFER_ALIAS = """
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+        self.register_buffer("inv", torch.arange(3.0), persistent=False)
+        self.original = self.inv
+        self.register_buffer("shift", torch.ones(3))
+        self.shift_alias = self.shift
+
+    def forward(self, x):
+        return self.lin(x) * self.original + self.shift_alias
+
+m = M()
+"""
+
 FORWARD_CALL = """
 class Inner(nn.Module):
     def __init__(self):
@@ -103,6 +122,8 @@ CASES = [
     Case("Module.apply", SEQ + "seen = []\nm.apply(lambda c: seen.append(1))\nout = len(seen)"),
     Case("Module.apply", SEQ + "r = m.apply(fn=lambda c: None)\nout = r is m"),
     ModuleCase("Module.register_buffer", REGISTER_BUFFER, inputs=dict(x=randn(2, 3))),
+    ModuleCase("Module.register_buffer", BUFFER_ALIAS, inputs=dict(x=randn(2, 3))),
+    Case("Module.register_buffer", BUFFER_ALIAS + "out = [sorted(m.state_dict()), [n for n, _ in m.named_buffers()]]"),
     Case("Module.buffers", SEQ + "m[0].register_buffer('b', x)\nout = [b * 1 for b in m.buffers()]", x=randn(3)),
     Case("Module.buffers", SEQ + "m[0].register_buffer('b', x)\nout = len(list(m.buffers(recurse=False)))", x=randn(3)),
     Case("Module.named_buffers", SEQ + "m[2].register_buffer('c', x)\nout = [n for n, _ in m.named_buffers()]",
