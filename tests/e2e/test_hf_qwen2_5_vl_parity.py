@@ -88,12 +88,12 @@ def make_batch(tiny, seed=0):
             "pixel_values": pixel_values, "image_grid_thw": grid}
 
 
-def hf_forward_backward(ckpt_dir, batch):
+def hf_forward_backward(ckpt_dir, batch, attn_implementation):
     """transformers' own model, loaded with from_pretrained: logits, loss and every parameter's gradient."""
     import torch
 
     model = Qwen2_5_VLForConditionalGeneration.from_pretrained(ckpt_dir, torch_dtype=torch.float32,
-                                                               attn_implementation="sdpa")
+                                                               attn_implementation=attn_implementation)
     model.train()
     out = model(**{k: torch.from_numpy(v) for k, v in batch.items()}, use_cache=False)
     out.loss.backward()
@@ -139,9 +139,29 @@ def work(tmp_path_factory):
     return {"dir": d, "ckpt": str(ckpt), "batch": batch, "batch_file": str(d / "batch.npz")}
 
 
+@pytest.fixture(scope="module", params=["sdpa", "eager"])
+def attn(request):
+    """Both attention paths, on both sides: F.scaled_dot_product_attention with boolean / additive masks, and the
+    explicit matmul + softmax."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def hf(work):
-    return hf_forward_backward(work["ckpt"], work["batch"])
+def hf_ref(work):
+    """transformers' results by attention implementation, each computed once."""
+    cache = {}
+
+    def get(attn):
+        if attn not in cache:
+            cache[attn] = hf_forward_backward(work["ckpt"], work["batch"], attn)
+        return cache[attn]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def hf(hf_ref, attn):
+    return hf_ref(attn)
 
 
 @pytest.fixture(scope="module")
@@ -149,31 +169,54 @@ def rp():
     return load_run_parity()
 
 
-def _forward_backward_args(work, dump):
-    return ["--model-dir", work["ckpt"], "--batch", work["batch_file"], "--dump", dump]
+def _forward_backward_args(work, attn, dump):
+    return ["--model-dir", work["ckpt"], "--batch", work["batch_file"], "--attn-implementation", attn, "--dump", dump]
+
+
+def mini_torch_step(work, attn, mutate=None):
+    """The unconverted mini in torch, in-process, as tools/forward_backward.py runs it (optionally with a config
+    change): logits, loss, gradients."""
+    import torch
+
+    with example_on_path() as imp:
+        cfg = imp("configuration").MiniQwen2_5_VLConfig.from_pretrained(work["ckpt"])
+        cfg.update(attn_implementation=attn)
+        if mutate is not None:
+            mutate(cfg)
+        model = imp("model").MiniQwen2_5_VLForConditionalGeneration(cfg)
+        imp("checkpoint").load_pretrained_weights(model, work["ckpt"])
+    model.train()
+    out = model(**{k: torch.from_numpy(v) for k, v in work["batch"].items()})
+    out["loss"].backward()
+    got = {"logits": out["logits"].detach().numpy(), "loss": np.array(out["loss"].item(), dtype=np.float64)}
+    got.update({"grad." + n: p.grad.numpy() for n, p in model.named_parameters() if p.grad is not None})
+    return got
 
 
 @pytest.fixture(scope="module")
-def mini_torch(rp, work):
-    dump = str(work["dir"] / "mini_torch.npz")
-    rp.run([sys.executable, os.path.join(EXAMPLE_DIR, "tools", "forward_backward.py"),
-            *_forward_backward_args(work, dump)], timeout=600)
-    return dict(np.load(dump))
+def mini_torch(work, attn):
+    return mini_torch_step(work, attn)
 
 
 @pytest.fixture(scope="module")
-def mini_mindspore(rp, work):
-    """The mini converted by `python -m mscore convert` (as run_parity.py does, with a fresh cache), run by the
-    torch-blocking runner with the CPU backfill on."""
-    converted = str(work["dir"] / "converted")
-    env = dict(os.environ, MSCORE_CACHE_DIR=str(work["dir"] / "mscore-cache"), GLOG_v="4")
-    rp.run([sys.executable, "-m", "mscore", "convert", EXAMPLE_DIR, "--out", converted], cwd=REPO_ROOT, env=env)
-    assert rp.torch_imports(converted) == []
+def converted(rp, work):
+    """The mini converted once by `python -m mscore convert`, as run_parity.py does (with a fresh cache)."""
+    out = str(work["dir"] / "converted")
+    env = dict(os.environ, MSCORE_CACHE_DIR=str(work["dir"] / "mscore-cache"))
+    rp.run([sys.executable, "-m", "mscore", "convert", EXAMPLE_DIR, "--out", out], cwd=REPO_ROOT, env=env)
+    assert rp.torch_imports(out) == []
+    return out
+
+
+@pytest.fixture(scope="module")
+def mini_mindspore(rp, work, converted, attn):
+    """The converted tool run by run_parity's torch-blocking runner, with the CPU backfill on."""
     # the converted tree's own runtime copy (mscore_rt) first on the path
-    env["PYTHONPATH"] = os.pathsep.join([converted, REPO_ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p])
-    dump = str(work["dir"] / "mini_mindspore.npz")
+    env = dict(os.environ, GLOG_v="4",
+               PYTHONPATH=os.pathsep.join([converted, REPO_ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    dump = str(work["dir"] / f"mini_mindspore_{attn}.npz")
     rp.run([sys.executable, "-c", rp.RUNNER, os.path.join(converted, "tools", "forward_backward.py"),
-            *_forward_backward_args(work, dump)], env=env, timeout=900)
+            *_forward_backward_args(work, attn, dump)], env=env, timeout=900)
     return dict(np.load(dump))
 
 
@@ -190,20 +233,20 @@ def test_batch_exercises_window_and_full_attention(work):
     assert (b["attention_mask"] == 0).any() and (b["labels"] == -100).any() and (b["labels"] != -100).any()
 
 
-def test_mini_torch_matches_transformers(hf, mini_torch):
+def test_mini_torch_matches_transformers(hf, mini_torch, attn):
     """The mini's semantics are transformers': same checkpoint, same batch, the torch mini agrees to rounding."""
     result = compare(hf, mini_torch)
     report = describe(result)
-    print("\nmini (torch) vs transformers\n" + report)
+    print(f"\nmini (torch) vs transformers, {attn}\n" + report)
     assert set(k for k in hf if k.startswith("grad.")) == set(k for k in mini_torch if k.startswith("grad.")), report
     assert result["logits"] <= 1e-5 and result["loss_rel"] <= 1e-6, report
     assert max(result["grads"].values()) <= 1e-5, report
 
 
-def test_converted_mini_on_mindspore_matches_transformers(hf, mini_mindspore):
+def test_converted_mini_on_mindspore_matches_transformers(hf, mini_mindspore, attn):
     result = compare(hf, mini_mindspore)
     report = describe(result)
-    print("\nconverted mini (MindSpore CPU, torch blocked) vs transformers (torch)\n" + report)
+    print(f"\nconverted mini (MindSpore CPU, torch blocked) vs transformers (torch), {attn}\n" + report)
     assert mini_mindspore["logits"].shape == hf["logits"].shape, report
     assert np.isfinite(mini_mindspore["logits"]).all() and np.isfinite(float(mini_mindspore["loss"])), report
     assert result["logits"] <= LOGITS_ATOL, report
@@ -223,25 +266,15 @@ MUTATIONS = {
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
-def test_wrong_semantics_are_caught(hf, work, mutation):
+def test_wrong_semantics_are_caught(hf_ref, work, mutation):
     """The mini in torch, in-process, with one semantic change: the comparison rejects it."""
-    import torch
-
-    with example_on_path() as imp:
-        cfg = imp("configuration").MiniQwen2_5_VLConfig.from_pretrained(work["ckpt"])
-        MUTATIONS[mutation](cfg)
-        model = imp("model").MiniQwen2_5_VLForConditionalGeneration(cfg)
-        imp("checkpoint").load_pretrained_weights(model, work["ckpt"])
-    out = model(**{k: torch.from_numpy(v) for k, v in work["batch"].items()})
-    out["loss"].backward()
-    got = {"logits": out["logits"].detach().numpy(), "loss": np.array(out["loss"].item())}
-    got.update({"grad." + n: p.grad.numpy() for n, p in model.named_parameters() if p.grad is not None})
-    result = compare(hf, got)
+    result = compare(hf_ref("sdpa"), mini_torch_step(work, "sdpa", MUTATIONS[mutation]))
     assert result["logits"] > LOGITS_ATOL or max(result["grads"].values()) > GRAD_ATOL, describe(result)
 
 
-def test_comparison_can_fail(hf):
+def test_comparison_can_fail(hf_ref):
     """A perturbed copy of the reference is rejected: the figures above are real differences."""
+    hf = hf_ref("sdpa")
     bad = dict(hf)
     bad["grad.visual.blocks.0.attn.qkv.weight"] = hf["grad.visual.blocks.0.attn.qkv.weight"] + 2 * GRAD_ATOL
     bad["logits"] = hf["logits"] + 2 * LOGITS_ATOL

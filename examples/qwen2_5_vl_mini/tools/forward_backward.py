@@ -1,6 +1,6 @@
 """One forward and backward pass of the model on a saved batch; dumps the logits, the loss and every gradient.
 
-    python tools/forward_backward.py --model-dir CKPT --batch batch.npz --dump out.npz
+    python tools/forward_backward.py --model-dir CKPT --batch batch.npz --dump out.npz [--attn-implementation eager]
 
 CKPT is a checkpoint of this project or a Hugging Face Qwen2.5-VL one (`config.json` + safetensors, sharded or
 not). batch.npz holds `input_ids`, `attention_mask`, `labels` (int64, prompt positions -100) and, for images,
@@ -34,9 +34,12 @@ def main(argv=None):
     p.add_argument("--model-dir", required=True)
     p.add_argument("--batch", required=True)
     p.add_argument("--dump", required=True)
+    p.add_argument("--attn-implementation", choices=("sdpa", "eager"), help="default: the checkpoint's config")
     args = p.parse_args(argv)
 
     config = MiniQwen2_5_VLConfig.from_pretrained(args.model_dir)
+    if args.attn_implementation:
+        config.update(attn_implementation=args.attn_implementation)
     model = MiniQwen2_5_VLForConditionalGeneration(config)
     load_pretrained_weights(model, args.model_dir)
     model.train()
