@@ -396,8 +396,10 @@ def classify(mod: Module, raw: dict, tree: Tree, data: dict) -> Cause:
         if third:
             return Cause(C_TP_TORCH, third, file, line, etype, _normalize(message))
         return Cause(C_TORCH, None, file, line, etype, _normalize(message))
-    if etype == "ModuleNotFoundError" and top and top not in tree_tops:
-        return Cause(C_MISSING, top, file, line, etype, _normalize(message))
+    # a package the tree imports is absent: raised as is, or re-raised by the tree with its own words
+    # (Megatron's "mamba-ssm is required by the Mamba model but cannot be imported", from the ModuleNotFoundError)
+    if etype in ("ModuleNotFoundError", "ImportError") and top and top not in tree_tops:
+        return Cause(C_VENDOR if top in vendor else C_MISSING, top, file, line, etype, _normalize(message))
     return Cause(C_ERROR, None, file, line, etype, _normalize(message))
 
 

@@ -396,3 +396,22 @@ def test_a_dependency_repository_prelude_runs_before_its_own_modules_only(tmp_pa
     assert "dep_pkg.alone" not in v.cause_of
     no_prelude = {"preload": [], "entries": {"Top": {"files": ["train.py"]}}}
     assert "dep_pkg.alone" in V.verify(out, jobs=1, timeout=20, backfill=False, data=no_prelude).cause_of
+
+
+def test_an_absent_package_re_raised_in_the_trees_words_is_classed_by_that_package():
+    # Megatron: `try: from mamba_ssm... except ImportError: raise ImportError("mamba-ssm is required ...")`
+    tree = V.Tree(Path("/o"), [("o", Path("/o"))], [], {}, "dir")
+    mod = V.Module("m", "o", Path("/o/m.py"), "m.py", False, Path("/o"))
+
+    def raw(pkg):
+        return {"status": "failed", "type": "ImportError", "message": f"{pkg} is required but cannot be imported",
+                "frames": [{"file": "/o/m.py", "line": 5, "pkg": "m"}],
+                "chain": [{"type": "ImportError", "message": f"{pkg} is required", "name": None},
+                          {"type": "ModuleNotFoundError", "message": f"No module named '{pkg}'", "name": f"{pkg}.ops"}]}
+
+    c = V.classify(mod, raw("mamba_ssm"), tree, V.load_data())
+    assert (c.cls, c.package, c.location) == (V.C_VENDOR, "mamba_ssm", "m.py:5")
+    c = V.classify(mod, raw("zarr_like_pkg"), tree, V.load_data())
+    assert (c.cls, c.package) == (V.C_MISSING, "zarr_like_pkg")
+    plain = dict(raw("x"), chain=[{"type": "ImportError", "message": "x", "name": None}])
+    assert V.classify(mod, plain, tree, V.load_data()).cls == V.C_ERROR   # no absent package in the chain
