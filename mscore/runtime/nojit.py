@@ -11,7 +11,10 @@ from __future__ import annotations
 import types
 
 __all__ = ["script", "trace", "compile", "ignore", "unused", "export", "disable", "allow_in_graph", "mark_static",
-           "mark_dynamic", "mark_unbacked", "reset", "is_scripting", "is_tracing", "is_compiling", "config"]
+           "mark_dynamic", "mark_unbacked", "reset", "is_scripting", "is_tracing", "is_compiling", "config", "jit_flags",
+           "jit_set_profiling_executor", "jit_set_profiling_mode", "jit_override_can_fuse_on_cpu",
+           "jit_override_can_fuse_on_gpu", "jit_set_texpr_fuser_enabled", "jit_set_nvfuser_enabled",
+           "debug_set_autodiff_subgraph_inlining"]
 
 
 def _identity_or_decorator(obj):
@@ -93,3 +96,46 @@ class _Config(types.SimpleNamespace):
 
 
 config = _Config()
+
+
+# TorchScript's fuser switches (torch._C._jit_*; Megatron's set_jit_fusion_options flips them before training, and
+# MindSpeed replaces _jit_set_nvfuser_enabled with a no-op). Nothing is scripted after conversion, so they only keep
+# the value set; the two torch returns the previous value of do the same. Initial values: torch 2.x's defaults.
+jit_flags = {"profiling_executor": True, "profiling_mode": True, "can_fuse_on_cpu": True, "can_fuse_on_gpu": True,
+             "texpr_fuser_enabled": True, "nvfuser_enabled": False, "autodiff_subgraph_inlining": True}
+
+
+def _set(name: str, arg0: bool) -> bool:
+    old = jit_flags[name]
+    jit_flags[name] = bool(arg0)
+    return old
+
+
+def jit_set_profiling_executor(arg0: bool) -> bool:
+    """torch._C._jit_set_profiling_executor: the previous value."""
+    return _set("profiling_executor", arg0)
+
+
+def jit_set_profiling_mode(arg0: bool) -> bool:
+    """torch._C._jit_set_profiling_mode: the previous value."""
+    return _set("profiling_mode", arg0)
+
+
+def jit_override_can_fuse_on_cpu(arg0: bool) -> None:
+    _set("can_fuse_on_cpu", arg0)
+
+
+def jit_override_can_fuse_on_gpu(arg0: bool) -> None:
+    _set("can_fuse_on_gpu", arg0)
+
+
+def jit_set_texpr_fuser_enabled(arg0: bool) -> None:
+    _set("texpr_fuser_enabled", arg0)
+
+
+def jit_set_nvfuser_enabled(arg0: bool) -> None:
+    _set("nvfuser_enabled", arg0)
+
+
+def debug_set_autodiff_subgraph_inlining(arg0: bool) -> None:
+    _set("autodiff_subgraph_inlining", arg0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import traceback
 import types
 
-__all__ = ["TORCH_VERSION", "TORCH_NPU_VERSION", "p_assert", "npu_config"]
+__all__ = ["TORCH_VERSION", "TORCH_NPU_VERSION", "p_assert", "npu_config", "cuda_matmul"]
 
 TORCH_VERSION = "2.6.0"
 TORCH_NPU_VERSION = "2.6.0"
@@ -30,3 +30,7 @@ def p_assert(cond, s, raise_assertion_error: bool = True) -> None:
 # torch.npu.config: torch_npu's switches of private (internal) tensor formats change layouts, never values; MindSpore
 # chooses Ascend internal formats itself. Assignments are kept (read back as set), and change nothing.
 npu_config = types.SimpleNamespace(allow_internal_format=None)
+
+# torch.backends.cuda.matmul: CUDA's TF32 switch. torch_npu leaves it without effect on NPU (its HF32 switch is
+# torch.npu.matmul.allow_hf32) and MindSpore has no TF32: the value is kept as set (False until then, as in torch).
+cuda_matmul = types.SimpleNamespace(allow_tf32=False)

@@ -340,6 +340,59 @@ def test_npu_config_converts_and_runs(rt, rules):
     assert (ns["before"], ns["after"]) == (False, True)
 
 
+def test_cuda_matmul_tf32_flag_converts_and_runs(rt, rules):
+    """MindSpeed-MM's training.py assigns the TF32 switch before training: the store and reads run, False first."""
+    ns = run_converted("""
+        import torch
+        before = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = True
+        after = torch.backends.cuda.matmul.allow_tf32
+    """, rules, rt)
+    assert (ns["before"], ns["after"]) == (False, True)
+
+
+JIT_SWITCHES = """
+    import torch
+    def set_jit_fusion_options():
+        olds = [torch._C._jit_set_profiling_executor(True), torch._C._jit_set_profiling_mode(True)]
+        torch._C._jit_override_can_fuse_on_cpu(False)
+        torch._C._jit_override_can_fuse_on_gpu(False)
+        torch._C._jit_set_texpr_fuser_enabled(False)
+        torch._C._debug_set_autodiff_subgraph_inlining(False)
+        olds += [torch._C._jit_set_profiling_executor(False), torch._C._jit_set_profiling_mode(False)]
+        return olds
+    def _jit_set_nvfuser_enabled(option):
+        pass
+    torch._C._jit_set_nvfuser_enabled = _jit_set_nvfuser_enabled   # MindSpeed's patch before calling Megatron's
+    torch._C._jit_set_nvfuser_enabled(True)
+    olds = set_jit_fusion_options()
+    olds += [torch._C._jit_set_profiling_executor(True), torch._C._jit_set_profiling_mode(True)]
+"""
+
+
+def test_jit_fuser_switches_convert_and_run(rt, rules):
+    """Megatron's set_jit_fusion_options (and MindSpeed's no-op patch of the nvfuser switch) run after conversion;
+    the two switches that return the previous value return what torch's do."""
+    import torch
+
+    saved = torch._C._jit_set_nvfuser_enabled
+    want: dict = {}
+    try:
+        exec(compile(textwrap.dedent(JIT_SWITCHES), "<torch>", "exec"), want)
+    finally:
+        torch._C._jit_set_nvfuser_enabled = saved
+        torch._C._jit_override_can_fuse_on_cpu(True)
+        torch._C._jit_set_texpr_fuser_enabled(True)
+        torch._C._debug_set_autodiff_subgraph_inlining(True)
+    kept = rt.nojit.jit_set_nvfuser_enabled
+    try:
+        ns = run_converted(JIT_SWITCHES, rules, rt)
+    finally:
+        rt.nojit.jit_set_nvfuser_enabled = kept
+    assert ns["olds"] == want["olds"] == [True, True, True, True, False, False]
+    assert rt.nojit.jit_flags["texpr_fuser_enabled"] is False
+
+
 def test_device_queries_convert_and_run(rt, rules):
     """torch_npu.npu.current_device / get_device_name (torch_npu cannot run here): the converted calls run on
     MindSpore and give this process's device index and a device name (the SoC on Ascend, "CPU" on the CPU build)."""
