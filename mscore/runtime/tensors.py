@@ -15,7 +15,7 @@ from mindspore import mint
 
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
-    "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base",
+    "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel",
 ]
 
 
@@ -134,3 +134,14 @@ def view_base(x):
     so every tensor answers None, as a non-view does in torch. Megatron reads it to decide whether
     ``make_viewless_tensor`` must re-wrap the data; with None it returns the tensor itself."""
     return getattr(x, "_base", None) if not isinstance(x, ms.Tensor) else None
+
+
+def numel(self) -> int:
+    """``torch.Size.numel()`` (and ``Tensor.numel()``): the product of a shape's sizes (1 for ``()``), or a tensor's
+    element count. MindSpore shapes are plain tuples, without the method."""
+    if isinstance(self, (tuple, list)):
+        n = 1
+        for d in self:
+            n *= int(d)
+        return n
+    return self.numel()

@@ -54,6 +54,11 @@ CASES = [
     Case("Tensor.view_as", "x.view_as(y)", x=randn(2, 3), y=randn(3, 2)),
     Case("Tensor.dim", "x.dim()", x=randn(2, 3, 4)),
     Case("Tensor.numel", "x.numel()", x=randn(2, 3, 4)),
+    # torch.Size.numel: MindSpore shapes are tuples (Megatron's grad buffer: end = start + shape.numel())
+    Case("Tensor.numel", "x.shape.numel()", x=randn(2, 3, 4)),
+    Case("Tensor.numel", "x.size().numel() + x[0].shape.numel()", x=randn(2, 5)),
+    Case("Tensor.numel", "(lambda shape: shape.numel())(x.shape)", x=randn(3)),
+    Case("Tensor.numel", "(lambda param_shape: param_shape.numel())(x.shape)", x=randn(())),
     Case("Tensor.nelement", "x.nelement()", x=randn(2, 3)),
     Case("Tensor.is_contiguous", "x.is_contiguous()", x=randn(2, 3)),
     Case("Tensor.resize", "x.resize(3, 2)", x=randn(2, 3)),
