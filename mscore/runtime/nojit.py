@@ -11,8 +11,8 @@ from __future__ import annotations
 import types
 
 __all__ = ["script", "trace", "compile", "ignore", "unused", "export", "disable", "allow_in_graph", "mark_static",
-           "mark_dynamic", "mark_unbacked", "reset", "is_scripting", "is_tracing", "is_compiling", "config", "jit_flags",
-           "jit_set_profiling_executor", "jit_set_profiling_mode", "jit_override_can_fuse_on_cpu",
+           "mark_dynamic", "mark_unbacked", "reset", "is_scripting", "is_tracing", "is_compiling", "config",
+           "jit_flags", "jit_set_profiling_executor", "jit_set_profiling_mode", "jit_override_can_fuse_on_cpu",
            "jit_override_can_fuse_on_gpu", "jit_set_texpr_fuser_enabled", "jit_set_nvfuser_enabled",
            "debug_set_autodiff_subgraph_inlining"]
 
