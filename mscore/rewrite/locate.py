@@ -383,6 +383,10 @@ class Locator:
         self._fn = self.tree
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local
+        for sc in (module, *self.scopes.values()):
+            # bound by a torch import and another package's (an ImportError fallback): not converted (names.Scope),
+            # so the torch import stays, guarded, for the run where it is the one that binds
+            self.result.reexported |= sc.torch.keys() & sc.imported
         self.view = LocatorView(self.text, self.offset, self.tree, self.rules, frozenset(self.result.other_names),
                                 self.index.cells, self.index.classes, self.ms_bindings, self.file_imports_torch)
         self._walk(self.tree.body, module)

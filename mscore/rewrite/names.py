@@ -30,6 +30,11 @@ class Scope:
     torch: dict[str, str] = field(default_factory=dict)
     local: set[str] = field(default_factory=set)
     is_class: bool = False
+    # names a non-torch import binds too (``try: from apex.optimizers import FusedAdam as Adam`` / ``except
+    # ImportError: from torch.optim import AdamW as Adam``): which one a use sees is decided at run time, and in
+    # a converted stack the other package usually wins (MindSpeed patches apex's names in), so such a name is not
+    # a torch reference; its torch import still counts, is guarded and marked
+    imported: set[str] = field(default_factory=set)
 
     def resolve(self, name: str) -> str | None:
         scope: Scope | None = self
@@ -38,7 +43,7 @@ class Scope:
             # a class body's names are not visible from the functions nested in it
             if first or not scope.is_class:
                 if name in scope.torch:
-                    return scope.torch[name]
+                    return None if name in scope.imported else scope.torch[name]
                 if name in scope.local:
                     return None
             first = False
@@ -59,9 +64,9 @@ class Scope:
         hidden: set[str] = set()
         for s in chain:
             for name, q in s.torch.items():
-                if name not in out and name not in hidden:
+                if name not in out and name not in hidden and name not in s.imported:
                     out[name] = q
-            hidden |= s.local - s.torch.keys()
+            hidden |= (s.local - s.torch.keys()) | s.imported
         return out
 
 
@@ -108,6 +113,7 @@ def bind_statement(scope: Scope, stmt: ast.stmt) -> None:
                 scope.torch[name] = q
             else:
                 scope.local.add(name)
+                scope.imported.add(name)
     elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         scope.local.add(stmt.name)
     elif isinstance(stmt, ast.Assign):
