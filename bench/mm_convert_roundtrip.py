@@ -91,6 +91,34 @@ def child_env(out: Path, extra: list[str]):
     return env
 
 
+def converted_cli(out: Path, python: str, extra_path: list[str], backfill: bool = True):
+    """(command prefix, env, cwd) that run the CONVERTED tree's ``checkpoint.convert_cli Qwen2_5_VLConverter`` in
+    ``python`` (no torch), under the CPU backfill runner unless ``backfill`` is false."""
+    env = child_env(out.resolve(), [str(Path(p).resolve()) for p in extra_path])
+    if backfill:        # the CPU route: mscore on the path, the converted CLI run under the backfill runner
+        env["PYTHONPATH"] += os.pathsep + str(ROOT.parent)
+    runner = ["-m", "mscore.backfill"] if backfill else []
+    return [python, *runner, "-m", "checkpoint.convert_cli", "Qwen2_5_VLConverter"], env, str(out / "MindSpeed-MM")
+
+
+def hf_to_mm(conv, hf: Path, mm: Path, llm: str, vit: str, tp: int, label: str) -> float:
+    """The converted ``hf_to_mm`` (``conv`` from :func:`converted_cli`); returns the seconds it took."""
+    cli, env, cwd = conv
+    return run(cli + ["hf_to_mm", "--cfg.mm_dir", str(mm), "--cfg.hf_config.hf_dir", str(hf),
+                      "--cfg.parallel_config.llm_pp_layers", llm, "--cfg.parallel_config.vit_pp_layers", vit,
+                      "--cfg.parallel_config.tp_size", str(tp)], env, cwd, label)[1]
+
+
+def mm_to_hf(conv, hf: Path, mm: Path, back: Path, llm: str, vit: str, tp: int, label: str) -> float:
+    """The converted ``mm_to_hf``: ``mm`` back to Hugging Face files in ``back`` (``hf`` gives the config and the
+    shard index); returns the seconds it took."""
+    cli, env, cwd = conv
+    return run(cli + ["mm_to_hf", "--cfg.mm_dir", str(mm), "--cfg.hf_config.hf_dir", str(hf),
+                      "--cfg.save_hf_dir", str(back), "--cfg.parallel_config.llm_pp_layers", llm,
+                      "--cfg.parallel_config.vit_pp_layers", vit, "--cfg.parallel_config.tp_size", str(tp)],
+               env, cwd, label)[1]
+
+
 def compare(orig: Path, back: Path):
     """Every tensor of ``orig`` against ``back``: (n compared, n bit-identical, max abs diff, problems)."""
     import torch
@@ -231,12 +259,8 @@ def main(argv=None) -> int:
     import tiny_qwen2_5_vl_hf as tiny
 
     work = a.work or Path(tempfile.mkdtemp(prefix="mm-convert-rt-"))
-    env = child_env(a.out.resolve(), [str(Path(p).resolve()) for p in a.extra_path])
-    cwd = a.out / "MindSpeed-MM"
-    if a.backfill:      # the CPU route: mscore on the path, the converted CLI run under the backfill runner
-        env["PYTHONPATH"] += os.pathsep + str(ROOT.parent)
-    runner = ["-m", "mscore.backfill"] if a.backfill else []
-    cli = [a.python, *runner, "-m", "checkpoint.convert_cli", "Qwen2_5_VLConverter"]
+    conv = converted_cli(a.out, a.python, a.extra_path, a.backfill)
+    _, env, cwd = conv
     failures, rows = 0, []
     for dtype in a.dtype:
         hf = work / f"hf-{dtype}"
@@ -249,12 +273,7 @@ def main(argv=None) -> int:
             for d in (mm, back, ref):
                 if d.exists():
                     subprocess.run(["rm", "-rf", str(d)], check=True)
-            llm, vit = spec["to_mm"]
-            _, t_mm = run(cli + ["hf_to_mm", "--cfg.mm_dir", str(mm), "--cfg.hf_config.hf_dir", str(hf),
-                                 "--cfg.parallel_config.llm_pp_layers", llm,
-                                 "--cfg.parallel_config.vit_pp_layers", vit,
-                                 "--cfg.parallel_config.tp_size", str(spec["tp"])], env, cwd,
-                            f"hf_to_mm {dtype} {layout}")
+            t_mm = hf_to_mm(conv, hf, mm, *spec["to_mm"], spec["tp"], f"hf_to_mm {dtype} {layout}")
             out, _ = run([a.python, "-c", INSPECT, str(mm), str(spec["stages"]), str(spec["tp"])], env, cwd,
                          f"Megatron loader {dtype} {layout}")
             info = json.loads(out.split("JSON", 1)[1])
@@ -266,13 +285,7 @@ def main(argv=None) -> int:
                 n_up, up_problems = against_upstream(mm, ref, spec["stages"], spec["tp"])
                 problems += up_problems
                 upstream = f"; {n_up - len(up_problems)}/{n_up} stage tensors identical to upstream torch hf_to_mm"
-            llm, vit = spec["to_hf"]
-            _, t_hf = run(cli + ["mm_to_hf", "--cfg.mm_dir", str(mm), "--cfg.hf_config.hf_dir", str(hf),
-                                 "--cfg.save_hf_dir", str(back),
-                                 "--cfg.parallel_config.llm_pp_layers", llm,
-                                 "--cfg.parallel_config.vit_pp_layers", vit,
-                                 "--cfg.parallel_config.tp_size", str(spec["tp"])], env, cwd,
-                            f"mm_to_hf {dtype} {layout}")
+            t_hf = mm_to_hf(conv, hf, mm, back, *spec["to_hf"], spec["tp"], f"mm_to_hf {dtype} {layout}")
             n, same, worst, worst_name, diff_problems = compare(hf, back)
             problems += diff_problems
             missing = hf_loads(back, dtype)

@@ -88,10 +88,11 @@ sys.argv = ["pretrain_vlm.py", *cfg["args"]]
 def stage(msg, t0=[time.perf_counter()]):
     print(f"[{time.perf_counter() - t0[0]:7.1f}s] {msg}", flush=True)
 import mindspore as ms
-ms.set_device("CPU")
-import mscore.backfill
-mscore.backfill.enable()
-stage("mindspore + CPU backfill ready")
+ms.set_device(cfg.get("device", "CPU"))
+if cfg.get("device", "CPU") == "CPU":
+    import mscore.backfill
+    mscore.backfill.enable()
+stage(f"mindspore on {cfg.get('device', 'CPU')}" + " + CPU backfill" * (cfg.get("device", "CPU") == "CPU"))
 import pretrain_vlm
 stage("converted pretrain_vlm imported")
 from megatron.training.initialize import initialize_megatron
@@ -106,27 +107,94 @@ if cfg.get("load"):
     load_checkpoint([model], None, None, strict=True)
     stage(f"checkpoint loaded from {cfg['load']} (Megatron's load_checkpoint, strict)")
 import numpy as np
-rng = np.random.default_rng(0)
-grid = np.array([[1, 4, 8]], np.int64)                      # t, h, w patches -> 32 patches -> 8 merged tokens
-pixel = rng.standard_normal((32, 3 * 2 * 14 * 14)).astype(np.float32)
-n_img = 8
-ids = [151644, 872, 198, 151652] + [151655] * n_img + [151653, 3838, 374, 419, 30, 151645]
-input_ids = np.array([ids], np.int64)
-labels = np.full_like(input_ids, -100); labels[0, -4:] = input_ids[0, -4:]
-attention_mask = np.ones_like(input_ids)
-out = model(input_ids=ms.Tensor(input_ids), pixel_values=ms.Tensor(pixel), image_grid_thw=ms.Tensor(grid),
-            attention_mask=ms.Tensor(attention_mask), labels=ms.Tensor(labels))
-stage("forward done")
+if cfg.get("batch"):
+    batch = dict(np.load(cfg["batch"]))
+else:
+    rng = np.random.default_rng(0)
+    n_img = 8
+    ids = [151644, 872, 198, 151652] + [151655] * n_img + [151653, 3838, 374, 419, 30, 151645]
+    batch = {"input_ids": np.array([ids], np.int64),
+             "pixel_values": rng.standard_normal((32, 3 * 2 * 14 * 14)).astype(np.float32),
+             "image_grid_thw": np.array([[1, 4, 8]], np.int64)}   # t, h, w patches -> 32 patches -> 8 tokens
+    batch["labels"] = np.full_like(batch["input_ids"], -100)
+    batch["labels"][0, -4:] = batch["input_ids"][0, -4:]
+    batch["attention_mask"] = np.ones_like(batch["input_ids"])
+inputs = {k: ms.Tensor(batch[k]) for k in ("input_ids", "pixel_values", "image_grid_thw", "attention_mask", "labels")}
+if cfg.get("grads"):
+    named = [(k, p) for k, p in model.parameters_and_names() if p.requires_grad]
+    def loss_and_logits():
+        o = model(**inputs)
+        return o["loss"], o["logits"]
+    (loss, logits), grads = ms.value_and_grad(loss_and_logits, None, [p for _, p in named], has_aux=True)()
+    out = {"loss": loss, "logits": logits}
+    stage(f"forward + backward done ({len(named)} parameter gradients, mindspore.value_and_grad)")
+    # the gradients in the checkpoint's own layout: the loaded file, every model tensor replaced by its gradient,
+    # so that the converted mm_to_hf maps them to Hugging Face names and layouts as it maps the weights
+    from pathlib import Path
+    from mscore_rt import serialization
+    rel = Path("release") / "mp_rank_00" / "model_optim_rng.pt"
+    sd = serialization.load(str(Path(cfg["load"]) / rel), weights_only=False)
+    by_name = {k: g for (k, _), g in zip(named, grads)}
+    lacking = [k for k, v in sd["model"].items() if v is not None and k not in by_name]
+    if lacking:
+        raise SystemExit(f"no gradient for checkpoint tensors {lacking[:5]}")
+    sd["model"] = {k: by_name[k] for k, v in sd["model"].items() if v is not None}
+    dst = Path(cfg["grads"])
+    (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+    (dst / "latest_checkpointed_iteration.txt").write_text("release")
+    serialization.save(sd, str(dst / rel))
+    stage(f"gradients written as a checkpoint: {dst}")
+else:
+    out = model(**inputs)
+    stage("forward done")
 if isinstance(out, dict):
     shown = {k: (tuple(v.shape), float(v.astype(ms.float32).sum().asnumpy())) for k, v in out.items() if hasattr(v, "shape")}
 else:
     shown = {"output": (tuple(out.shape), float(out.astype(ms.float32).sum().asnumpy()))}
 print("RESULT", json.dumps(shown))
+logits = out["logits"] if isinstance(out, dict) else out
 if cfg.get("dump"):
-    np.save(cfg["dump"], out["logits"].astype(ms.float32).asnumpy() if isinstance(out, dict) else out.asnumpy())
+    np.save(cfg["dump"], logits.astype(ms.float32).asnumpy())
+if cfg.get("result"):
+    np.savez(cfg["result"], logits=logits.astype(ms.float32).asnumpy(),
+             loss=np.asarray(out["loss"].astype(ms.float32).asnumpy()))
 finite = all(np.isfinite(v[1]) for v in shown.values())
 sys.exit(0 if finite else 3)
 '''
+
+
+def child(out: Path, python: str = sys.executable, *, load: Path | None = None, dump: Path | None = None,
+          batch: Path | None = None, result: Path | None = None, grads: Path | None = None, flash: bool = False,
+          device: str = "CPU", capture: bool = False, port: int = 29533):
+    """Run the tiny build in a child ``python`` with torch hidden: build, ``load`` (strict), one forward on
+    ``batch`` (an ``.npz`` of input_ids, pixel_values, image_grid_thw, attention_mask, labels; default: a fixed
+    random batch), with ``grads`` also the backward (the gradients written there as a checkpoint in the loaded
+    file's layout); logits to ``dump`` (.npy), logits and loss to ``result`` (.npz). ``flash`` adds Megatron's
+    ``--use-flash-attn``. Returns the ``subprocess.CompletedProcess`` (output captured when ``capture``)."""
+    out = Path(out).resolve()
+    repos = [out / n for n in ("MindSpeed-MM", "MindSpeed", "Megatron-LM")]
+    if not all(r.is_dir() for r in repos):
+        raise ValueError(f"{out} is not a --repo MindSpeed-MM output")
+    work = Path(tempfile.mkdtemp(prefix="qwen-tiny-"))
+    (work / "model.json").write_text(json.dumps(MODEL, indent=1))
+    mm = repos[0]
+    cfg = {"mm": str(mm), "device": device, "args": ARGS + [
+        "--mm-model", str(work / "model.json"), "--mm-data", str(mm / "examples/qwen2.5vl/data_7b.json"),
+        "--mm-tool", str(mm / "mindspeed_mm/tools/tools.json")] + ["--use-flash-attn"] * flash}
+    if load:
+        cfg["load"] = str(Path(load).resolve())
+        cfg["args"] += ["--load", cfg["load"], "--no-load-optim", "--no-load-rng", "--finetune"]
+    if grads and not load:
+        raise ValueError("grads are written in the layout of the loaded checkpoint: give load too")
+    for key, val in (("dump", dump), ("batch", batch), ("result", result), ("grads", grads)):
+        if val:
+            cfg[key] = str(Path(val).resolve())
+    env = dict(os.environ, GLOG_v="4", PYTHONPATH=os.pathsep.join([*map(str, repos), str(ROOT)]),
+               MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="1", RANK="0", LOCAL_RANK="0",
+               CUDA_DEVICE_MAX_CONNECTIONS="1",   # exported by the quick start's launch script, as here
+               # as an activated venv: Megatron's dataset helpers build with `python3 -m pybind11` from PATH
+               PATH=os.pathsep.join([str(Path(python).parent), os.environ.get("PATH", "")]))
+    return subprocess.run([python, "-c", CHILD, json.dumps(cfg)], env=env, capture_output=capture, text=True)
 
 
 def main() -> int:
@@ -135,29 +203,21 @@ def main() -> int:
     ap.add_argument("--python", default=sys.executable, help="interpreter with the stack's third-party packages")
     ap.add_argument("--load", type=Path, help="an mm-convert hf_to_mm output to load with Megatron's load_checkpoint")
     ap.add_argument("--dump", type=Path, help="write the logits here (.npy)")
+    ap.add_argument("--batch", type=Path, help="the batch (.npz: input_ids, pixel_values, image_grid_thw, "
+                    "attention_mask, labels); default: a fixed random one")
+    ap.add_argument("--result", type=Path, help="write logits and loss here (.npz)")
+    ap.add_argument("--grads", type=Path, help="run the backward too and write the gradients here as a checkpoint "
+                    "in the layout of --load (mm_to_hf maps them to Hugging Face names)")
+    ap.add_argument("--use-flash-attn", action="store_true", help="Megatron's --use-flash-attn")
+    ap.add_argument("--device", default="CPU", choices=("CPU", "Ascend"),
+                    help="MindSpore device (Ascend: written, untested here; no CPU backfill there)")
     args = ap.parse_args()
-    out = args.out.resolve()
-    repos = [out / n for n in ("MindSpeed-MM", "MindSpeed", "Megatron-LM")]
-    if not all(r.is_dir() for r in repos):
-        print(f"error: {out} is not a --repo MindSpeed-MM output", file=sys.stderr)
+    try:
+        return child(args.out, args.python, load=args.load, dump=args.dump, batch=args.batch, result=args.result,
+                     grads=args.grads, flash=args.use_flash_attn, device=args.device).returncode
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
-    work = Path(tempfile.mkdtemp(prefix="qwen-tiny-"))
-    (work / "model.json").write_text(json.dumps(MODEL, indent=1))
-    mm = repos[0]
-    cfg = {"mm": str(mm), "args": ARGS + [
-        "--mm-model", str(work / "model.json"), "--mm-data", str(mm / "examples/qwen2.5vl/data_7b.json"),
-        "--mm-tool", str(mm / "mindspeed_mm/tools/tools.json")]}
-    if args.load:
-        cfg["load"] = str(args.load.resolve())
-        cfg["args"] += ["--load", cfg["load"], "--no-load-optim", "--no-load-rng", "--finetune"]
-    if args.dump:
-        cfg["dump"] = str(args.dump.resolve())
-    env = dict(os.environ, GLOG_v="4", PYTHONPATH=os.pathsep.join([*map(str, repos), str(ROOT)]),
-               MASTER_ADDR="127.0.0.1", MASTER_PORT="29533", WORLD_SIZE="1", RANK="0", LOCAL_RANK="0",
-               CUDA_DEVICE_MAX_CONNECTIONS="1",   # exported by the quick start's launch script, as here
-               # as an activated venv: Megatron's dataset helpers build with `python3 -m pybind11` from PATH
-               PATH=os.pathsep.join([str(Path(args.python).parent), os.environ.get("PATH", "")]))
-    return subprocess.call([args.python, "-c", CHILD, json.dumps(cfg)], env=env)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,58 @@ def stack(tensors, dim=0):
     return ops.cat([ops.expand_dims(t, d) for t in tensors], d)
 
 
+# The CPU backward of mint's splitting views (SplitWithSize / SplitTensor, SelectExtView, unbind) mishandles an
+# incoming gradient that is not contiguous -- e.g. one coming back through a permute, as the value slice of
+# Megatron's fused QKV does in core attention: mint.split's gradient comes out silently permuted, select and unbind
+# fail in InplaceCopy. narrow views differentiate correctly on CPU, so the pieces are narrow views here (views of
+# the input, as the originals and torch's are; mint.narrow, which is not replaced, also takes empty pieces).
+
+
+def _split_dim(tensor, dim, name):
+    nd = tensor.ndim
+    if not -nd <= dim < nd:
+        raise ValueError(f"{name}: dim {dim} out of range for a tensor of rank {nd}")
+    return dim % nd
+
+
+@replaces("mindspore.mint.split")
+def split(tensor, split_size_or_sections, dim=0):
+    d = _split_dim(tensor, dim, "split")
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n}, the length of dim {dim}")
+    elif isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool):
+        size = split_size_or_sections
+        if size <= 0 and n:
+            raise ValueError(f"split: split size must be positive, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
+    else:
+        raise TypeError("split: split_size_or_sections must be an int or a list / tuple of ints, "
+                        f"got {type(split_size_or_sections).__name__}")
+    pieces, start = [], 0
+    for s in sizes:
+        pieces.append(ms.mint.narrow(tensor, d, start, s))
+        start += s
+    return tuple(pieces)
+
+
+@replaces("mindspore.mint.select")
+def select(input, dim, index):
+    d = _split_dim(input, dim, "select")
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} out of range for dim {dim} of size {n}")
+    return ms.mint.narrow(input, d, index % n, 1).squeeze(d)
+
+
+@replaces("mindspore.mint.unbind")
+def unbind(input, dim=0):
+    d = _split_dim(input, dim, "unbind")
+    return tuple(ms.mint.narrow(input, d, i, 1).squeeze(d) for i in range(input.shape[d]))
+
+
 @replaces("mindspore.mint.roll")
 def roll(input, shifts, dims=None):
     if dims is None:

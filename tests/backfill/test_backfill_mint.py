@@ -301,3 +301,44 @@ def test_unimplemented_paths_raise_clearly():
         mint.unique(ms.Tensor(np.array([1, 2], I64)), dim=0)
     with pytest.raises(NotImplementedError, match="mscore.backfill"):
         mint.norm(ms.Tensor(randn(3, 3)), p="nuc")
+
+
+# The splitting views: their gradient comes back through a permute (not contiguous), as the value slice of
+# Megatron's fused QKV does in core attention. The CPU wheel's own mint.split returned that gradient silently
+# permuted (the converted Qwen2.5-VL's v_proj gradients were off by 80 %); select / unbind failed in InplaceCopy.
+def _through_permute(t):
+    return t.permute(*reversed(range(t.ndim)))
+
+
+SPLITS = [
+    ("split_sizes_dim0", lambda x: mint.split(x, [2, 4], 0)[1], lambda x: torch.split(x, [2, 4], 0)[1]),
+    ("split_sizes_last", lambda x: mint.split(x, [3, 1, 4], dim=-1)[2],
+     lambda x: torch.split(x, [3, 1, 4], dim=-1)[2]),
+    ("split_int_uneven", lambda x: mint.split(x, 4, 0)[1], lambda x: torch.split(x, 4, 0)[1]),
+    ("split_int_kw", lambda x: mint.split(tensor=x, split_size_or_sections=3, dim=2)[2],
+     lambda x: torch.split(x, 3, dim=2)[2]),
+    ("select", lambda x: mint.select(x, 1, -1), lambda x: torch.select(x, 1, -1)),
+    ("unbind", lambda x: mint.unbind(x, 2)[1], lambda x: torch.unbind(x, 2)[1]),
+]
+
+
+@pytest.mark.parametrize("ms_fn,t_fn", [c[1:] for c in SPLITS], ids=[c[0] for c in SPLITS])
+def test_split_family_gradient_through_a_permute(ms_fn, t_fn):
+    parity(lambda x: _through_permute(ms_fn(x)), lambda x: _through_permute(t_fn(x)), randn(6, 3, 8))
+
+
+def test_split_pieces_and_errors():
+    x = randn(5, 4)
+    for arg in (2, [1, 0, 4], (5,)):
+        ours = mint.split(ms.Tensor(x), arg)
+        theirs = torch.split(torch.from_numpy(x), list(arg) if isinstance(arg, tuple) else arg)
+        assert [tuple(p.shape) for p in ours] == [tuple(p.shape) for p in theirs]
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a.asnumpy(), b.numpy())
+    assert [tuple(p.shape) for p in mint.split(ms.Tensor(np.zeros((0, 2), np.float32)), 2)] == [(0, 2)]
+    with pytest.raises(ValueError, match="add up"):
+        mint.split(ms.Tensor(x), [1, 2])
+    with pytest.raises(ValueError, match="out of range"):
+        mint.unbind(ms.Tensor(x), 2)
+    with pytest.raises(IndexError):
+        mint.select(ms.Tensor(x), 0, 5)

@@ -229,11 +229,16 @@ def _check_tnd_causal_cross(fused):
              (q, k, v), seed=44)
 
 
-def test_cell_no_mask_type_ignores_mask():
+def test_cell_no_mask_type_applies_a_given_mask():
+    """Megatron's core attention never reads its mask type when a mask is given (the softmax applies it): the
+    Qwen2-VL vision tower's layers are ``no_mask`` and get their window / full block masks on the non-flash route.
+    Without a mask a ``no_mask`` layer attends everywhere (no causal default)."""
     cell = dpa.DotProductAttention(_config(heads=2, groups=2), 1, _MaskType("no_mask"), "self")
-    arrays = qkv_sbhd(45, n=2, g=2)
-    junk = np.ones((2, 1, 7, 7), dtype=bool)
-    run_both(lambda q, k, v: ref_sbhd(q, k, v), lambda q, k, v: cell(q, k, v, ms.Tensor(junk)), arrays, seed=45)
+    cu = [0, 3, 7]
+    arrays = qkv_sbhd(45, b=1, n=2, g=2)
+    run_both(lambda q, k, v: ref_sbhd(q, k, v, torch.tensor(block_mask(cu, 7))[:, None]),
+             lambda q, k, v: cell(q, k, v, ms.Tensor(block_mask(cu, 7))), arrays, seed=45)
+    run_both(lambda q, k, v: ref_sbhd(q, k, v), lambda q, k, v: cell(q, k, v, None), arrays, seed=46)
 
 
 def test_tnd_matches_block_masked_sbhd():

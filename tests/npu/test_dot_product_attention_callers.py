@@ -182,7 +182,8 @@ def llm_attention():
 
 
 def vision_attention():
-    return dpa.DotProductAttention(_config(2, 2), 1, _MaskType("padding"), "self")
+    # MindSpeed-MM's vision layer spec builds its attention with AttnMaskType.no_mask
+    return dpa.DotProductAttention(_config(2, 2), 1, _MaskType("no_mask"), "self")
 
 
 def qkv(seed, s, b, n, g):

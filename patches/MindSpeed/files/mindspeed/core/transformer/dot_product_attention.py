@@ -442,11 +442,10 @@ def _flash_mask(cell, attention_mask, mask_type, sq, sk):
     mode 2); ``calc_attention_mask`` replaces any mask that is not a square bool/uint8 tensor (MindSpeed-MM passes
     the batch's ``[b, s]`` attention mask of ones here) by a causal ``triu`` mask; a square mask is passed on as
     is, and with sparse mode 0 the kernel also keeps only the band ``pre_tockens`` / ``next_tockens`` (defaults
-    65536 / 0: causal).
+    65536 / 0: causal). The layer's mask type only selects the sparse mode (``no_mask``: 0, else the argument
+    ``sparse_mode``); it never drops a mask that is given.
     """
     name = _mask_type_name(mask_type)
-    if name == "no_mask":
-        return None, False
     if attention_mask is None:
         return None, _mask_type_name(cell.attn_mask_type) == "causal"
     if not _is_square_bool_mask(attention_mask):
@@ -455,6 +454,8 @@ def _flash_mask(cell, attention_mask, mask_type, sq, sk):
         return None, True
     args = _megatron_args()
     sparse_mode = int(getattr(args, "sparse_mode", 0) or 0) if args is not None else 0
+    if name == "no_mask":
+        sparse_mode = 0     # calc_sparse_mode: the default mask, whatever the argument says
     if sparse_mode in (2, 3):
         return None, True
     mask = _as_bool_mask(attention_mask)
@@ -476,13 +477,13 @@ def _flash_mask(cell, attention_mask, mask_type, sq, sk):
 def _plain_mask(attention_mask, mask_type, sq, sk):
     """The mask Megatron's own DotProductAttention applies (no ``--use-flash-attn``), as (bool mask or None, causal).
 
-    A given mask is used exactly as given (True = masked, broadcast to [b, n, sq, sk]); only without a mask does a
-    causal layer get its causal mask. The global compressed causal mask MindSpeed's wrapper substitutes for a
-    missing one stands for causality.
+    A given mask is used exactly as given (True = masked, broadcast to [b, n, sq, sk]), whatever the layer's mask
+    type (Megatron: "attn_mask_type is not used"; its softmax applies any mask it is handed -- the Qwen2-VL vision
+    tower's ``no_mask`` layers get their window / full block masks this way); only without a mask does a causal
+    layer get its causal mask. The global compressed causal mask MindSpeed's wrapper substitutes for a missing one
+    stands for causality.
     """
     name = _mask_type_name(mask_type)
-    if name == "no_mask":
-        return None, False
     if attention_mask is None:
         return None, name in ("causal", "padding_causal")
     if attention_mask.dtype not in (ms.bool_, ms.uint8):
