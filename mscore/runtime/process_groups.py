@@ -7,7 +7,7 @@ any object with an ``hccl_config`` dict (its documented ``GroupOptions`` shape: 
 """
 from __future__ import annotations
 
-__all__ = ["GroupOptions", "init_process_group", "backend_name"]
+__all__ = ["GroupOptions", "init_process_group", "backend_name", "ProcessGroup", "new_group"]
 
 
 class GroupOptions:
@@ -58,3 +58,34 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     return mint.distributed.init_process_group(backend_name(backend), init_method=init_method, timeout=timeout,
                                                world_size=world_size, rank=rank, store=store, group_name=group_name,
                                                pg_options=pg_options, device_id=device_id)
+
+
+class ProcessGroup(str):
+    """A MindSpore group name (what ``mint.distributed.new_group`` returns, and what its collectives take as
+    ``group=``) that also answers torch's ``ProcessGroup`` methods: ``size()`` and ``rank()`` (Megatron's
+    ``data_parallel_group.size()``, MindSpeed-MM's ``process_group.rank()``). A ``str``, so every MindSpore API and
+    ``isinstance(g, str)`` (the converted ``torch.distributed.ProcessGroup`` checks) accept it unchanged."""
+
+    __slots__ = ()
+
+    def size(self) -> int:
+        from mindspore import mint
+
+        return mint.distributed.get_world_size(group=str(self))
+
+    def rank(self) -> int:
+        from mindspore import mint
+
+        return mint.distributed.get_rank(group=str(self))
+
+    def group_name(self) -> str:
+        return str(self)
+
+
+def new_group(ranks=None, timeout=None, pg_options=None, use_local_synchronization=False, group_desc=None):
+    """``torch.distributed.new_group``: ``mint.distributed.new_group``'s group name, as a :class:`ProcessGroup`."""
+    from mindspore import mint
+
+    name = mint.distributed.new_group(ranks=ranks, timeout=timeout, pg_options=pg_options,
+                                      use_local_synchronization=use_local_synchronization, group_desc=group_desc)
+    return name if name is None else ProcessGroup(name)

@@ -25,7 +25,7 @@ from mscore.rules.signature import KEYWORD_ONLY, POSITIONAL_ONLY, POSITIONAL_OR_
 PROCESS_GROUP_APIS = [
     "torch.distributed.destroy_process_group",   # init_process_group: a runtime helper (tests/runtime)
     "torch.distributed.get_backend", "torch.distributed.get_group_rank",
-    "torch.distributed.get_process_group_ranks", "torch.distributed.new_group", "torch.distributed.all_reduce",
+    "torch.distributed.get_process_group_ranks", "torch.distributed.all_reduce",   # new_group: a runtime helper
     "torch.distributed.all_gather", "torch.distributed.all_gather_into_tensor", "torch.distributed._all_gather_base",
     "torch.distributed.reduce_scatter_tensor", "torch.distributed._reduce_scatter_base",
     "torch.distributed.reduce_scatter", "torch.distributed.reduce", "torch.distributed.broadcast",

@@ -45,3 +45,19 @@ def test_storage_size_is_not_a_tensor_size(assert_converts):
         """,
     )
     assert {u.api for u in result.unconverted} == {"Tensor.size", "Tensor.untyped_storage"}
+
+
+def test_process_group_size_is_not_a_tensor_size(assert_converts):
+    # torch's ProcessGroup.size() (Megatron: data_parallel_group.size()): the converted groups keep the method
+    result = assert_converts(
+        """\
+        import torch
+        a = process_group.size() + self.data_parallel_group_gloo.size() + mpu.get_pipeline_model_parallel_group().size()
+        b = group_scores.size(0)
+        """,
+        """\
+        a = process_group.size() + self.data_parallel_group_gloo.size() + mpu.get_pipeline_model_parallel_group().size()
+        b = group_scores.shape[0]
+        """,
+    )
+    assert result.unconverted == []

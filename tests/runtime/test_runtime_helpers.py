@@ -248,6 +248,41 @@ def test_hccl_group_options_reach_new_group(rt, rules):
     assert ns["size"] == 1
 
 
+GROUP_SIZES = """
+    import torch
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend='gloo', world_size=1, rank=0, **init_kw)
+    data_parallel_group = torch.distributed.new_group([0])
+    answers = (data_parallel_group.size(), data_parallel_group.rank(),
+               torch.distributed.get_world_size(group=data_parallel_group))
+"""
+
+
+def test_new_group_answers_size_and_rank(rt, rules):
+    """Megatron's DistributedOptimizer (data_parallel_group.size()) and MindSpeed-MM's samplers
+    (process_group.rank()) ask the group object: the converted group answers like torch's one-rank gloo group and
+    is still a group name MindSpore's collectives take."""
+    import torch
+
+    import mscore.backfill as backfill
+
+    want: dict = {"init_kw": {"store": torch.distributed.HashStore()}}
+    exec(compile(textwrap.dedent(GROUP_SIZES), "<torch>", "exec"), want)
+    torch.distributed.destroy_process_group()
+    was_on = backfill.is_enabled()
+    backfill.enable()
+    try:
+        result = convert_source(textwrap.dedent(GROUP_SIZES).encode(), "t.py", rules)
+        assert not result.unconverted and ".shape" not in result.output.decode()
+        ns: dict = {"init_kw": {}}
+        exec(compile(result.output.decode(), "<converted>", "exec"), ns)
+    finally:
+        if not was_on:
+            backfill.disable()
+    assert ns["answers"] == want["answers"] == (1, 0, 1)
+    assert isinstance(ns["data_parallel_group"], str)
+
+
 def test_init_process_group_keeps_and_translates_the_backend(rt, rules, monkeypatch):
     # Megatron passes args.distributed_backend ('nccl'): the call reaches MindSpore with its HCCL counterpart
     from mindspore import mint

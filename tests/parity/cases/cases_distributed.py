@@ -76,7 +76,7 @@ COVERED_ELSEWHERE = {
     for api in (
         "torch.distributed.destroy_process_group",
         "torch.distributed.get_backend", "torch.distributed.get_group_rank",
-        "torch.distributed.get_process_group_ranks", "torch.distributed.new_group", "torch.distributed.all_reduce",
+        "torch.distributed.get_process_group_ranks", "torch.distributed.all_reduce",
         "torch.distributed.all_gather", "torch.distributed.all_gather_into_tensor",
         "torch.distributed._all_gather_base", "torch.distributed.reduce_scatter_tensor",
         "torch.distributed._reduce_scatter_base", "torch.distributed.reduce_scatter", "torch.distributed.reduce",
@@ -87,6 +87,8 @@ COVERED_ELSEWHERE = {
         "torch.distributed.gather_object", "torch.distributed.broadcast_object_list", "torch.distributed.TCPStore",
     )
 }
+COVERED_ELSEWHERE["torch.distributed.new_group"] = [
+    "tests/runtime/test_runtime_helpers.py::test_new_group_answers_size_and_rank"]
 COVERED_ELSEWHERE["torch.distributed.init_process_group"] = [
     "tests/runtime/test_runtime_helpers.py::test_init_process_group_keeps_and_translates_the_backend"]
 COVERED_ELSEWHERE.update({
