@@ -340,8 +340,9 @@ CASES += [
     Case("torch.IntTensor", "def f(a: torch.IntTensor):\n    return a + 1\nout = f(i)", i=randint(0, 5, (3,), dtype="int32")),
     Case("torch.contiguous_format", "x.contiguous(memory_format=torch.contiguous_format)", x=randn(2),
          expect="unsupported"),
-    Case("torch.backends.cuda.matmul.allow_tf32", "torch.backends.cuda.matmul.allow_tf32 = True",
-         expect="unsupported"),
+    Case("torch.backends.cuda.matmul.allow_tf32",
+         "before = torch.backends.cuda.matmul.allow_tf32\ntorch.backends.cuda.matmul.allow_tf32 = True\n"
+         "out = (before, torch.backends.cuda.matmul.allow_tf32)"),
 ]
 
 CASES += [
