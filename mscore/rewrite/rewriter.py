@@ -25,6 +25,7 @@ class UnitRewriter(cst.CSTTransformer):
         self.call_funcs: set[int] = set()
         self.shadow: list[set[str]] = []
         self.type_refs: set[int] = set()    # class references checked by isinstance/issubclass
+        self.field_calls: dict[int, tuple[str, ...]] = {}   # converted calls whose torch result is a named tuple
 
     # -- bookkeeping ----------------------------------------------------------------------------------------
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -147,6 +148,11 @@ class UnitRewriter(cst.CSTTransformer):
         return self._reference(original_node, updated_node)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        fields = self.field_calls.get(id(updated_node.value))
+        if fields and original_node.attr.value in fields:
+            # torch's named tuple (torch.return_types.max) is a plain tuple in MindSpore: .values -> [0]
+            index = cst.Integer(str(fields.index(original_node.attr.value)))
+            return cst.Subscript(value=updated_node.value, slice=[cst.SubscriptElement(cst.Index(index))])
         training = self.ctx.training
         if training and original_node.attr.value == "grad":
             alias = training.grad_alias
@@ -176,7 +182,7 @@ class UnitRewriter(cst.CSTTransformer):
             if m.suffix:   # a call on an attribute of a mapped name (torch.distributed.ReduceOp.SUM(...)?)
                 ctx.ok(m.api, root)
                 return updated_node.with_changes(func=ctx.target(m.rule.target + m.suffix))
-            return self._apply(m, updated_node, root, method=False)
+            return self._fields(m, original_node, self._apply(m, updated_node, root, method=False))
         func = original_node.func
         if isinstance(func, cst.Attribute) and not ctx.is_ms_receiver(func.value):
             m = match_method(ctx.rules, func.attr.value, called=True, receiver=receiver_kind(func.value))
@@ -192,10 +198,16 @@ class UnitRewriter(cst.CSTTransformer):
                     return updated_node   # not the torch method (does not fit its signature): not a torch reference
                 ctx.ok(m.api)
                 if len(args) != len(updated_node.args) or any(a is not b for a, b in zip(args, updated_node.args)):
-                    return updated_node.with_changes(args=args)   # x.view(size=s) -> x.view(s)
-                return updated_node
-            return self._apply(m, updated_node, None, method=True)
+                    updated_node = updated_node.with_changes(args=args)   # x.view(size=s) -> x.view(s)
+                return self._fields(m, original_node, updated_node)
+            return self._fields(m, original_node, self._apply(m, updated_node, None, method=True))
         return updated_node
+
+    def _fields(self, m: Match, original: cst.Call, out: cst.BaseExpression) -> cst.BaseExpression:
+        """Remember a converted call whose torch result has named fields (``leave_Attribute`` indexes them)."""
+        if m.rule.fields and "out" not in {a.keyword.value for a in original.args if a.keyword is not None}:
+            self.field_calls[id(out)] = m.rule.fields
+        return out
 
     def _settle(self, node: cst.BaseExpression) -> cst.BaseExpression:
         """Run the rules once more over a template's output (``init.zeros_(w)`` → ``w.zero_()`` → the in-place

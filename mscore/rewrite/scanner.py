@@ -47,7 +47,14 @@ class Scanner:
                 self.stores.append((n, m.api))
             elif m is not None:
                 self.found.append(m)
+            before = len(self.found)
             self.scan(n.value, shadow)
+            if isinstance(n.value, ast.Call) and isinstance(n.value.func, (ast.Attribute, ast.Name)) \
+                    and len(self.found) > before:
+                # a field of a named-tuple result (x.max(1).values): the unit changes even for an identity method
+                cm = self.found[before]
+                if cm.rule is not None and n.attr in cm.rule.fields and not cm.active:
+                    self.found[before] = Match(cm.api, cm.rule, cm.suffix, respell=True)
         elif isinstance(n, ast.Name):
             if isinstance(n.ctx, ast.Load):
                 q = self.resolve(n.id, shadow)

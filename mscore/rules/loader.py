@@ -36,7 +36,7 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template", "receivers", "native", "positional", "decorator", "setter",
+    "pack", "template", "receivers", "native", "positional", "decorator", "setter", "fields",
 }
 DECORATOR_ACTIONS = ("drop",)
 _RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
@@ -252,6 +252,12 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
             err("setter", "setter is a runtime function (mscore_rt.<module>.<name>) on a Tensor property rule")
         elif not (_RUNTIME_DIR / f"{setter.split('.')[1]}.py").is_file():
             err("setter", f"{setter!r}: no module mscore/runtime/{setter.split('.')[1]}.py")
+    fields = body.get("fields", [])
+    if not isinstance(fields, list) or not all(isinstance(n, str) and _IDENT.match(n) for n in fields) \
+            or len(set(fields)) != len(fields):
+        err("fields", "fields must be an array of distinct attribute names")
+    if fields and (sig is None or status == "unsupported"):
+        err("fields", "fields applies to a supported rule of a call")
     transform = body.get("transform", "template" if template is not None else None)
     native = body.get("native")
     if native is not None:
@@ -268,7 +274,7 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
         pack=pack, template=template, receivers=tuple(receivers), native=native, positional=tuple(positional),
-        decorator=decorator, setter=setter, file=file,
+        decorator=decorator, setter=setter, fields=tuple(fields), file=file,
         line=header_line,
     )
 

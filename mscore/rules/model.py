@@ -42,6 +42,7 @@ class Rule:
     positional: tuple[str, ...] = ()  # torch keywords the target takes positionally only, after the others
     decorator: str | None = None      # "drop": as a decorator (@api, @api(...)) the line is removed
     setter: str | None = None         # property rules: the function a store ``x.attr = v`` becomes (setter(x, v))
+    fields: tuple[str, ...] = ()      # torch's named-tuple result fields, in order: ``.values`` -> ``[0]``
     file: str = ""
     line: int = 0
 

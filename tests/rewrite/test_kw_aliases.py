@@ -119,3 +119,26 @@ def test_method_star_keyword_and_alias(assert_converts, rules):
         """,
         rules=rules,
     )
+
+
+def test_named_tuple_fields_become_indices():
+    """torch's named-tuple results (torch.return_types.max ...) are plain tuples in MindSpore: a field read straight
+    off the call (``x.max(1).values``) becomes an index, for an identity method rule too; other attributes and other
+    receivers' ``.values`` are left alone, and the output converts to itself."""
+    from mscore.rewrite.engine import convert_source
+    from mscore.rules import load_rules
+
+    rules = load_rules()
+    src = ("import torch\n"
+           "a = x.max(dim=1).values\n"
+           "b = torch.max(x, 1).indices\n"
+           "c = torch.topk(x, 2).values.sum()\n"
+           "d = cfg.values()\n"
+           "e = x.sort(-1).indices\n")
+    out = convert_source(src.encode(), "f.py", rules).output.decode()
+    assert "a = x.max(dim=1)[0]\n" in out
+    assert "b = mint.max(x, 1)[1]\n" in out
+    assert "c = mint.topk(x, 2)[0].sum()\n" in out
+    assert "d = cfg.values()\n" in out
+    assert "e = x.sort(-1)[1]\n" in out
+    assert convert_source(out.encode(), "f.py", rules).output.decode() == out

@@ -46,6 +46,8 @@ def test_good_file_loads(tmp_path):
         (GOOD.replace('target = "mindspore.mint.cat"', 'target = "jax.cat"'), 2, "qualified mindspore name"),
         ("\n\n" + GOOD + "[broken\n", 8, "malformed TOML"),
         (GOOD.replace('"consistent"', '"unsupported"'), 2, "no target"),
+        (GOOD + 'fields = ["values", "values"]\n', 6, "distinct attribute names"),
+        (GOOD + 'fields = "values"\n', 6, "distinct attribute names"),
     ],
 )
 def test_bad_entries_name_file_and_line(tmp_path, text, line, needle):

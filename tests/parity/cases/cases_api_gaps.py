@@ -156,4 +156,17 @@ CASES = [
     Case("torch.ByteTensor", "torch.ByteTensor([1, 255])"),
     Case("torch.CharTensor", "torch.CharTensor([-1, 3])"),
     Case("torch.ShortTensor", "torch.ShortTensor(2).dtype"),
+    # --- named-tuple results: torch.return_types' .values / .indices read off the call (fields = [...]) --------
+    Case("Tensor.max", "x.max(dim=1).values", x=randn(2, 3)),
+    Case("Tensor.max", "x.max(0).indices", x=randn(3, 2)),
+    Case("Tensor.min", "x.min(-1).values", x=randn(2, 3)),
+    Case("torch.max", "torch.max(x, 1).indices", x=randn(2, 3)),
+    Case("torch.min", "torch.min(x, dim=1, keepdim=True).values", x=randn(2, 3)),
+    Case("torch.topk", "torch.topk(x, 3).indices", x=randn(6)),
+    Case("torch.topk", "torch.topk(x, 2, sorted=True).values", x=randn(5)),
+    Case("Tensor.topk", "x.topk(k=1, dim=0).values", x=randn(3, 2)),
+    Case("torch.sort", "torch.sort(x, descending=True).indices", x=randn(5)),
+    Case("Tensor.sort", "x.sort(-1, True).values", x=randn(2, 4)),
+    Case("torch.mode", "torch.mode(i, 0).values", i=const([[1, 2], [1, 3], [2, 3]])),
+    Case("Tensor.mode", "i.mode().indices", i=const([[1, 1, 2], [3, 3, 3]])),
 ]
