@@ -1,6 +1,6 @@
 """nn modules (forward + gradients + state_dict keys), nn.functional in every common form, nn.init, Parameter,
 containers, Module methods (state_dict / load_state_dict / parameters / named_* / train / eval / buffers / hooks)."""
-from mscore.parity.case import Case, ModuleCase, randint, randn, rand_bool, uniform
+from mscore.parity.case import Case, ModuleCase, randint, randn
 
 C = Case
 M = ModuleCase
