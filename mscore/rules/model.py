@@ -92,7 +92,9 @@ class Rule:
         not get (a rename, a changed default, a template, ...). Dropping parameters alone is not such a way: the
         bare reference becomes the target, and a later call passing a dropped parameter fails with a TypeError
         there (``device=`` to mint.nn.Linear) instead of computing something else."""
-        if self.template is not None or (self.transform is not None and self.transform != "module_to_cell"):
+        # module_to_cell / legacy_tensor adapt calls only: a bare reference is the class itself (nn.Cell, ms.Tensor)
+        if self.template is not None or (self.transform is not None
+                                         and self.transform not in ("module_to_cell", "legacy_tensor")):
             return True
         return bool(self.rename or self.defaults or self.target_sig or self.unsupported_args or self.pack)
 

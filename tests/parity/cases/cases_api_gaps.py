@@ -169,4 +169,13 @@ CASES = [
     Case("Tensor.sort", "x.sort(-1, True).values", x=randn(2, 4)),
     Case("torch.mode", "torch.mode(i, 0).values", i=const([[1, 2], [1, 3], [2, 3]])),
     Case("Tensor.mode", "i.mode().indices", i=const([[1, 1, 2], [3, 3, 3]])),
+    # --- torch.Tensor(...) called: the legacy constructor, float32 from data, uninitialised from sizes -------------
+    Case("torch.Tensor", "torch.Tensor([1, 2, 3])"),
+    Case("torch.Tensor", "torch.Tensor([[1.0, 2.0], [3.0, 4.0]])"),
+    Case("torch.Tensor", "torch.Tensor((True, False))"),
+    Case("torch.Tensor", "torch.Tensor(2, 3).shape"),
+    Case("torch.Tensor", "torch.Tensor(n).dtype", n=4),
+    Case("torch.Tensor", "torch.Tensor(data)", data=[1, 2]),
+    Case("torch.Tensor", "torch.Tensor().shape"),
+    Case("torch.Tensor", "torch.Tensor([5], device='cpu')"),
 ]
