@@ -12,9 +12,10 @@
    ``--python`` (MindSpore, no torch; ``bench/mm_convert_roundtrip.py``).
 3. The converted VLMModel is built as ``pretrain_vlm.py``'s ``model_provider`` builds it and loads that checkpoint
    through the converted Megatron's own ``load_checkpoint(strict=True)`` (``bench/qwen2_5_vl_tiny_build.py``),
-   torch hidden, then runs forward and backward (``mindspore.value_and_grad``) on one image + text batch: an image
-   of 6 x 12 patches (18 image tokens in 2 attention windows), Qwen's real special token ids (MindSpeed-MM
-   hard-codes ``<|image_pad|>`` = 151655), labels with the prompt masked. Its gradients are written as a
+   torch hidden, then runs forward and backward (``mindspore.value_and_grad``) on one image + text sample: two
+   images of 6 x 12 and 4 x 8 patches (18 + 8 image tokens; 3 attention windows, 2 full-attention segments),
+   Qwen's real special token ids (MindSpeed-MM hard-codes ``<|image_pad|>`` = 151655), labels with the prompt
+   masked. Its gradients are written as a
    checkpoint in the loaded file's layout and the converted ``mm_to_hf`` maps them to Hugging Face names and
    layouts (QKV and GLU splits), exactly as it maps weights (that mapping is bit-exact both ways:
    ``mm_convert_roundtrip.py``).
@@ -67,19 +68,23 @@ PATHS = {"plain": False, "flash": True}
 
 
 def make_batch() -> dict[str, np.ndarray]:
-    """One chat sample with one image: 6 x 12 patches (t=1) -> 72 patches -> 18 merged image tokens, which the
-    vision tower's window attention (window 112 px = 4 x 4 merged tokens) splits into two windows."""
+    """One chat sample with two images (t=1): 6 x 12 patches -> 18 merged tokens, which the window attention
+    (window 112 px = 4 x 4 merged tokens) splits into two windows, and 4 x 8 patches -> 8 tokens in one window; the
+    full-attention block sees two segments (one per image). The prompt is masked in the labels."""
     rng = np.random.default_rng(0)
-    n_img = 18
-    prompt = [151644, 872, 198, tiny_hf.VISION_START] + [tiny_hf.IMAGE_PAD] * n_img + [
-        tiny_hf.VISION_END, 3838, 374, 419, 30, 151645, 198, 151644, 77091, 198]      # ... <|im_start|>assistant\n
+    grids = [(1, 6, 12), (1, 4, 8)]
+    prompt = [151644, 872, 198]                                                       # <|im_start|>user\n
+    for t, h, w in grids:
+        prompt += [tiny_hf.VISION_START] + [tiny_hf.IMAGE_PAD] * (t * h * w // 4) + [tiny_hf.VISION_END]
+    prompt += [3838, 374, 419, 30, 151645, 198, 151644, 77091, 198]            # ...<|im_start|>assistant\n
     answer = [785, 2168, 4933, 264, 8251, 13, 151645]
     ids = np.array([prompt + answer], np.int64)
     labels = np.full_like(ids, -100)
     labels[0, len(prompt):] = ids[0, len(prompt):]
+    patches = sum(t * h * w for t, h, w in grids)
     return {"input_ids": ids, "labels": labels, "attention_mask": np.ones_like(ids),
-            "pixel_values": rng.standard_normal((72, 3 * 2 * 14 * 14)).astype(np.float32),
-            "image_grid_thw": np.array([[1, 6, 12]], np.int64)}
+            "pixel_values": rng.standard_normal((patches, 3 * 2 * 14 * 14)).astype(np.float32),
+            "image_grid_thw": np.array(grids, np.int64)}
 
 
 @contextlib.contextmanager
