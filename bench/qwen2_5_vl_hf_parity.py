@@ -12,10 +12,10 @@
    ``--python`` (MindSpore, no torch; ``bench/mm_convert_roundtrip.py``).
 3. The converted VLMModel is built as ``pretrain_vlm.py``'s ``model_provider`` builds it and loads that checkpoint
    through the converted Megatron's own ``load_checkpoint(strict=True)`` (``bench/qwen2_5_vl_tiny_build.py``),
-   torch hidden, then runs forward and backward (``mindspore.value_and_grad``) on one image + text sample: two
-   images of 6 x 12 and 4 x 8 patches (18 + 8 image tokens; 3 attention windows, 2 full-attention segments),
-   Qwen's real special token ids (MindSpeed-MM hard-codes ``<|image_pad|>`` = 151655), labels with the prompt
-   masked. Its gradients are written as a
+   torch hidden, then runs forward and backward (``mindspore.value_and_grad``) on one batch of two image + text
+   samples, right-padded (three images of 6 x 12, 4 x 8 and 4 x 8 patches: 34 image tokens, 4 attention windows, 3
+   full-attention segments), Qwen's real special token ids (MindSpeed-MM hard-codes ``<|image_pad|>`` = 151655),
+   labels with the prompts masked. Logits are compared on the real tokens (padded positions carry no meaning). Its gradients are written as a
    checkpoint in the loaded file's layout and the converted ``mm_to_hf`` maps them to Hugging Face names and
    layouts (QKV and GLU splits), exactly as it maps weights (that mapping is bit-exact both ways:
    ``mm_convert_roundtrip.py``).
@@ -67,23 +67,32 @@ GRAD_GROUPS = {
 PATHS = {"plain": False, "flash": True}
 
 
+PAD = 151643          # <|endoftext|>, Qwen's padding token
+
+
 def make_batch() -> dict[str, np.ndarray]:
-    """One chat sample with two images (t=1): 6 x 12 patches -> 18 merged tokens, which the window attention
-    (window 112 px = 4 x 4 merged tokens) splits into two windows, and 4 x 8 patches -> 8 tokens in one window; the
-    full-attention block sees two segments (one per image). The prompt is masked in the labels."""
+    """Two chat samples, right-padded to one length, the prompts masked in the labels. Sample 0 has two images
+    (t=1): 6 x 12 patches -> 18 merged tokens, which the window attention (window 112 px = 4 x 4 merged tokens)
+    splits into two windows, and 4 x 8 patches -> 8 tokens in one window; sample 1 one 4 x 8 image and a shorter
+    text. The full-attention block sees three segments (one per image)."""
     rng = np.random.default_rng(0)
-    grids = [(1, 6, 12), (1, 4, 8)]
-    prompt = [151644, 872, 198]                                                       # <|im_start|>user\n
-    for t, h, w in grids:
-        prompt += [tiny_hf.VISION_START] + [tiny_hf.IMAGE_PAD] * (t * h * w // 4) + [tiny_hf.VISION_END]
-    prompt += [3838, 374, 419, 30, 151645, 198, 151644, 77091, 198]            # ...<|im_start|>assistant\n
-    answer = [785, 2168, 4933, 264, 8251, 13, 151645]
-    ids = np.array([prompt + answer], np.int64)
-    labels = np.full_like(ids, -100)
-    labels[0, len(prompt):] = ids[0, len(prompt):]
-    patches = sum(t * h * w for t, h, w in grids)
-    return {"input_ids": ids, "labels": labels, "attention_mask": np.ones_like(ids),
-            "pixel_values": rng.standard_normal((patches, 3 * 2 * 14 * 14)).astype(np.float32),
+    samples = [([(1, 6, 12), (1, 4, 8)], [3838, 374, 419, 30], [785, 2168, 4933, 264, 8251, 13]),
+               ([(1, 4, 8)], [3838, 374], [785, 2168])]
+    rows, labels, grids = [], [], []
+    for images, question, answer in samples:
+        prompt = [151644, 872, 198]                                                   # <|im_start|>user\n
+        for t, h, w in images:
+            prompt += [tiny_hf.VISION_START] + [tiny_hf.IMAGE_PAD] * (t * h * w // 4) + [tiny_hf.VISION_END]
+        prompt += question + [151645, 198, 151644, 77091, 198]                   # ...<|im_start|>assistant\n
+        rows.append(prompt + answer + [151645])
+        labels.append([-100] * len(prompt) + answer + [151645])
+        grids += images
+    n = max(map(len, rows))
+    ids = np.array([r + [PAD] * (n - len(r)) for r in rows], np.int64)
+    return {"input_ids": ids, "labels": np.array([r + [-100] * (n - len(r)) for r in labels], np.int64),
+            "attention_mask": np.array([[1] * len(r) + [0] * (n - len(r)) for r in rows], np.int64),
+            "pixel_values": rng.standard_normal((sum(t * h * w for t, h, w in grids), 3 * 2 * 14 * 14))
+            .astype(np.float32),
             "image_grid_thw": np.array(grids, np.int64)}
 
 
@@ -185,11 +194,12 @@ def main(argv=None) -> int:
     batch = make_batch()
     batch_file = work / "batch.npz"
     np.savez(batch_file, **batch)
+    real = batch["attention_mask"].astype(bool)
     ref_logits, ref_loss, ref_grads = hf_reference(hf, batch)
     exact_logits, exact_loss, _ = hf_reference(hf, batch, round_rotary=False, grads=False)
-    print(f"4. Hugging Face reference: logits {list(ref_logits.shape)} (max |logit| {np.abs(ref_logits).max():.3g}), "
+    print(f"4. Hugging Face reference: logits {list(ref_logits.shape)} (max |logit| {np.abs(ref_logits[real]).max():.3g}), "
           f"loss {ref_loss:.7f}; exact HF (no bf16 rotary rounding) differs from it by "
-          f"{max_abs(ref_logits, exact_logits):.2e} in logits, loss {exact_loss:.7f}")
+          f"{max_abs(ref_logits[real], exact_logits[real]):.2e} in logits, loss {exact_loss:.7f}")
 
     rows, failures, per_tensor = [], 0, {}
     for name in a.paths:
@@ -200,7 +210,8 @@ def main(argv=None) -> int:
             rows.append((name, None))
             continue
         print(f"3. converted VLMModel, {name}: built, strict load_checkpoint, forward + backward in {dt:.1f} s")
-        fig = {"logits": max_abs(logits, ref_logits) if logits.shape == ref_logits.shape else float("inf"),
+        real = batch["attention_mask"].astype(bool)
+        fig = {"logits": max_abs(logits[real], ref_logits[real]) if logits.shape == ref_logits.shape else float("inf"),
                "loss_ms": loss, "loss_rel": abs(loss - ref_loss) / abs(ref_loss)}
         missing = sorted(set(ref_grads) - set(grads))
         diffs = {k: (max_abs(grads[k], ref_grads[k]), float(np.abs(ref_grads[k]).max()), grads[k].shape)
