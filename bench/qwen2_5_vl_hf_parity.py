@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import sys
 import tempfile
@@ -164,6 +165,15 @@ def run_path(a, name: str, mm: Path, batch_file: Path, hf: Path, conv, work: Pat
     return r["logits"], float(r["loss"]), read_safetensors(ghf), dt, log
 
 
+def attention_routes(log: str) -> str:
+    """The child's count of core-attention calls per routine of the replacement module (one per layer call)."""
+    for line in log.splitlines():
+        if line.startswith("ATTENTION "):
+            calls = json.loads(line[len("ATTENTION "):])
+            return ", ".join(f"{k.strip('_')} x{v}" for k, v in sorted(calls.items())) or "none"
+    return "not reported"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path, help="the converted output (mscore convert --repo MindSpeed-MM --out)")
@@ -209,7 +219,8 @@ def main(argv=None) -> int:
             failures += 1
             rows.append((name, None))
             continue
-        print(f"3. converted VLMModel, {name}: built, strict load_checkpoint, forward + backward in {dt:.1f} s")
+        print(f"3. converted VLMModel, {name}: built, strict load_checkpoint, forward + backward in {dt:.1f} s; "
+              f"core attention: {attention_routes(log)}")
         real = batch["attention_mask"].astype(bool)
         fig = {"logits": max_abs(logits[real], ref_logits[real]) if logits.shape == ref_logits.shape else float("inf"),
                "loss_ms": loss, "loss_rel": abs(loss - ref_loss) / abs(ref_loss)}

@@ -120,6 +120,14 @@ else:
     batch["labels"][0, -4:] = batch["input_ids"][0, -4:]
     batch["attention_mask"] = np.ones_like(batch["input_ids"])
 inputs = {k: ms.Tensor(batch[k]) for k in ("input_ids", "pixel_values", "image_grid_thw", "attention_mask", "labels")}
+# which routine of the core-attention replacement each call took (counted by wrapping its module functions)
+import mindspeed.core.transformer.dot_product_attention as dpa
+routes = {}
+for fn_name in ("_flash_mask", "_plain_mask", "_packed_attention", "attention_sbhd"):
+    def counted(*a, __fn=getattr(dpa, fn_name), __name=fn_name, **k):
+        routes[__name] = routes.get(__name, 0) + 1
+        return __fn(*a, **k)
+    setattr(dpa, fn_name, counted)
 if cfg.get("grads"):
     named = [(k, p) for k, p in model.parameters_and_names() if p.requires_grad]
     def loss_and_logits():
@@ -152,6 +160,7 @@ if isinstance(out, dict):
 else:
     shown = {"output": (tuple(out.shape), float(out.astype(ms.float32).sum().asnumpy()))}
 print("RESULT", json.dumps(shown))
+print("ATTENTION", json.dumps(routes))
 logits = out["logits"] if isinstance(out, dict) else out
 if cfg.get("dump"):
     np.save(cfg["dump"], logits.astype(ms.float32).asnumpy())
