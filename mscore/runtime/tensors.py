@@ -15,7 +15,7 @@ from mindspore import mint
 
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
-    "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel",
+    "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
 ]
 
 
@@ -145,3 +145,24 @@ def numel(self) -> int:
             n *= int(d)
         return n
     return self.numel()
+
+
+_TYPE_NAMES = {"Float32": "FloatTensor", "Float16": "HalfTensor", "BFloat16": "BFloat16Tensor",
+               "Float64": "DoubleTensor", "Int64": "LongTensor", "Int32": "IntTensor", "Int16": "ShortTensor",
+               "Int8": "CharTensor", "UInt8": "ByteTensor", "Bool": "BoolTensor", "Complex64": "ComplexFloatTensor",
+               "Complex128": "ComplexDoubleTensor"}
+
+
+def type(self, dtype=None):   # noqa: A001 - the torch method's name
+    """``Tensor.type()``: torch's type name of the tensor on the accelerator, ``'torch.cuda.FloatTensor'`` -- what
+    Megatron compares with (``model_param.type() == 'torch.cuda.FloatTensor'``) and what torch_npu reports on NPU
+    once MindSpeed's ``type_wrapper`` renames npu to cuda. ``Tensor.type(dtype)`` casts (MindSpore's own method).
+    Not a MindSpore tensor: the object's own ``type``."""
+    if not isinstance(self, ms.Tensor):
+        return self.type() if dtype is None else self.type(dtype)
+    if dtype is not None:
+        return self.type(dtype)
+    name = _TYPE_NAMES.get(str(self.dtype))
+    if name is None:
+        raise TypeError(f"no torch tensor type for dtype {self.dtype}")
+    return f"torch.cuda.{name}"

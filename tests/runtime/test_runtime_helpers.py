@@ -471,3 +471,23 @@ def test_compile_mode_and_properties_convert(rt, rules, monkeypatch):
     want = ms.device_context.ascend.is_available()
     assert ns["available"] == (want, want) and isinstance(want, bool)
     assert ns["p"] == ("props", 0) and ns["q"] == ("props", 1)
+
+
+def test_tensor_type_names_the_accelerator_type(rt, rules):
+    """Megatron's DistributedOptimizer sorts parameters by model_param.type() == 'torch.cuda.FloatTensor': the
+    converted call gives the name torch gives the same dtype on CUDA (torch's CPU name with the device inserted),
+    and x.type(dtype) still casts."""
+    import numpy as np
+    import torch
+
+    dtypes = ["float32", "float16", "bfloat16", "int64", "bool"]
+    want = ["torch.cuda." + torch.zeros(2, dtype=getattr(torch, d)).type().split(".", 1)[1] for d in dtypes]
+    ns = run_converted("""
+        import torch
+        names = [torch.zeros(2, dtype=d).type() for d in (torch.float32, torch.float16, torch.bfloat16, torch.int64,
+                                                          torch.bool)]
+        cast = torch.ones(2).type(torch.int32)
+    """, rules, rt)
+    assert ns["names"] == want == ["torch.cuda.FloatTensor", "torch.cuda.HalfTensor", "torch.cuda.BFloat16Tensor",
+                                   "torch.cuda.LongTensor", "torch.cuda.BoolTensor"]
+    assert str(ns["cast"].dtype) == "Int32" and np.array_equal(ns["cast"].asnumpy(), [1, 1])
