@@ -74,6 +74,9 @@ def _patch_target(name: str, rules) -> str | None:
         rule = rules.tensor_methods.get(method)
         if rule is not None and rule.target and rule.target.isidentifier() and not rule.template:
             return f"{_TENSOR_CLASSES[owner]}.{rule.target}"
+        if rule is not None and rule.target and "." in rule.target and _PATH.fullmatch(rule.target) \
+                and not rule.template:
+            return rule.target    # a method converted to a function (x.type() -> tensors.type(x)): patch that
     return None
 
 

@@ -23,7 +23,10 @@ HELPER = "mscore_rt.out_arg"
 
 
 def applies(rule: Rule) -> bool:
-    return rule.sig is not None and rule.sig.has("out") and "out" not in rule.unsupported_args
+    """A rule whose torch ``out`` is also an input the target takes itself (``rename = { out = ... }``, e.g. a fused
+    optimizer step updating ``out=(param, exp_avg, exp_avg_sq)``) passes it on instead."""
+    return rule.sig is not None and rule.sig.has("out") and "out" not in rule.unsupported_args \
+        and "out" not in rule.rename
 
 
 def split(rule: Rule, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression | None]:
