@@ -262,7 +262,6 @@ COVERED_ELSEWHERE = {
     "torch.cuda.nvtx.range": [_RT + "test_nvtx_converts_and_runs"],
     "torch.cuda.nvtx.mark": [_RT + "test_nvtx_converts_and_runs"],
     "torch.npu.config.allow_internal_format": [_RT + "test_npu_config_converts_and_runs"],
-    "torch_npu.npu_apply_adam_w": ["tests/runtime/test_npu_ops.py::test_npu_apply_adam_w_matches_torch_adamw"],
     "Tensor.type": [_RT + "test_tensor_type_names_the_accelerator_type"],
     "torch._C._jit_set_profiling_executor": [_RT + "test_jit_fuser_switches_convert_and_run"],
     "torch._C._jit_set_profiling_mode": [_RT + "test_jit_fuser_switches_convert_and_run"],

@@ -50,9 +50,6 @@ CASES = [
                 dy=randn(4, 3), x=randn(4, 5), g=randn(3, 5)),
     unsupported("torch_npu.npu_groupmatmul_add_fp32", "torch_npu.npu_groupmatmul_add_fp32(x, dy, [2, 2], g)",
                 x=randn(4, 3), dy=randn(4, 5), g=randn(6, 5)),
-    unsupported("torch_npu.npu_apply_adam_w",
-                "out = torch_npu.npu_apply_adam_w(1.0, 1.0, 0.1, 0.01, 0.9, 0.99, 1e-8, g, None, False, False, "
-                "out=(p, m1, v1))", g=randn(3), p=randn(3), m1=randn(3), v1=randn(3)),
     unsupported("torch_npu.npu_hans_encode", "out = torch_npu.npu_hans_encode(x, True, False)", x=randn(64)),
     unsupported("torch_npu.npu_hans_decode", "out = torch_npu.npu_hans_decode(a, b, c, d)",
                 a=randn(4), b=randn(4), c=randn(4), d=randn(4)),
@@ -88,6 +85,7 @@ CASES = [
 _OPS = "tests/npu/test_torch_npu_ops.py::"
 _RT = "tests/npu/test_torch_npu_runtime.py::"
 COVERED_ELSEWHERE = {
+    "torch_npu.npu_apply_adam_w": ["tests/runtime/test_npu_ops.py::test_npu_apply_adam_w_matches_torch_adamw"],
     "torch_npu.npu.is_available": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
     "torch_npu.npu.set_compile_mode": ["tests/runtime/test_runtime_helpers.py::test_compile_mode_and_properties_convert"],
     "torch_npu.npu.current_device": ["tests/runtime/test_runtime_helpers.py::test_device_queries_convert_and_run"],
