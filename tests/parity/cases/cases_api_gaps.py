@@ -178,4 +178,19 @@ CASES = [
     Case("torch.Tensor", "torch.Tensor(data)", data=[1, 2]),
     Case("torch.Tensor", "torch.Tensor().shape"),
     Case("torch.Tensor", "torch.Tensor([5], device='cpu')"),
+    # --- integer inputs of floating functions, mixed-dtype cat, 0-d creation (torch promotes / accepts) ------------
+    Case("torch.exp", "torch.exp(i)", i=randint(0, 4, (3,))),
+    Case("torch.sigmoid", "torch.sigmoid(i)", i=randint(-3, 3, (4,))),
+    Case("torch.tanh", "torch.tanh(i)", i=randint(-3, 3, (4,))),
+    Case("torch.rsqrt", "torch.rsqrt(i)", i=randint(1, 9, (3,))),
+    Case("torch.cat", "torch.cat([a, i], dim=0)", a=randn(2), i=randint(0, 5, (3,))),
+    Case("torch.cat", "torch.cat([i, j.int()])", i=randint(0, 5, (2,)), j=randint(0, 5, (2,))),
+    Case("torch.cat", "torch.cat([a.half(), b])", a=randn(2), b=randn(2)),
+    Case("torch.zeros", "torch.zeros(())"),
+    Case("torch.ones", "torch.ones((), dtype=torch.int64)"),
+    Case("torch.zeros", "torch.zeros([])"),
+    # --- memory_format= on methods: dropped (one dense layout) ----------------------------------------------------
+    Case("Tensor.contiguous", "x.t().contiguous(memory_format=torch.contiguous_format)", x=randn(2, 3)),
+    Case("Tensor.clone", "x.clone(memory_format=torch.preserve_format)", x=randn(3)),
+    Case("Tensor.clone", "y = x.clone(memory_format=torch.contiguous_format)\ny.add_(1.0)\nout = (x, y)", x=randn(3)),
 ]

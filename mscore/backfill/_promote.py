@@ -1,0 +1,79 @@
+"""CPU kernels that refuse what torch and the Ascend kernels accept: integer / bool inputs of floating unary
+functions (torch promotes them to float32: ``torch.exp(torch.tensor([1, 2]))``), ``mint.cat`` of tensors of different
+dtypes (torch and aclnnCat promote to the common dtype), and 0-d shapes in ``mint.zeros`` / ``mint.ones`` (the CPU
+Zeros / Ones kernels reject ``()``). Each replacement keeps mint's signature and calls ``ops`` only.
+"""
+from __future__ import annotations
+
+import mindspore as ms
+from mindspore import ops
+
+from ._common import is_floating
+from ._registry import replaces
+
+_COMPLEX = (ms.complex64, ms.complex128)
+
+
+def _floating(input):
+    if not is_floating(input) and input.dtype not in _COMPLEX:
+        return input.astype(ms.float32)
+    return input
+
+
+def _unary(name: str):
+    op = getattr(ops, name)
+
+    def impl(input):
+        return op(_floating(input))
+
+    impl.__name__ = name
+    impl.__doc__ = f"mint.{name}: an integer or bool input is promoted to float32 first, as torch does."
+    return replaces(f"mindspore.mint.{name}")(impl)
+
+
+for _name in ("exp", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "log1p", "erf", "sinh", "cosh", "erfinv",
+              "expm1"):
+    globals()[_name] = _unary(_name)
+
+
+_FLOAT_RANK = {ms.float16: 1, ms.bfloat16: 1, ms.float32: 2, ms.float64: 3}
+_INT_RANK = {ms.bool_: 0, ms.uint8: 1, ms.int8: 1, ms.int16: 2, ms.int32: 3, ms.int64: 4}
+
+
+def _common_dtype(dtypes):
+    """torch's promotion over tensors of one category order: bool < integers < floating (widest of each)."""
+    floats = [d for d in dtypes if d in _FLOAT_RANK]
+    if floats:
+        if ms.float16 in floats and ms.bfloat16 in floats and max(_FLOAT_RANK[d] for d in floats) == 1:
+            return ms.float32
+        return max(floats, key=lambda d: _FLOAT_RANK[d])
+    ints = [d for d in dtypes if d in _INT_RANK]
+    if ints and len(ints) == len(dtypes):
+        if ms.uint8 in ints and ms.int8 in ints and max(_INT_RANK[d] for d in ints) == 1:
+            return ms.int16
+        return max(ints, key=lambda d: _INT_RANK[d])
+    return dtypes[0]
+
+
+@replaces("mindspore.mint.cat", "mindspore.mint.concat")
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    dtypes = [t.dtype for t in tensors]
+    if len(set(dtypes)) > 1:
+        common = _common_dtype(dtypes)
+        tensors = [t if t.dtype == common else t.astype(common) for t in tensors]
+    return ops.cat(tensors, dim)
+
+
+def _size(size):
+    return tuple(size) if isinstance(size, (list, tuple)) else (size,)
+
+
+@replaces("mindspore.mint.zeros")
+def zeros(size, *, dtype=None):
+    return ops.zeros(_size(size), ms.float32 if dtype is None else dtype)
+
+
+@replaces("mindspore.mint.ones")
+def ones(size, *, dtype=None):
+    return ops.ones(_size(size), ms.float32 if dtype is None else dtype)
