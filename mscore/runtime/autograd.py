@@ -253,11 +253,13 @@ def grad_fn(t):
 
 
 # ------------------------------------------------------------------------------------- optimizer / module
-def _optimizer_params(obj):
-    """The parameters of a ``mindspore.experimental.optim`` optimizer, or None for anything else."""
+def _optimizer_params(obj, method: str = "step"):
+    """The parameters of a ``mindspore.experimental.optim`` optimizer, or None for anything else -- also for an
+    optimizer class that defines ``method`` itself (a converted torch optimizer such as MindSpeed's AdamW, built on
+    ``mscore_rt.optim.Optimizer``: its own ``step`` / ``zero_grad`` run)."""
     from mindspore.experimental.optim import Optimizer
 
-    if isinstance(obj, Optimizer):
+    if isinstance(obj, Optimizer) and not hasattr(type(obj), method):
         return list(obj.parameters)
     return None
 
@@ -265,7 +267,7 @@ def _optimizer_params(obj):
 def zero_grad(obj, *args, **kwargs):
     """``optimizer.zero_grad(set_to_none=True)`` / ``module.zero_grad(...)`` for a MindSpore optimizer or Cell
     (clears the tape's ``.grad``); any other object's own ``zero_grad`` is called."""
-    params = _optimizer_params(obj)
+    params = _optimizer_params(obj, "zero_grad")
     if params is None and isinstance(obj, mindspore.nn.Cell) and not hasattr(type(obj), "zero_grad"):
         params = list(obj.get_parameters())
     if params is None:

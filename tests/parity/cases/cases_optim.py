@@ -1,7 +1,7 @@
 """Parity cases for rules/optim.toml: optimizer hyper-parameters and defaults as the optimizer records them, and
 learning-rate schedules stepped on both sides. (A MindSpore optimizer step is optimizer(grads), not
 loss.backward(); optimizer.step(): training loops are not part of these rules.)"""
-from mscore.parity.case import Case
+from mscore.parity.case import Case, randn
 
 LIN = "m = nn.Linear(3, 2)\n"
 ADAM_KEYS = "('lr', 'betas', 'eps', 'weight_decay', 'amsgrad')"
@@ -35,6 +35,38 @@ CASES = [
     Case("torch.optim.SGD", hyper("torch.optim.SGD(m.parameters(), 0.1, momentum=0.9, nesterov=True)", SGD_KEYS)),
     Case("torch.optim.Optimizer", LIN + "opt = torch.optim.AdamW(m.parameters())\n"
          "out = isinstance(opt, torch.optim.Optimizer)"),
+    # a torch-style optimizer on the base class (MindSpeed's AdamW, Megatron's DistributedOptimizer use state,
+    # state_dict / load_state_dict and zero_grad): per-parameter state, torch's state_dict format, the round trip
+    Case("torch.optim.Optimizer",
+         "class Plain(torch.optim.Optimizer):\n"
+         "    def __init__(self, params, lr=0.1, momentum=0.9):\n"
+         "        super().__init__(params, dict(lr=lr, momentum=momentum))\n"
+         "    @torch.no_grad()\n"
+         "    def step(self):\n"
+         "        for group in self.param_groups:\n"
+         "            for p in group['params']:\n"
+         "                if p.grad is None:\n"
+         "                    continue\n"
+         "                st = self.state[p]\n"
+         "                if 'buf' not in st:\n"
+         "                    st['buf'] = torch.zeros_like(p)\n"
+         "                buf = st['buf']\n"
+         "                buf.mul_(group['momentum']).add_(p.grad)\n"
+         "                p.sub_(st['buf'] * 0.1)\n"
+         "m = nn.Linear(3, 2)\n"
+         "opt = Plain(m.parameters())\n"
+         "w0 = m.weight * 1\n"
+         "def fb():\n"
+         "    m(x).sum().backward()\n"
+         "for _ in range(2):\n"
+         "    opt.zero_grad()\n"
+         "    fb()\n"
+         "    opt.step()\n"
+         "sd = opt.state_dict()\n"
+         "opt.load_state_dict(sd)\n"
+         "out = (sorted(sd['state']), [g['params'] for g in sd['param_groups']], sd['param_groups'][0]['momentum'],\n"
+         "       sd['state'][0]['buf'], sd['state'][1]['buf'], opt.state[m.weight]['buf'], m.weight - w0,\n"
+         "       isinstance(opt, torch.optim.Optimizer))", x=randn(4, 3)),
     Case("torch.optim.optimizer.Optimizer", "from torch.optim.optimizer import Optimizer\n" + LIN +
          "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nout = (isinstance(opt, Optimizer), isinstance(m, Optimizer))"),
     Case("torch.optim.lr_scheduler.StepLR", sched("torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)", 5)),
