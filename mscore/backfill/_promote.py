@@ -1,7 +1,8 @@
 """CPU kernels that refuse what torch and the Ascend kernels accept: integer / bool inputs of floating unary
 functions (torch promotes them to float32: ``torch.exp(torch.tensor([1, 2]))``), ``mint.cat`` of tensors of different
 dtypes (torch and aclnnCat promote to the common dtype), and 0-d shapes in ``mint.zeros`` / ``mint.ones`` (the CPU
-Zeros / Ones kernels reject ``()``). Each replacement keeps mint's signature and calls ``ops`` only.
+Zeros / Ones kernels reject ``()``), and integer ``floor_divide``. Each replacement keeps mint's signature and calls
+``ops`` only.
 """
 from __future__ import annotations
 
@@ -77,3 +78,9 @@ def zeros(size, *, dtype=None):
 @replaces("mindspore.mint.ones")
 def ones(size, *, dtype=None):
     return ops.ones(_size(size), ms.float32 if dtype is None else dtype)
+
+
+@replaces("mindspore.mint.floor_divide")
+def floor_divide(input, other):
+    """mint.floor_divide: the CPU kernel has no integer form; FloorDiv rounds toward negative infinity as torch."""
+    return ops.floor_div(input, other)
