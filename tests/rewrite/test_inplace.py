@@ -56,3 +56,20 @@ def test_native_inplace_method_is_kept(assert_converts):
     )
     assert result.unconverted == []
     assert result.converted["Tensor.mul_"] == 3 and result.converted["Tensor.fill_"] == 2
+
+
+def test_sliced_receiver_goes_through_setitem(assert_converts):
+    """A sliced receiver is written back with the index object Python itself passes to __setitem__."""
+    assert_converts(
+        """\
+        import torch
+        x[1:].add_(1)
+        x[:, 0].add_(1)
+        x[..., ::2].add_(1)
+        """,
+        """\
+        x.__setitem__(slice(1, None), x[1:].add(1))
+        x.__setitem__((slice(None, None), 0), x[:, 0].add(1))
+        x.__setitem__((..., slice(None, None, 2)), x[..., ::2].add(1))
+        """,
+    )

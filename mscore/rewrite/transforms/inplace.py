@@ -8,7 +8,8 @@ both. Without a native method (``abs_``) the out-of-place op (the rule's ``targe
 function called with the receiver first) is computed and copied back: ``x.copy_(x.abs())``, which keeps every alias
 of ``x`` in sync; the receiver is evaluated twice there, so a receiver that is itself a call is left unconverted.
 
-A subscripted receiver (``x[i].add_(y)``) always becomes ``x.__setitem__(i, x[i].add(y))``: item assignment writes
+A subscripted receiver (``x[i].add_(y)``, ``x[1:].zero_()``) always becomes ``x.__setitem__(i, x[i].add(y))`` (a
+slice as ``slice(1, None)``, several indices as a tuple, as Python passes them): item assignment writes
 into ``x`` on every backend, whether ``x[i]`` is a view (Ascend's PyNative views) or a copy (the CPU build, where
 an in-place op on ``x[i]`` would update only a temporary).
 
@@ -41,6 +42,21 @@ def _simple(node: cst.BaseExpression) -> bool:
     return False
 
 
+def _index_value(elements) -> cst.BaseExpression:
+    """The object Python passes to ``__setitem__`` for ``x[<elements>]``: ``x[i]`` → ``i``, ``x[1:]`` →
+    ``slice(1, None)``, ``x[:, 0]`` → ``(slice(None, None), 0)``."""
+    def one(el: cst.SubscriptElement) -> cst.BaseExpression:
+        s = el.slice
+        if isinstance(s, cst.Index):
+            return s.value if s.star is None else cst.StarredElement(s.value)
+        parts = [s.lower, s.upper] + ([s.step] if s.step is not None else [])
+        return cst.Call(func=cst.Name("slice"), args=[cst.Arg(p if p is not None else cst.Name("None")) for p in parts])
+
+    if len(elements) == 1 and not (isinstance(elements[0].slice, cst.Index) and elements[0].slice.star is not None):
+        return one(elements[0])
+    return cst.Tuple([e if isinstance(e, cst.StarredElement) else cst.Element(e) for e in map(one, elements)])
+
+
 def _renamed(call: cst.Call, method: str) -> cst.Call:
     return call.with_changes(func=call.func.with_changes(attr=cst.Name(method)))
 
@@ -66,11 +82,8 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
     else:
         value = _renamed(call, rule.target).with_changes(args=calls.adapt_args(ctx, rule, call.args))
     if isinstance(receiver, cst.Subscript):
-        index = receiver.slice
-        if len(index) != 1 or not isinstance(index[0].slice, cst.Index):
-            raise Unconvertible("in-place update of a sliced receiver")
         return cst.Call(
             func=cst.Attribute(value=receiver.value, attr=cst.Name("__setitem__")),
-            args=[cst.Arg(index[0].slice.value), cst.Arg(value)],
+            args=[cst.Arg(_index_value(receiver.slice)), cst.Arg(value)],
         )
     return cst.Call(func=cst.Attribute(value=receiver, attr=cst.Name("copy_")), args=[cst.Arg(value)])

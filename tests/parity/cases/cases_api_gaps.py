@@ -227,4 +227,10 @@ CASES = [
     Case("torch.var_mean", "torch.var_mean(x, dim=1)", x=randn(2, 4)),
     Case("torch.var_mean", "torch.var_mean(x, 0, correction=0, keepdim=True)", x=randn(3, 2)),
     Case("torch.std_mean", "torch.std_mean(x)", x=randn(5)),
+    # --- in-place methods on a sliced receiver: written back through __setitem__ with the slice ---------------------
+    Case("Tensor.zero_", "x[1:].zero_()\nout = x", x=randn(3, 2)),
+    Case("Tensor.add_", "x[:, 0].add_(1.0)\nout = x", x=randn(2, 3)),
+    Case("Tensor.mul_", "x[..., ::2].mul_(y)\nout = x", x=randn(2, 4), y=randn(2, 2)),
+    Case("Tensor.fill_", "x[0, 1:3].fill_(2.0)\nout = x", x=randn(2, 4)),
+    Case("Tensor.clamp_", "x[:2].clamp_(min=0)\nout = x", x=randn(4)),
 ]
