@@ -392,6 +392,7 @@ class Locator:
         self._walk(self.tree.body, module)
         self.result.text_edits.extend(patch_targets.edits(self.tree, self.text, self.offset, self.index.cells))
         self.result.text_edits.extend(patch_targets.package_probes(self.tree, self.text, self.offset))
+        self.result.text_edits.extend(patch_targets.hf_return_tensors(self.tree, self.text, self.offset))
         retargeted, left = patch_targets.torch_patch_strings(self.tree, self.text, self.offset, self.rules)
         self.result.text_edits.extend(retargeted)
         for node in left:

@@ -60,3 +60,22 @@ def test_package_probes_ask_for_mindspore():
     out = convert_source(src.encode(), "u.py", load_rules()).output.decode()
     assert 'importlib.util.find_spec("mindspore") is None' in out
     assert "find_spec('mindspore') is not None" in out and 'find_spec("numpy")' in out
+
+
+def test_hf_return_tensors_pt_asks_for_numpy():
+    """return_tensors="pt" (torch tensors from a Hugging Face tokenizer / processor) needs torch: NumPy instead,
+    also inside a call the converter rewrites; other values and other keywords stay."""
+    src = textwrap.dedent("""\
+        import torch
+        def prep(image_processor, tokenizer, images, prompt):
+            a = image_processor(images, return_tensors="pt")
+            b = torch.cat([tokenizer(prompt, return_tensors='pt').input_ids, tokenizer(prompt, return_tensors="np")])
+            c = tokenizer(prompt, return_tensors=kind, padding="pt")
+            return a, b, c
+        """)
+    result = convert_source(src.encode(), "plugin.py", load_rules())
+    out = result.output.decode()
+    assert 'image_processor(images, return_tensors="np")' in out
+    assert "mint.cat([tokenizer(prompt, return_tensors='np').input_ids, tokenizer(prompt, return_tensors=\"np\")])" in out
+    assert 'tokenizer(prompt, return_tensors=kind, padding="pt")' in out
+    assert convert_source(result.output, "plugin.py", load_rules()).output == result.output

@@ -15,6 +15,11 @@ no such target stays, reported (:func:`torch_patch_strings`).
 Availability probes by name (``importlib.util.find_spec("torch_npu") is None``) ask whether the framework (or its
 NPU plugin) is installed; after conversion that framework is MindSpore, which carries its Ascend backend itself, so
 the probed name becomes ``"mindspore"`` (:func:`package_probes`) and the device checks that follow decide.
+
+Hugging Face tokenizers and processors name their output framework by string: ``return_tensors="pt"`` asks for
+torch tensors, which fails once torch is gone ("PyTorch is not installed"). Transformers has no MindSpore format;
+``"np"`` (NumPy arrays, which MindSpore ops and ``mindspore.Tensor`` take) is what the converted code gets
+(:func:`hf_return_tensors`: the keyword with the literal ``"pt"`` in any call, in a file that mentions torch).
 """
 from __future__ import annotations
 
@@ -119,4 +124,20 @@ def package_probes(tree: ast.AST, text: str, offset) -> list[tuple[int, int, str
             span = _literal_span(node.args[0], text, offset)
             if span is not None:
                 out.append((span[0], span[1], "mindspore"))
+    return out
+
+
+def hf_return_tensors(tree: ast.AST, text: str, offset) -> list[tuple[int, int, str]]:
+    """Edits turning ``return_tensors="pt"`` (a keyword of a call, a plain literal) into ``return_tensors="np"``."""
+    out = []
+    if "return_tensors" not in text:
+        return out
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for kw in node.keywords:
+            if kw.arg == "return_tensors" and isinstance(kw.value, ast.Constant) and kw.value.value == "pt":
+                span = _literal_span(kw.value, text, offset)
+                if span is not None:
+                    out.append((span[0], span[1], "np"))
     return out
