@@ -233,4 +233,18 @@ CASES = [
     Case("Tensor.mul_", "x[..., ::2].mul_(y)\nout = x", x=randn(2, 4), y=randn(2, 2)),
     Case("Tensor.fill_", "x[0, 1:3].fill_(2.0)\nout = x", x=randn(2, 4)),
     Case("Tensor.clamp_", "x[:2].clamp_(min=0)\nout = x", x=randn(4)),
+    # --- the legacy unbiased= of std / var is correction= (True: 1, False: 0) --------------------------------------
+    Case("Tensor.std", "x.std(-1, unbiased=False)", x=randn(2, 4)),
+    Case("Tensor.var", "x.var(dim=0, unbiased=False)", x=randn(3, 2)),
+    Case("Tensor.var", "x.var(1, True, keepdim=True)", x=randn(2, 4)),
+    Case("torch.std", "torch.std(x, 0, False)", x=randn(3, 2)),
+    Case("torch.std", "torch.std(x, dim=1, unbiased=True, keepdim=True)", x=randn(2, 3)),
+    Case("torch.var", "torch.var(x, -1, unbiased=False)", x=randn(2, 4)),
+    # --- new_zeros / new_ones / new_empty take sizes as varargs too ---------------------------------------------
+    Case("Tensor.new_zeros", "x.new_zeros(2, 2)", x=randn(1, dtype="float16")),
+    Case("Tensor.new_zeros", "x.new_zeros((2, 3))", x=randn(1)),
+    Case("Tensor.new_ones", "i.new_ones(3, 1)", i=randint(0, 3, (2,))),
+    Case("Tensor.new_ones", "x.new_ones(size=(2,), dtype=torch.long)", x=randn(1)),
+    Case("Tensor.new_empty", "x.new_empty(2, 3).shape", x=randn(1)),
+    Case("Tensor.new_empty", "x.new_empty(*x.shape).dtype", x=randn(2, 2)),
 ]
