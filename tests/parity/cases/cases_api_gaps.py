@@ -5,7 +5,7 @@ integer tensor (promoted to the default float dtype), the legacy constructors ``
 uninitialised tensor of that shape) vs ``torch.FloatTensor([1, 2])`` (data), ``torch.device`` objects (``type``,
 ``index``, ``str``, equality), ``scatter(..., reduce=)``, ``pad_sequence``, ``conv_transpose3d``, ...
 """
-from mscore.parity.case import Case, ModuleCase, const, randint, randn, uniform
+from mscore.parity.case import Case, ModuleCase, const, rand, randint, randn, uniform
 
 RANDOM = "random values: the two frameworks draw different streams; shape and dtype only"
 UNINIT = "uninitialized memory: shape and dtype only"
@@ -247,4 +247,15 @@ CASES = [
     Case("Tensor.new_ones", "x.new_ones(size=(2,), dtype=torch.long)", x=randn(1)),
     Case("Tensor.new_empty", "x.new_empty(2, 3).shape", x=randn(1)),
     Case("Tensor.new_empty", "x.new_empty(*x.shape).dtype", x=randn(2, 2)),
+    # --- in-place forms without a MindSpore method: out of place, copied back (aliases see the write) ------------
+    Case("Tensor.sqrt_", "x.sqrt_()\nout = x", x=uniform(0.1, 3, (3,))),
+    Case("Tensor.rsqrt_", "y = x\nx.rsqrt_()\nout = y", x=uniform(0.1, 3, (3,))),
+    Case("Tensor.neg_", "x.neg_()\nout = x", x=randn(3)),
+    Case("Tensor.pow_", "x.pow_(2)\nout = x", x=randn(3)),
+    Case("Tensor.pow_", "out = x.pow_(exponent=0.5)", x=uniform(0.1, 3, (3,))),
+    Case("Tensor.addcmul_", "x.addcmul_(y, z, value=2)\nout = x", x=randn(3), y=randn(3), z=randn(3)),
+    Case("Tensor.addcmul_", "x.addcmul_(y, z)\nout = x", x=randn(2, 3), y=randn(3), z=randn(2, 1)),
+    Case("Tensor.addcdiv_", "x.addcdiv_(y, z, value=0.5)\nout = x", x=randn(3), y=randn(3), z=uniform(1, 2, (3,))),
+    Case("Tensor.lerp_", "x.lerp_(y, 0.25)\nout = x", x=randn(3), y=randn(3)),
+    Case("Tensor.lerp_", "x[0].lerp_(y, w)\nout = x", x=randn(2, 3), y=randn(3), w=rand(3)),
 ]
