@@ -59,7 +59,7 @@ AUTOGRAD = [
     C("Tensor.backward", "x.requires_grad_()\ny = x * 2\ny.backward(torch.ones_like(y))\nout = x.grad", x=randn(3)),
     C("Tensor.backward", "x.requires_grad_()\ny = (x ** 2).sum()\ny.backward(retain_graph=True)\n"
       "y.backward()\nout = x.grad", x=randn(3)),
-    C("Tensor.backward", "m = nn.Linear(3, 1)\nnn.init.constant_(m.weight, 0.3)\nloss = m(x).pow(2).mean()\nloss.backward()\nout = m.bias.grad",
+    C("Tensor.backward", "m = nn.Linear(3, 1)\nnn.init.constant_(m.weight, 0.3)\nnn.init.zeros_(m.bias)\nloss = m(x).pow(2).mean()\nloss.backward()\nout = m.bias.grad",
       x=randn(4, 3), atol=1e-5, reason="sum"),
     C("torch.autograd.backward", "x.requires_grad_()\ny = (x * 3).sum()\ntorch.autograd.backward(y)\nout = x.grad",
       x=randn(3)),

@@ -258,4 +258,16 @@ CASES = [
     Case("Tensor.addcdiv_", "x.addcdiv_(y, z, value=0.5)\nout = x", x=randn(3), y=randn(3), z=uniform(1, 2, (3,))),
     Case("Tensor.lerp_", "x.lerp_(y, 0.25)\nout = x", x=randn(3), y=randn(3)),
     Case("Tensor.lerp_", "x[0].lerp_(y, w)\nout = x", x=randn(2, 3), y=randn(3), w=rand(3)),
+    # --- more functions the probe found without a rule ---------------------------------------------------------
+    Case("torch.linalg.norm", "torch.linalg.norm(x)", x=randn(3)),
+    Case("torch.linalg.norm", "torch.linalg.norm(x, dim=-1, keepdim=True)", x=randn(2, 3)),
+    Case("torch.linalg.norm", "torch.linalg.norm(x)", x=randn(2, 3), atol=1e-5, reason="Frobenius sum"),
+    Case("torch.cross", "torch.cross(x, y, dim=-1)", x=randn(2, 3), y=randn(2, 3)),
+    Case("torch.cross", "torch.cross(x, y, 0)", x=randn(3, 2), y=randn(3, 2)),
+    Case("torch.cdist", "torch.cdist(x, y)", x=randn(3, 2), y=randn(4, 2), atol=1e-5, reason="sqrt of sums"),
+    Case("torch.cdist", "torch.cdist(x, y, p=1.0)", x=randn(1, 3, 2), y=randn(1, 4, 2), atol=1e-5, reason="sums"),
+    Case("torch.true_divide", "torch.true_divide(i, 2)", i=randint(0, 9, (3,))),
+    Case("torch.true_divide", "torch.true_divide(x, y)", x=randn(3), y=uniform(0.5, 2, (3,))),
+    Case("Tensor.log_softmax", "x.log_softmax(-1)", x=randn(2, 3)),
+    Case("Tensor.log_softmax", "x.log_softmax(dim=0, dtype=torch.float64)", x=randn(2, 3)),
 ]
