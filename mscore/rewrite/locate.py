@@ -392,7 +392,10 @@ class Locator:
         self._walk(self.tree.body, module)
         self.result.text_edits.extend(patch_targets.edits(self.tree, self.text, self.offset, self.index.cells))
         self.result.text_edits.extend(patch_targets.package_probes(self.tree, self.text, self.offset))
-        self.result.text_edits.extend(patch_targets.hf_return_tensors(self.tree, self.text, self.offset))
+        hf_edits, hf_wrapped = patch_targets.hf_return_tensors(self.tree, self.text, self.offset, self.result.units)
+        self.result.text_edits.extend(hf_edits)
+        if hf_wrapped:
+            self.result.used.add("rt_hf_training")
         retargeted, left = patch_targets.torch_patch_strings(self.tree, self.text, self.offset, self.rules)
         self.result.text_edits.extend(retargeted)
         for node in left:

@@ -5,13 +5,16 @@ on ``with TrainingArguments(output_dir='./').main_process_first(desc=...)``: the
 dataset preprocessing so the main process fills the cache first. The converter redirects the import here
 (``rules/imports/packages.toml`` ``[redirect]``). The arguments are kept as attributes; nothing else of
 transformers' class (devices, mixed precision, the Trainer's options and validation) is provided.
+
+``to_mindspore`` stands for ``return_tensors="pt"``: the converted call asks transformers for NumPy (``"np"``) and
+the arrays become MindSpore tensors, the values of a ``BatchFeature`` / ``BatchEncoding`` (a dict) in place.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 
-__all__ = ["TrainingArguments"]
+__all__ = ["TrainingArguments", "to_mindspore"]
 
 
 class TrainingArguments:
@@ -43,3 +46,19 @@ class TrainingArguments:
         finally:
             if main:
                 dist.barrier()
+
+
+def to_mindspore(obj):
+    """A NumPy array -> ``mindspore.Tensor``; a dict-like result (``BatchFeature``, ``BatchEncoding``, a dict) gets
+    its array values converted in place and is returned; anything else unchanged."""
+    import mindspore as ms
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return ms.Tensor(obj)
+    if hasattr(obj, "keys") and hasattr(obj, "__setitem__"):
+        for k in list(obj.keys()):
+            v = obj[k]
+            if isinstance(v, np.ndarray):
+                obj[k] = ms.Tensor(v)
+    return obj

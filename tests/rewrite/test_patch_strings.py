@@ -62,9 +62,10 @@ def test_package_probes_ask_for_mindspore():
     assert "find_spec('mindspore') is not None" in out and 'find_spec("numpy")' in out
 
 
-def test_hf_return_tensors_pt_asks_for_numpy():
-    """return_tensors="pt" (torch tensors from a Hugging Face tokenizer / processor) needs torch: NumPy instead,
-    also inside a call the converter rewrites; other values and other keywords stay."""
+def test_hf_return_tensors_pt_gives_mindspore_tensors():
+    """return_tensors="pt" (torch tensors from a Hugging Face tokenizer / processor) needs torch: the call asks for
+    NumPy and its result becomes MindSpore tensors; inside a call the converter rewrites anyway only "np"; other
+    values and other keywords stay."""
     src = textwrap.dedent("""\
         import torch
         def prep(image_processor, tokenizer, images, prompt):
@@ -75,7 +76,8 @@ def test_hf_return_tensors_pt_asks_for_numpy():
         """)
     result = convert_source(src.encode(), "plugin.py", load_rules())
     out = result.output.decode()
-    assert 'image_processor(images, return_tensors="np")' in out
+    assert "from mscore_rt import hf_training" in out
+    assert 'a = hf_training.to_mindspore(image_processor(images, return_tensors="np"))' in out
     assert "mint.cat([tokenizer(prompt, return_tensors='np').input_ids, tokenizer(prompt, return_tensors=\"np\")])" in out
     assert 'tokenizer(prompt, return_tensors=kind, padding="pt")' in out
     assert convert_source(result.output, "plugin.py", load_rules()).output == result.output

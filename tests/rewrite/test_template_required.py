@@ -10,7 +10,9 @@ def shipped():
     return load_rules()
 
 
-def test_dataloader_needs_collate_fn_and_in_order_loading(assert_converts, shipped):
+def test_dataloader_needs_collate_fn_and_in_order_loading(assert_converts, fixture_rules):
+    """A template rule (the fixture's in-order DataLoader): a {name!} field not passed and an unsupported argument
+    leave the call, marked."""
     result = assert_converts(
         """\
         import torch
@@ -31,9 +33,30 @@ def test_dataloader_needs_collate_fn_and_in_order_loading(assert_converts, shipp
         b = DataLoader(ds, batch_size=4)  # mscore: unconverted torch.utils.data.DataLoader: the MindSpore form needs collate_fn= passed explicitly
         c = DataLoader(ds, 4, sampler=s, collate_fn=fn)  # mscore: unconverted torch.utils.data.DataLoader: sampler= is not supported: only in-order loading maps
         """,
-        rules=shipped,
+        rules=fixture_rules,
     )
     assert [u.line for u in result.unconverted] == [5, 6]
+
+
+def test_shipped_dataloader_converts_every_form(assert_converts, shipped):
+    """The shipped rule targets mscore_rt.data.DataLoader (torch's protocol in one process): nothing is left."""
+    result = assert_converts(
+        """\
+        import torch
+        from torch.utils.data import DataLoader
+
+        a = DataLoader(ds, batch_size=4, collate_fn=fn, drop_last=True, num_workers=2, pin_memory=True)
+        c = DataLoader(ds, 4, sampler=s, collate_fn=fn)
+        """,
+        """\
+        from mscore_rt import data
+
+        a = data.DataLoader(ds, batch_size=4, collate_fn=fn, drop_last=True, num_workers=2, pin_memory=True)
+        c = data.DataLoader(ds, 4, sampler=s, collate_fn=fn)
+        """,
+        rules=shipped,
+    )
+    assert result.unconverted == []
 
 
 def test_safetensors_torch_is_a_torch_root_but_safetensors_numpy_is_not(assert_converts, shipped):

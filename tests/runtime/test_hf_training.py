@@ -45,3 +45,45 @@ def test_main_process_first_runs_the_block_once_like_transformers():
     else:
         raise AssertionError("the block's exception was swallowed")
     assert convert_source(res.output, "t.py", load_rules()).output == res.output
+
+
+def _tokenizer():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"<pad>": 0, "<unk>": 1, **{w: i + 2 for i, w in enumerate("a b c d e".split())}}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", padding_side="right")
+
+
+def test_collator_gives_what_transformers_gives_as_mindspore_tensors():
+    """MindSpeed-MM's collator derives from DataCollatorForSeq2Seq without naming return_tensors ("pt"): the
+    redirected class pads with transformers' own code and returns MindSpore tensors equal to torch's."""
+    import numpy as np
+    from transformers import DataCollatorForSeq2Seq as HF
+
+    from mscore.runtime.hf_collate import DataCollatorForSeq2Seq
+
+    tok = _tokenizer()
+    feats = [{"input_ids": [2, 3, 4], "attention_mask": [1, 1, 1], "labels": [-100, 3, 4]},
+             {"input_ids": [5], "attention_mask": [1], "labels": [5]}]
+    want = HF(tokenizer=tok, pad_to_multiple_of=8, label_pad_token_id=-100)([dict(f) for f in feats])
+    got = DataCollatorForSeq2Seq(tokenizer=tok, pad_to_multiple_of=8, label_pad_token_id=-100)([dict(f) for f in feats])
+    assert set(got.keys()) == set(want.keys()) == {"input_ids", "attention_mask", "labels"}
+    for k in want:
+        assert type(got[k]).__name__ == "Tensor" and str(got[k].dtype) == "Int64", (k, type(got[k]))
+        np.testing.assert_array_equal(got[k].asnumpy(), want[k].numpy())
+    assert tuple(got["input_ids"].shape) == (2, 8)
+
+
+def test_to_mindspore_converts_arrays_in_batch_results():
+    import numpy as np
+    from transformers import BatchFeature
+
+    from mscore.runtime.hf_training import to_mindspore
+
+    bf = to_mindspore(BatchFeature({"pixel_values": np.ones((4, 6), np.float32), "grid": np.array([[1, 2, 2]]),
+                                    "names": ["x"]}))
+    assert str(bf["pixel_values"].dtype) == "Float32" and tuple(bf["grid"].shape) == (1, 3)
+    assert bf["names"] == ["x"] and str(to_mindspore(np.zeros(2, np.int32)).dtype) == "Int32"

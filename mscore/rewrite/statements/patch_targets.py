@@ -17,14 +17,18 @@ NPU plugin) is installed; after conversion that framework is MindSpore, which ca
 the probed name becomes ``"mindspore"`` (:func:`package_probes`) and the device checks that follow decide.
 
 Hugging Face tokenizers and processors name their output framework by string: ``return_tensors="pt"`` asks for
-torch tensors, which fails once torch is gone ("PyTorch is not installed"). Transformers has no MindSpore format;
-``"np"`` (NumPy arrays, which MindSpore ops and ``mindspore.Tensor`` take) is what the converted code gets
-(:func:`hf_return_tensors`: the keyword with the literal ``"pt"`` in any call, in a file that mentions torch).
+torch tensors, which fails once torch is gone ("PyTorch is not installed"). Transformers has no MindSpore format:
+the call asks for ``"np"`` and its result goes through ``mscore_rt.hf_training.to_mindspore``, which turns the NumPy
+arrays (the values of a ``BatchFeature`` / ``BatchEncoding``, or the array itself) into MindSpore tensors
+(:func:`hf_return_tensors`: the keyword with the literal ``"pt"`` in any call, in a file that mentions torch; a call
+inside an expression the converter rewrites anyway only gets ``"np"``).
 """
 from __future__ import annotations
 
 import ast
 import re
+
+from mscore.rewrite.context import PLACEHOLDER
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)\.forward")
 _PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -127,11 +131,15 @@ def package_probes(tree: ast.AST, text: str, offset) -> list[tuple[int, int, str
     return out
 
 
-def hf_return_tensors(tree: ast.AST, text: str, offset) -> list[tuple[int, int, str]]:
-    """Edits turning ``return_tensors="pt"`` (a keyword of a call, a plain literal) into ``return_tensors="np"``."""
-    out = []
+def hf_return_tensors(tree: ast.AST, text: str, offset, units=()) -> tuple[list[tuple[int, int, str]], bool]:
+    """Edits for ``f(..., return_tensors="pt")``: ``to_mindspore(f(..., return_tensors="np"))`` (only ``"np"``
+    when the call overlaps a unit, or lies in one already wrapped); True when a wrap was emitted."""
+    out: list[tuple[int, int, str]] = []
     if "return_tensors" not in text:
-        return out
+        return out, False
+    spans = [(u.start, u.end) for u in units]
+    wrapped: list[tuple[int, int]] = []
+    calls = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -139,5 +147,16 @@ def hf_return_tensors(tree: ast.AST, text: str, offset) -> list[tuple[int, int, 
             if kw.arg == "return_tensors" and isinstance(kw.value, ast.Constant) and kw.value.value == "pt":
                 span = _literal_span(kw.value, text, offset)
                 if span is not None:
-                    out.append((span[0], span[1], "np"))
-    return out
+                    calls.append((node, span))
+    for node, span in sorted(calls, key=lambda c: c[1][0]):
+        start, end = offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset)
+        inside = any(a <= start and end <= b for a, b in wrapped)
+        overlaps = any(a < end and start < b for a, b in spans)
+        if inside or overlaps:
+            out.append((span[0], span[1], "np"))
+            continue
+        body = text[start:span[0]] + "np" + text[span[1]:end]
+        out.append((start, end, f"{PLACEHOLDER.format('rt_hf_training')}.to_mindspore({body})"))
+        wrapped.append((start, end))
+    out = [e for e in out if e[2] != "np" or not any(a <= e[0] and e[1] <= b for a, b in wrapped)]
+    return out, bool(wrapped)
