@@ -54,6 +54,9 @@ def to_mindspore(obj):
     import mindspore as ms
     import numpy as np
 
+    from .tensors import repeat_sequences
+
+    repeat_sequences()
     if isinstance(obj, np.ndarray):
         return ms.Tensor(obj)
     if hasattr(obj, "keys") and hasattr(obj, "__setitem__"):

@@ -16,6 +16,7 @@ from mindspore import mint
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
+    "repeat_sequences",
 ]
 
 
@@ -166,3 +167,36 @@ def type(self, dtype=None):   # noqa: A001 - the torch method's name
     if name is None:
         raise TypeError(f"no torch tensor type for dtype {self.dtype}")
     return f"torch.cuda.{name}"
+
+
+def repeat_sequences() -> None:
+    """Let ``"ab" * t`` / ``t * "ab"`` repeat the string ``t`` times for an integer tensor ``t``, as torch does: its
+    ``Tensor.__mul__`` / ``__rmul__`` decline a str or bytes (NotImplemented), so Python repeats the sequence
+    through the tensor's ``__index__``. MindSpore's try to multiply and raise TypeError (MindSpeed-MM's Qwen2-VL
+    plugin builds the image-token run as ``image_token * image_grid_thw[i].prod() // merge_length``). Installed once
+    by the runtime modules that hand converted code tensors where it had torch's (``hf_training``); a float or
+    multi-element tensor still raises, as in torch."""
+    cls = ms.Tensor
+    if getattr(cls, "_mscore_repeat_sequences", False):
+        return
+    mul, rmul = cls.__mul__, cls.__rmul__
+
+    def _times(seq, t):
+        try:
+            n = t.__index__()
+        except ValueError as exc:   # torch raises TypeError here (MindSpore's __index__: ValueError)
+            raise TypeError("only integer tensors of a single element can be converted to an index") from exc
+        return seq * n
+
+    def __mul__(self, other):
+        if isinstance(other, (str, bytes)):
+            return _times(other, self)
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        if isinstance(other, (str, bytes)):
+            return _times(other, self)
+        return rmul(self, other)
+
+    cls.__mul__, cls.__rmul__ = __mul__, __rmul__
+    cls._mscore_repeat_sequences = True

@@ -87,3 +87,22 @@ def test_to_mindspore_converts_arrays_in_batch_results():
                                     "names": ["x"]}))
     assert str(bf["pixel_values"].dtype) == "Float32" and tuple(bf["grid"].shape) == (1, 3)
     assert bf["names"] == ["x"] and str(to_mindspore(np.zeros(2, np.int32)).dtype) == "Int32"
+
+
+def test_str_times_integer_tensor_repeats_like_torch():
+    """MindSpeed-MM: '<|image_pad|>' * image_grid_thw[i].prod() // merge_length, with the grid a tensor."""
+    import mindspore as ms
+    import numpy as np
+    import pytest
+    import torch
+
+    from mscore.runtime import tensors
+
+    tensors.repeat_sequences()
+    g_ms, g_t = ms.Tensor(np.array([1, 4, 8])), torch.tensor([1, 4, 8])
+    got = ("ab" * (g_ms.prod() // 4), (g_ms.prod() // 8) * "c", b"x" * ms.Tensor(np.array(2)))
+    want = ("ab" * (g_t.prod() // 4), (g_t.prod() // 8) * "c", b"x" * torch.tensor(2))
+    assert got == want == ("ab" * 8, "cccc", b"xx")
+    assert float((ms.Tensor(np.array([2.0])) * 3).asnumpy()[0]) == 6.0     # numbers still multiply
+    with pytest.raises(TypeError):
+        _ = "ab" * ms.Tensor(np.array(2.0), ms.float32)                     # torch: only integer tensors index
