@@ -16,7 +16,7 @@ from mindspore import mint
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
-    "repeat_sequences",
+    "repeat_sequences", "is_sparse",
 ]
 
 
@@ -200,3 +200,13 @@ def repeat_sequences() -> None:
 
     cls.__mul__, cls.__rmul__ = __mul__, __rmul__
     cls._mscore_repeat_sequences = True
+
+
+def is_sparse(self) -> bool:
+    """``Tensor.is_sparse``: a ``mindspore.Tensor`` is dense (False); MindSpore's sparse tensors are separate classes
+    (``COOTensor``, ``CSRTensor``: True). Not a tensor: the object's own attribute."""
+    if isinstance(self, ms.Tensor):
+        return False
+    if isinstance(self, (ms.COOTensor, ms.CSRTensor)):
+        return True
+    return self.is_sparse

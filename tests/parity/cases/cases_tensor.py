@@ -54,6 +54,8 @@ CASES = [
     Case("Tensor.view_as", "x.view_as(y)", x=randn(2, 3), y=randn(3, 2)),
     Case("Tensor.dim", "x.dim()", x=randn(2, 3, 4)),
     Case("Tensor.numel", "x.numel()", x=randn(2, 3, 4)),
+    # MindSpeed's AdamW: if p.grad.is_sparse: raise ...
+    Case("Tensor.is_sparse", "out = (x.is_sparse, (x * 2).is_sparse)", x=randn(2, 3)),
     # torch.Size.numel: MindSpore shapes are tuples (Megatron's grad buffer: end = start + shape.numel())
     Case("Tensor.numel", "x.shape.numel()", x=randn(2, 3, 4)),
     Case("Tensor.numel", "x.size().numel() + x[0].shape.numel()", x=randn(2, 5)),
