@@ -109,6 +109,10 @@ def _refuse_grad(t, what):
 def inplace_method(name, current):
     """``current`` (the installed Tensor method) made view-aware."""
     def method(self, *args, **kwargs):
+        # a source that is a partial view (Megatron: main shard = param_buffer.view(-1)[a:b]) is read through a
+        # contiguous copy: the CPU kernels size it by its whole storage ("unexpected kernel")
+        if any(is_partial_view(a) for a in args):
+            args = tuple(_contiguous_copy(a) if is_partial_view(a) else a for a in args)
         if not is_partial_view(self):
             return current(self, *args, **kwargs)
         _refuse_grad(self, f"Tensor.{name}")

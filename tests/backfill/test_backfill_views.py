@@ -71,6 +71,27 @@ def test_bfloat16_slice_copy_():
     np.testing.assert_array_equal(mb.astype(ms.float32).asnumpy(), tb.float().numpy())
 
 
+def test_view_as_source_of_an_inplace_write():
+    """Megatron's distributed optimizer: param_buffer.view(-1)[a:b].data.copy_(main_shard), where the fp32 main
+    shard is itself a slice of the same buffer (another range) -- source and destination both partial views."""
+    start = np.arange(12, dtype=np.float32)
+
+    def run(T):
+        buf = T(start.copy())
+        other = T(start.copy() * 10)
+        buf.view(-1)[2:5].copy_(other.view(-1)[6:9])      # slice <- slice of another tensor
+        buf[0:3].add_(buf[9:12])                          # slice += slice of the same buffer
+        full = T(np.zeros(3, np.float32))
+        full.copy_(other[1:4])                            # whole tensor <- slice
+        head = T(np.zeros(3, np.float32))
+        head.copy_(other.view(-1)[0:3])                   # <- a slice at offset 0, smaller than its storage
+        buf.view(-1)[6:9].copy_(other[0:3])               # slice <- such a slice (the kernel sized it wrongly)
+        return [np.asarray(x.numpy() if T is torch.tensor else x.asnumpy()) for x in (buf, full, head)]
+
+    for e, a in zip(run(torch.tensor), run(ms.Tensor)):
+        np.testing.assert_array_equal(a, e)
+
+
 def test_megatron_grad_buffer_accumulation():
     """Megatron's contiguous grad buffer: each param.main_grad is buffer[start:end].view(shape); gradients are
     accumulated with main_grad.add_(grad) over micro-batches, the buffer is zeroed with buffer.zero_() and reduced /
