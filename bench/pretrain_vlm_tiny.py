@@ -223,7 +223,12 @@ def main() -> int:
         print(f"{len(rows)} iterations: first loss {rows[0][1]:.6f}, last {rows[-1][1]:.6f}, "
               f"median step (after the first) {steps[len(steps) // 2]:.0f} ms")
     if a.resume_from and ok:
-        resumed = run(out, a.python, work, a.iters, ["--load", str(ckpt), *extra], work / "resume.log")
+        import shutil
+        start = work / "ckpt-resume"      # the saved run's checkpoints, with iteration N as the latest
+        shutil.rmtree(start, ignore_errors=True)
+        shutil.copytree(ckpt, start)
+        (start / "latest_checkpointed_iteration.txt").write_text(str(a.resume_from))
+        resumed = run(out, a.python, work, a.iters, ["--load", str(start)], work / "resume.log")
         first = {r[0]: r[1] for r in rows}
         print("iteration  uninterrupted      resumed")
         for it, loss, _ in resumed:
