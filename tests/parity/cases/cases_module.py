@@ -119,6 +119,13 @@ CASES = [
          "m2.load_state_dict(m.state_dict())\nout = m2(x) - m(x)", x=randn(2, 3)),
     Case("Module.load_state_dict", SEQ + "m2 = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))\n"
          "m2.load_state_dict(m.state_dict(), strict=True)\nout = m2(x) - m(x)", x=randn(2, 3)),
+    # torch copies into the parameters' memory: a parameter that views a flat buffer (Megatron's DDP param buffer:
+    # param.data = buffer[a:b].view(shape)) keeps viewing it after the load
+    Case("Module.load_state_dict", "m = nn.Linear(2, 3, bias=False)\nbuf = torch.zeros(6)\n"
+         "with torch.no_grad():\n    m.weight.data = buf[0:6].view(3, 2)\n"
+         "m.load_state_dict({'weight': w})\nafter_load = buf * 1\n"
+         "with torch.no_grad():\n    buf[0:6].copy_(torch.ones(6) * 5)\n"
+         "out = (after_load, m.weight * 1)", w=randn(3, 2)),
     Case("Module.apply", SEQ + "seen = []\nm.apply(lambda c: seen.append(1))\nout = len(seen)"),
     Case("Module.apply", SEQ + "r = m.apply(fn=lambda c: None)\nout = r is m"),
     ModuleCase("Module.register_buffer", REGISTER_BUFFER, inputs=dict(x=randn(2, 3))),
