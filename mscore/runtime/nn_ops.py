@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from mindspore import mint, ops
 
-__all__ = ["conv_transpose3d", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook", "load_state_dict"]
+__all__ = ["conv_transpose3d", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook",
+           "load_state_dict"]
 
 
 def _triple(v):
@@ -91,19 +92,24 @@ def register_buffer(module, name, tensor, persistent=True):
         tensor._is_buffer = False
 
 
-def load_state_dict(module, state_dict, strict=True, assign=False):
+_UNSET = object()
+
+
+def load_state_dict(module, state_dict, strict=_UNSET, assign=_UNSET):
     """``Module.load_state_dict``: MindSpore's ``Cell.load_state_dict`` (keys, strictness, hooks, its result), with
     torch's storage rule: without ``assign`` the loaded values are *copied into* each parameter's existing memory.
     MindSpore's rebinds a parameter to new memory, which silently cut Megatron's parameters off the DDP param buffer
     they are views of (``param.data = buffer[a:b].view(shape)``): after a checkpoint load the optimizer stepped the
     buffer and the model no longer changed. ``assign=True`` is MindSpore's rebinding (torch's meaning of it). Not a
-    Cell: the object's own ``load_state_dict``."""
+    Cell (an optimizer, Megatron's DistributedOptimizer): the object's own ``load_state_dict`` with the arguments
+    the call passed."""
     import mindspore as ms
 
     if not isinstance(module, ms.nn.Cell):
-        return module.load_state_dict(state_dict, strict=strict) if not assign else \
-            module.load_state_dict(state_dict, strict=strict, assign=assign)
-    if assign:
+        given = {k: v for k, v in (("strict", strict), ("assign", assign)) if v is not _UNSET}
+        return module.load_state_dict(state_dict, **given)
+    strict = True if strict is _UNSET else strict
+    if assign is not _UNSET and assign:
         return module.load_state_dict(state_dict, strict=strict)
     # a view of each parameter's current memory, to put the loaded values back into it
     kept = [(p, p.view(tuple(p.shape))) for _, p in module.parameters_and_names()]

@@ -491,3 +491,22 @@ def test_tensor_type_names_the_accelerator_type(rt, rules):
     assert ns["names"] == want == ["torch.cuda.FloatTensor", "torch.cuda.HalfTensor", "torch.cuda.BFloat16Tensor",
                                    "torch.cuda.LongTensor", "torch.cuda.BoolTensor"]
     assert str(ns["cast"].dtype) == "Int32" and np.array_equal(ns["cast"].asnumpy(), [1, 1])
+
+
+def test_load_state_dict_on_other_objects_passes_only_the_given_arguments(rt):
+    """Megatron's DistributedOptimizer.load_state_dict(state_dict) takes no strict=: the converted
+    optimizer.load_state_dict(sd) reaches it with exactly what the call passed."""
+    from mscore.runtime import nn_ops
+
+    class Opt:
+        def load_state_dict(self, state_dict):
+            self.loaded = state_dict
+
+    class Strict:
+        def load_state_dict(self, state_dict, strict=True):
+            self.loaded = (state_dict, strict)
+
+    o, s = Opt(), Strict()
+    nn_ops.load_state_dict(o, {"a": 1})
+    nn_ops.load_state_dict(s, {"b": 2}, strict=False)
+    assert o.loaded == {"a": 1} and s.loaded == ({"b": 2}, False)
