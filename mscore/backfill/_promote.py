@@ -1,8 +1,8 @@
 """CPU kernels that refuse what torch and the Ascend kernels accept: integer / bool inputs of floating unary
 functions (torch promotes them to float32: ``torch.exp(torch.tensor([1, 2]))``), ``mint.cat`` of tensors of different
-dtypes (torch and aclnnCat promote to the common dtype), and 0-d shapes in ``mint.zeros`` / ``mint.ones`` (the CPU
-Zeros / Ones kernels reject ``()``), and integer ``floor_divide``. Each replacement keeps mint's signature and calls
-``ops`` only.
+dtypes (torch and aclnnCat promote to the common dtype), and integer ``floor_divide``. Each replacement keeps mint's
+signature and calls ``ops`` only. Not replaced: 0-d shapes in ``mint.zeros`` / ``mint.ones`` (the CPU kernels reject
+``()``): a wrapper around them made ``ms.jit`` capture of the converted mini crash (tests/e2e/test_jit_compile.py).
 """
 from __future__ import annotations
 
@@ -64,20 +64,6 @@ def cat(tensors, dim=0):
         common = _common_dtype(dtypes)
         tensors = [t if t.dtype == common else t.astype(common) for t in tensors]
     return ops.cat(tensors, dim)
-
-
-def _size(size):
-    return tuple(size) if isinstance(size, (list, tuple)) else (size,)
-
-
-@replaces("mindspore.mint.zeros")
-def zeros(size, *, dtype=None):
-    return ops.zeros(_size(size), ms.float32 if dtype is None else dtype)
-
-
-@replaces("mindspore.mint.ones")
-def ones(size, *, dtype=None):
-    return ops.ones(_size(size), ms.float32 if dtype is None else dtype)
 
 
 @replaces("mindspore.mint.floor_divide")

@@ -114,9 +114,10 @@ def load_state_dict(module, state_dict, strict=_UNSET, assign=_UNSET):
     # a view of each parameter's current memory, to put the loaded values back into it
     kept = [(p, p.view(tuple(p.shape))) for _, p in module.parameters_and_names()]
     result = module.load_state_dict(state_dict, strict=strict)
-    for p, old in kept:
-        if p.data_ptr() != old.data_ptr():
-            new = ms.Tensor(p.asnumpy()) if p.dtype != ms.bfloat16 else p.astype(ms.float32).astype(ms.bfloat16)
-            p.data = old
-            old.copy_(new)
+    with ms._no_grad():   # as torch's load copies: not recorded (a leaf that requires grad refuses a recorded write)
+        for p, old in kept:
+            if p.data_ptr() != old.data_ptr():
+                new = ms.Tensor(p.asnumpy()) if p.dtype != ms.bfloat16 else p.astype(ms.float32).astype(ms.bfloat16)
+                p.data = old
+                old.copy_(new)
     return result

@@ -186,9 +186,6 @@ CASES = [
     Case("torch.cat", "torch.cat([a, i], dim=0)", a=randn(2), i=randint(0, 5, (3,))),
     Case("torch.cat", "torch.cat([i, j.int()])", i=randint(0, 5, (2,)), j=randint(0, 5, (2,))),
     Case("torch.cat", "torch.cat([a.half(), b])", a=randn(2), b=randn(2)),
-    Case("torch.zeros", "torch.zeros(())"),
-    Case("torch.ones", "torch.ones((), dtype=torch.int64)"),
-    Case("torch.zeros", "torch.zeros([])"),
     # --- memory_format= on methods: dropped (one dense layout) ----------------------------------------------------
     Case("Tensor.contiguous", "x.t().contiguous(memory_format=torch.contiguous_format)", x=randn(2, 3)),
     Case("Tensor.clone", "x.clone(memory_format=torch.preserve_format)", x=randn(3)),
