@@ -92,7 +92,8 @@ def test_modules_listed_and_counted(verdict):
     ok = {m["id"] for m in doc["modules"] if m["ok"]}
     assert ok == {"pkg", "pkg.good", "pkg.sub", "pkg.sub.inner", "pkg.nsdir.mod", "run.py"}
     assert doc["repos"] == [{"name": "proj", "root": str(Path(doc["out"])), "modules": 18, "importable": 6,
-                             "rate": round(6 / 18, 4)}]
+                             "rate": round(6 / 18, 4), "vendor_only": 1,
+                             "rate_without_vendor_only": round(6 / 17, 4)}]
     assert doc["totals"]["failed"] == 12
     assert doc["worker"]["backfill"] == "on" and doc["worker"]["mindspore"]
 
@@ -168,7 +169,7 @@ def test_table_output(fixture_tree):
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert next(ln for ln in lines if "proj" in ln and "│" in ln).replace("│", " ").split() == \
-        ["proj", "6", "18", "33.3"]
+        ["proj", "6", "18", "33.3", "1", "35.3"]   # 1 vendor-only (apex): 6 of the other 17
     row = next(ln for ln in lines if "pkg/a.py:2" in ln)
     assert row.split()[:3] == ["3", "error", "pkg/a.py:2"] and "KeyError" in row
     assert "entry modules: 2 / 2 import" in r.stdout   # pkg.good and its package
