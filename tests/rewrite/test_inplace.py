@@ -73,3 +73,19 @@ def test_sliced_receiver_goes_through_setitem(assert_converts):
         x.__setitem__((..., slice(None, None, 2)), x[..., ::2].add(1))
         """,
     )
+
+
+def test_chain_on_a_sliced_receiver_folds_into_one_write_back(assert_converts):
+    """torch's first in-place call returns the view the next one updates: the chain becomes one out-of-place
+    chain written back once (a write-back returns None, so a second call on it would crash)."""
+    assert_converts(
+        """\
+        import torch
+        ema[k].mul_(d).add_(p, alpha=1 - d)
+        x[1:].add_(2).add_(1, alpha=3)
+        """,
+        """\
+        ema.__setitem__(k, ema[k].mul(d).add(p, alpha=1 - d))
+        x.__setitem__(slice(1, None), x[1:].add(2).add(1, alpha=3))
+        """,
+    )

@@ -11,7 +11,8 @@ of ``x`` in sync; the receiver is evaluated twice there, so a receiver that is i
 A subscripted receiver (``x[i].add_(y)``, ``x[1:].zero_()``) always becomes ``x.__setitem__(i, x[i].add(y))`` (a
 slice as ``slice(1, None)``, several indices as a tuple, as Python passes them): item assignment writes
 into ``x`` on every backend, whether ``x[i]`` is a view (Ascend's PyNative views) or a copy (the CPU build, where
-an in-place op on ``x[i]`` would update only a temporary).
+an in-place op on ``x[i]`` would update only a temporary). A chain on it (``ema[k].mul_(d).add_(p)``) folds into
+the one write-back: ``ema.__setitem__(k, ema[k].mul(d).add(p))``.
 
 A runtime property read of a simple expression (``autograd.grad_of(p)``, what ``p.grad`` becomes) counts as a
 simple receiver: it has no effect and returns the same tensor each time.
@@ -61,6 +62,22 @@ def _renamed(call: cst.Call, method: str) -> cst.Call:
     return call.with_changes(func=call.func.with_changes(attr=cst.Name(method)))
 
 
+def _written_back(node: cst.BaseExpression) -> bool:
+    """``x.__setitem__(i, v)``: what an in-place call on a subscripted receiver became (inner calls convert
+    first, so a chain's outer call sees it as its receiver)."""
+    return (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "__setitem__" and len(node.args) == 2)
+
+
+def _out_of_place(ctx: Ctx, rule, call: cst.Call) -> cst.BaseExpression:
+    if rule.qualified_target:
+        return calls.emit_method(ctx, rule, call)
+    if (out_of_place_rule := ctx.rules.method(rule.target)) is not None and not out_of_place_rule.unsupported \
+            and not out_of_place_rule.is_identity and out_of_place_rule.transform is None:
+        return calls.emit_method(ctx, out_of_place_rule, _renamed(call, rule.target))
+    return _renamed(call, rule.target).with_changes(args=calls.adapt_args(ctx, rule, call.args))
+
+
 @transform("inplace")
 def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     func = call.func
@@ -69,18 +86,18 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
     receiver = func.value
     if rule.unsupported_args:
         calls.adapt_args(ctx, rule, call.args)   # the in-place rule's own unsupported_args apply first
+    if _written_back(receiver):
+        # a chain on a subscript, x[k].mul_(a).add_(b): torch's first call returns the view x[k], which the second
+        # updates too; fold it into the one write-back: x.__setitem__(k, x[k].mul(a).add(b))
+        index, value = receiver.args
+        folded = _out_of_place(ctx, rule, call.with_changes(func=func.with_changes(value=value.value)))
+        return receiver.with_changes(args=[index, value.with_changes(value=folded)])
     if rule.native and not isinstance(receiver, cst.Subscript):
         # MindSpore's in-place method takes torch's arguments (the rule's note says so); it returns self as torch's
         return _renamed(call, rule.native)
     if not _simple(receiver):
         raise Unconvertible("in-place update of a computed receiver (it would be evaluated twice)")
-    if rule.qualified_target:
-        value = calls.emit_method(ctx, rule, call)
-    elif (out_of_place_rule := ctx.rules.method(rule.target)) is not None and not out_of_place_rule.unsupported \
-            and not out_of_place_rule.is_identity and out_of_place_rule.transform is None:
-        value = calls.emit_method(ctx, out_of_place_rule, _renamed(call, rule.target))
-    else:
-        value = _renamed(call, rule.target).with_changes(args=calls.adapt_args(ctx, rule, call.args))
+    value = _out_of_place(ctx, rule, call)
     if isinstance(receiver, cst.Subscript):
         return cst.Call(
             func=cst.Attribute(value=receiver.value, attr=cst.Name("__setitem__")),

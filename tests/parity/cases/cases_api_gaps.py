@@ -230,6 +230,9 @@ CASES = [
     Case("Tensor.mul_", "x[..., ::2].mul_(y)\nout = x", x=randn(2, 4), y=randn(2, 2)),
     Case("Tensor.fill_", "x[0, 1:3].fill_(2.0)\nout = x", x=randn(2, 4)),
     Case("Tensor.clamp_", "x[:2].clamp_(min=0)\nout = x", x=randn(4)),
+    # a chain on the slice updates the same view (the EMA update form: ema[k].mul_(d).add_(p, alpha=1 - d))
+    Case("Tensor.add_", "x[1:].mul_(0.9).add_(y, alpha=0.1)\nout = x", x=randn(3, 2), y=randn(2, 2)),
+    Case("Tensor.add_", "x[0].mul_(2).add_(1).clamp_(max=1.5)\nout = x", x=randn(2, 3)),
     # --- the legacy unbiased= of std / var is correction= (True: 1, False: 0) --------------------------------------
     Case("Tensor.std", "x.std(-1, unbiased=False)", x=randn(2, 4)),
     Case("Tensor.var", "x.var(dim=0, unbiased=False)", x=randn(3, 2)),
