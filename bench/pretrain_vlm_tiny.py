@@ -161,26 +161,79 @@ import mscore.backfill
 mscore.backfill.enable()
 sys.argv = ["pretrain_vlm.py", *cfg["args"]]
 sys.path.insert(0, cfg["mm"])
+if cfg.get("record"):
+    # record, without editing the tree, each iteration's batch (WORK/record/batch_N.npz, as the data loader gave it)
+    # and loss (losses.jsonl), and the optimizer's parameter groups (groups.json): the entry point hands its
+    # forward_step to mindspeed_mm.training.pretrain, which is wrapped here before the script runs
+    import numpy as np
+    import mindspeed.megatron_adaptor  # noqa: F401  (the script's first import: Megatron patched as it will be)
+    import mindspeed_mm.training as training
+    rec, n = cfg["record"], [0]
+    def numpy_batch(batch):
+        return {k: v.asnumpy() for k, v in batch.items() if isinstance(v, ms.Tensor)}
+    class Recording:
+        def __init__(self, it): self.it = it
+        def __iter__(self): return self
+        def __next__(self):
+            batch = next(self.it)
+            n[0] += 1
+            np.savez(f"{rec}/batch_{n[0]}.npz", **numpy_batch(batch))
+            return batch
+    def recording(forward_step):
+        def step(data_iterator, model):
+            out, loss_func = forward_step(Recording(data_iterator), model)
+            def recorded_loss(output_tensor):
+                loss, logged = loss_func(output_tensor)
+                with open(f"{rec}/losses.jsonl", "a") as fh:
+                    fh.write(json.dumps({"iteration": n[0], "loss": float(logged["loss"].asnumpy())}) + "\n")
+                return loss, logged
+            return out, recorded_loss
+        return step
+    def setup(*a, __orig=training.setup_model_and_optimizer, **k):
+        model, optimizer, sched = __orig(*a, **k)
+        groups = [{"wd_mult": g.get("wd_mult"), "tensors": len(g["params"]),
+                   "elements": sum(int(np.prod(p.shape)) for p in g["params"])} for g in optimizer.param_groups]
+        with open(f"{rec}/groups.json", "w") as fh:
+            json.dump(groups, fh)
+        return model, optimizer, sched
+    def pretrain(provider, model_provider, model_type, forward_step, *a, __orig=training.pretrain, **k):
+        return __orig(provider, model_provider, model_type, recording(forward_step), *a, **k)
+    training.setup_model_and_optimizer, training.pretrain = setup, pretrain
 runpy.run_path("pretrain_vlm.py", run_name="__main__")
 '''
 
 ITER = re.compile(r"iteration\s+(\d+)/\s*(\d+)\s*\|.*?elapsed time per iteration \(ms\):\s*([\d.]+)(.*)")
 LOSS = re.compile(r"\|\s*(?:lm )?loss:\s*([-+\dEe.naif]+)")
+GRAD_NORM = re.compile(r"\|\s*grad norm:\s*([-+\dEe.naif]+)")
 
 
-def run(out: Path, python: str, work: Path, iters: int, extra: list[str], log: Path) -> list[tuple[int, float, float]]:
+def stack_path() -> str:
+    """Added to the child's path: a transformers >= 4.49 (Qwen2.5-VL) without torch."""
+    return os.environ.get("MSCORE_STACK_PYTHONPATH", "/work/tf449")
+
+
+def run(out: Path, python: str, work: Path, iters: int, extra: list[str], log: Path,
+        record: Path | None = None) -> list[tuple[int, float, float, float]]:
+    """Run ``pretrain_vlm.py`` for ``iters`` iterations with ``extra`` arguments; (iteration, logged loss, step ms,
+    grad norm) per iteration. ``record``: a directory where the child writes each iteration's batch and loss, and
+    the optimizer's parameter groups (see CHILD)."""
     mm = out / "MindSpeed-MM"
     paths = write_configs(work, mm)
     args = TRAIN_ARGS + ["--train-iters", str(iters), "--mm-data", str(paths["data"]),
                          "--mm-model", str(paths["model"]), "--mm-tool", str(mm / "mindspeed_mm/tools/tools.json"),
                          *extra]
     repos = [out / n for n in ("MindSpeed-MM", "MindSpeed", "Megatron-LM")]
-    extra_path = os.environ.get("MSCORE_STACK_PYTHONPATH", "/work/tf449")   # transformers >= 4.49 for Qwen2.5-VL
+    extra_path = stack_path()
     env = dict(os.environ, GLOG_v="4", PYTHONPATH=os.pathsep.join([*map(str, repos), str(ROOT), extra_path]),
                MASTER_ADDR="127.0.0.1", MASTER_PORT="29534", WORLD_SIZE="1", RANK="0", LOCAL_RANK="0",
                CUDA_DEVICE_MAX_CONNECTIONS="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                PATH=os.pathsep.join([str(Path(python).parent), os.environ.get("PATH", "")]))
     cfg = {"mm": str(mm), "args": args}
+    if record:
+        record.mkdir(parents=True, exist_ok=True)
+        for f in record.iterdir():
+            f.unlink()
+        cfg["record"] = str(record)
     rows = []
     with open(log, "w") as fh, subprocess.Popen([python, "-c", CHILD, json.dumps(cfg)], env=env, stdout=subprocess.PIPE,
                                                 stderr=subprocess.STDOUT, text=True) as proc:
@@ -188,8 +241,9 @@ def run(out: Path, python: str, work: Path, iters: int, extra: list[str], log: P
             fh.write(line)
             m = ITER.search(line)
             if m:
-                loss = LOSS.search(m.group(4))
-                rows.append((int(m.group(1)), float(loss.group(1)) if loss else float("nan"), float(m.group(3))))
+                loss, norm = LOSS.search(m.group(4)), GRAD_NORM.search(m.group(4))
+                rows.append((int(m.group(1)), float(loss.group(1)) if loss else float("nan"), float(m.group(3)),
+                             float(norm.group(1)) if norm else float("nan")))
                 print(f"iteration {rows[-1][0]:3d}  loss {rows[-1][1]:.6f}  step {rows[-1][2]:8.1f} ms", flush=True)
     if proc.returncode:
         print(f"child exited {proc.returncode}; log: {log}", file=sys.stderr)
@@ -231,9 +285,9 @@ def main() -> int:
         resumed = run(out, a.python, work, a.iters, ["--load", str(start)], work / "resume.log")
         first = {r[0]: r[1] for r in rows}
         print("iteration  uninterrupted      resumed")
-        for it, loss, _ in resumed:
+        for it, loss, *_ in resumed:
             print(f"{it:9d}  {first.get(it, float('nan')):13.8f}  {loss:11.8f}")
-        ok = ok and bool(resumed) and all(first.get(it) == loss for it, loss, _ in resumed)
+        ok = ok and bool(resumed) and all(first.get(it) == loss for it, loss, *_ in resumed)
     return 0 if ok else 1
 
 
