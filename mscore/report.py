@@ -145,6 +145,13 @@ class Report:
             for f in self.files:
                 if f.status in (UNDECODABLE, UNPARSABLE, ERROR):
                     console.print(f"  {shown_path(f.path)}: {f.message}", markup=False, highlight=False)
+        launch = [f for f in self.files if f.status == CONVERTED and f.path.endswith((".sh", ".bash"))]
+        if launch:
+            console.print("launch scripts switched from torchrun to msrun: "
+                          + ", ".join(shown_path(f.path) for f in launch), markup=False, highlight=False)
+            for f in launch:
+                if f.message:
+                    console.print(f"  {shown_path(f.path)}: {f.message}", markup=False, highlight=False)
         skipped = [f for f in self.files if f.status == SKIPPED]
         if skipped:
             console.print(f"not copied: {len(skipped)} (symbolic links and special files)")

@@ -22,6 +22,7 @@ from mscore import __version__, code_digest, depfiles
 from mscore.rewrite import PROFILES
 from mscore.rewrite.engine import convert_source
 from mscore.rewrite.locate import TreeIndex, module_name
+from mscore.pipeline.launch import convert_script
 from mscore.outdir import Staging, resolve_destination, special_kind, write_file_atomic
 from mscore.rewrite.result import (
     CONVERTED, ERROR, NOT_PYTHON, RUNTIME, SKIPPED, UNCHANGED, UNDECODABLE, UNPARSABLE, FileResult,
@@ -296,8 +297,15 @@ def convert_tree(
     drop = depfiles.drop_set(rules.imports.packages)
     for rel, data in blobs.items():
         if rel not in results:
-            new = depfiles.convert_packaging(rel, data, drop) if depfiles.is_packaging_file(rel) else None
-            results[rel] = FileResult(rel, NOT_PYTHON, data) if new is None else FileResult(rel, CONVERTED, new)
+            notes = ""
+            if depfiles.is_packaging_file(rel):
+                new = depfiles.convert_packaging(rel, data, drop)
+            elif rel.endswith(LAUNCH_SCRIPT_SUFFIXES):
+                new, notes = _launch_script(rel, data)
+            else:
+                new = None
+            results[rel] = (FileResult(rel, NOT_PYTHON, data, message=notes) if new is None
+                            else FileResult(rel, CONVERTED, new, message=notes))
     for rel, why in skipped:
         results[rel] = FileResult(rel, SKIPPED, b"", message=why)
     if not single and any(r.status == CONVERTED and RUNTIME_PACKAGE.encode() in r.output for r in results.values()):
@@ -307,6 +315,15 @@ def convert_tree(
         root=src, files=[results[rel] for rel in sorted(results)], seconds=time.perf_counter() - t0, profile=profile,
         rules_fingerprint=rules.fingerprint, cache_hits=hits, single_file=single,
     )
+
+
+LAUNCH_SCRIPT_SUFFIXES = (".sh", ".bash")
+
+
+def _launch_script(rel: str, data: bytes) -> tuple[bytes | None, str]:
+    """A shell script's torchrun launches as msrun launches (pipeline/launch.py): (new bytes or None, notes)."""
+    lr = convert_script(data.decode("utf-8", "surrogateescape"), rel)
+    return (lr.text.encode("utf-8", "surrogateescape") if lr.changed else None), "; ".join(lr.notes)
 
 
 def _convert_in_pool(todo: list[tuple[str, bytes]], jobs: int, initargs: tuple,

@@ -67,12 +67,34 @@ def _env_int(name):
     return int(value) if value else None
 
 
+def _join_msrun(role):
+    """Under ``msrun`` (a converted launch script), which starts a scheduler process beside the worker, both running
+    the same script: the scheduler must serve the cluster, not train (with the single-process world alone it would
+    run the whole training a second time, writing the same checkpoints), and the worker must register with it or
+    the scheduler waits for it until it times out. MindSpore's own ``communication.init()`` does both on the CPU
+    build (msrun's TCP cluster): in the scheduler it returns only when the workers are done (the process then
+    exits here), in the worker it joins; the world stays the backfill's single process."""
+    import sys
+
+    workers = _env_int("MS_WORKER_NUM")
+    if workers is not None and workers != 1:
+        raise SingleProcessOnly(f"msrun --worker_num {workers}: the CPU backfill provides a single process "
+                                "(launch with --worker_num 1 --local_worker_num 1)")
+    from mindspore.communication import init
+
+    init()
+    if role == "MS_SCHED":
+        sys.exit(0)
+
+
 # --------------------------------------------------------------------------------------------- set-up / queries
 @replaces("mindspore.mint.distributed.init_process_group")
 def init_process_group(backend="hccl", init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
                        group_name="", pg_options=None, device_id=None):
     if _state["initialized"]:
         raise RuntimeError("trying to initialize the default process group twice")
+    if os.environ.get("MS_ROLE") in ("MS_SCHED", "MS_WORKER"):
+        _join_msrun(os.environ["MS_ROLE"])
     env_world, env_rank = _env_int("WORLD_SIZE"), _env_int("RANK")
     if world_size in (None, -1):
         world_size = env_world if env_world is not None else 1

@@ -393,8 +393,10 @@ class _Run:
         launch_scripts, launch_notes = [], []
         for fr in tree_result.files:
             if fr.path.endswith((".sh", ".bash")) and fr.status != "skipped":
+                # convert_tree already switched the script to msrun; the upstream text gives the notes and whether
+                # it changed
                 p = repo_dir / fr.path
-                text = p.read_bytes().decode("utf-8", "surrogateescape")
+                text = (f.tree / fr.path).read_bytes().decode("utf-8", "surrogateescape")
                 lr = convert_script(text, fr.path)
                 launch_notes += lr.notes
                 if lr.changed:

@@ -23,7 +23,7 @@ from mscore.rewrite.import_facts import all_names, guarded_module, imports_with_
 from mscore.rewrite.scanner import Scanner
 from mscore.rewrite.syntax import LineIndex, annotation_ids, child_blocks, dotted_name, header_exprs, simple_exprs
 from mscore.rewrite.statements import (
-    LocatorView, attribute_store, decorators, module_to_cell, patch_targets, training_step,
+    LocatorView, attribute_store, augmented, decorators, module_to_cell, patch_targets, training_step,
 )
 from mscore.rules import RuleSet
 
@@ -212,6 +212,21 @@ class Locator:
         self.result.converted[store.api] += 1
         return True
 
+    def _augmented(self, st: ast.stmt, scope: Scope) -> bool:
+        """``x op= v`` on a name the file makes a tensor: in place, as torch does (statements/augmented.py)."""
+        if not self.file_imports_torch or not isinstance(st, ast.AugAssign):
+            return False
+        if self._tensor_names is None:
+            self._tensor_names = augmented.tensor_names(self.tree, self._module_scope)
+        aug = augmented.find(self.view, st, scope, self._tensor_names)
+        if aug is None:
+            return False
+        self._unit(aug.target, scope, st, header=False)
+        self._unit(aug.value, scope, st, header=False)
+        self.result.wraps.append(aug.wrap)
+        self.result.used |= aug.used
+        return True
+
     def _training_step(self, stmts: list[ast.stmt], scope: Scope) -> None:
         plan = training_step.find(self.view, stmts, scope, self._fn)
         if plan is None:
@@ -258,7 +273,7 @@ class Locator:
                         )
                     )
                 continue
-            if self._attribute_store(st, scope):
+            if self._attribute_store(st, scope) or self._augmented(st, scope):
                 continue
             if isinstance(st, ast.Match):
                 self._match_patterns(st, scope)
@@ -380,6 +395,8 @@ class Locator:
 
     def run(self) -> Analysis:
         module = Scope()
+        self._module_scope = module
+        self._tensor_names: frozenset[str] | None = None
         self._fn = self.tree
         self._bind_block(self.tree.body, module)
         self.result.other_names |= module.local

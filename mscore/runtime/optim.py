@@ -13,6 +13,14 @@ when it checkpoints). :class:`Optimizer` adds them with torch's meaning:
   state tensors cast to the parameter's dtype (``step`` kept), the current parameters kept in their groups;
 - ``zero_grad(set_to_none=True)``: every parameter's ``.grad`` cleared (mscore_rt.autograd's ``.grad``).
 
+:class:`Adam` / :class:`AdamW` (what ``torch.optim.Adam`` / ``AdamW`` convert to) are MindSpore's own optimizers
+with torch's ``state_dict()`` / ``load_state_dict()`` in place of the Cell's: the Cell's holds the model's parameters
+and the moments under MindSpore's names but not the step count (``state_step``), and loading it back into the
+optimizer fails (its keys are not the Cell's own), so a training run could neither save nor resume its optimizer.
+Here ``state_dict()`` is ``{"state": {i: {"step", "exp_avg", "exp_avg_sq"[, "max_exp_avg_sq"]}}, "param_groups":
+[{..., "lr": float, "params": [i, ...]}]}`` (copies), and ``load_state_dict`` writes the moments and the step back
+into the optimizer's own parameters and restores each group's hyper-parameters: a resumed run continues exactly.
+
 ``isinstance(opt, Optimizer)`` is true for every MindSpore optimizer too (``isinstance(opt, torch.optim.Optimizer)``
 checks any optimizer, also ``mindspore.experimental.optim.AdamW``).
 """
@@ -24,7 +32,7 @@ from itertools import chain
 
 import mindspore as ms
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "Adam", "AdamW"]
 
 _Base = ms.experimental.optim.Optimizer
 
@@ -114,3 +122,84 @@ def _cast(param, key, value):
             and value.dtype != param.dtype:
         return value.astype(param.dtype)
     return value
+
+
+def _plain(value):
+    """A group's hyper-parameter as torch holds it (MindSpore keeps ``lr`` as a 0-d Parameter)."""
+    if isinstance(value, ms.Tensor) and value.ndim == 0:
+        return value.item()
+    return value
+
+
+class _TorchStateDict:
+    """torch's ``state_dict`` / ``load_state_dict`` for MindSpore's Adam family: the moments live in ParameterTuples
+    (``exp_avg`` ...) in the order of ``self.parameters`` (the groups' parameters, group by group), and one step
+    counter (``state_step``) serves every parameter."""
+
+    _MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def _flat(self):
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def state_dict(self):
+        flat = self._flat()
+        amsgrad = any(g.get("amsgrad") for g in self.param_groups)
+        moments = [m for m in self._MOMENTS if m != "max_exp_avg_sq" or amsgrad]
+        step = float(self.state_step.asnumpy())
+        state = {}
+        if step > 0:
+            for i in range(len(flat)):
+                entry = {"step": ms.Tensor(step, ms.float32)}
+                for m in moments:
+                    entry[m] = ms.Tensor(getattr(self, m)[i].asnumpy())
+                state[i] = entry
+        groups, n = [], 0
+        for group in self.param_groups:
+            packed = {k: _plain(v) for k, v in group.items() if k != "params"}
+            packed["params"] = list(range(n, n + len(group["params"])))
+            n += len(group["params"])
+            groups.append(packed)
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict, *args, **kwargs):
+        saved = state_dict["param_groups"]
+        if len(self.param_groups) != len(saved):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        position = {k: i for i, k in enumerate(chain.from_iterable(s["params"] for s in saved))}
+        for group, s in zip(self.param_groups, saved):
+            for k, v in s.items():
+                if k != "params":
+                    group[k] = v
+        step = None
+        for k, entry in state_dict["state"].items():
+            i = position[k]
+            for m in self._MOMENTS:
+                if m in entry:
+                    target = getattr(self, m)[i]
+                    _write(target, ms.Tensor(_numpy(entry[m]), target.dtype))
+            if "step" in entry:
+                step = entry["step"]
+        step = 0 if step is None else int(round(float(_numpy(step))))
+        _write(self.state_step, ms.Tensor(step, self.state_step.dtype))
+
+
+def _write(param, value):
+    """Into the parameter's own memory (``set_data`` would hand the step counter a tensor that MindSpore's in-place
+    AssignAdd then refuses as a view)."""
+    with ms._no_grad():
+        ms.ops.assign(param, value)
+
+
+def _numpy(value):
+    return value.asnumpy() if isinstance(value, ms.Tensor) else value
+
+
+class Adam(_TorchStateDict, ms.experimental.optim.Adam):
+    """``torch.optim.Adam``: MindSpore's Adam with torch's optimizer ``state_dict`` format."""
+
+
+class AdamW(_TorchStateDict, ms.experimental.optim.AdamW):
+    """``torch.optim.AdamW``: MindSpore's AdamW with torch's optimizer ``state_dict`` format."""

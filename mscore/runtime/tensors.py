@@ -8,6 +8,7 @@ an annotation checks a MindSpore tensor of that dtype, as torch's type check doe
 """
 from __future__ import annotations
 
+import operator
 from collections import namedtuple
 
 import mindspore as ms
@@ -16,7 +17,7 @@ from mindspore import mint
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
-    "repeat_sequences", "is_sparse",
+    "repeat_sequences", "is_sparse", "iadd", "isub", "imul", "itruediv",
 ]
 
 
@@ -210,3 +211,24 @@ def is_sparse(self) -> bool:
     if isinstance(self, (ms.COOTensor, ms.CSRTensor)):
         return True
     return self.is_sparse
+
+
+def _in_place(method: str, python_op):
+    def op(target, value):
+        if isinstance(target, ms.Tensor):
+            getattr(target, method)(value)
+            return target
+        return python_op(target, value)
+    op.__name__ = python_op.__name__
+    op.__doc__ = (f"``target {python_op.__name__}= value`` as torch computes it: in place on a MindSpore tensor "
+                  f"(``target.{method}(value)``; views of it see the update), Python's ``operator.{python_op.__name__}`` "
+                  f"on anything else. Returns the target (rebound by the converted statement).")
+    return op
+
+
+# what ``x += y`` / ``-=`` / ``*=`` / ``/=`` become when the file makes ``x`` a tensor (rewrite/statements/augmented.py):
+# MindSpore's Tensor operators rebind x to a new tensor, torch's write into x
+iadd = _in_place("add_", operator.iadd)
+isub = _in_place("sub_", operator.isub)
+imul = _in_place("mul_", operator.imul)
+itruediv = _in_place("div_", operator.itruediv)
