@@ -18,7 +18,7 @@ with torch's ``state_dict()`` / ``load_state_dict()`` in place of the Cell's: th
 and the moments under MindSpore's names but not the step count (``state_step``), and loading it back into the
 optimizer fails (its keys are not the Cell's own), so a training run could neither save nor resume its optimizer.
 Here ``state_dict()`` is ``{"state": {i: {"step", "exp_avg", "exp_avg_sq"[, "max_exp_avg_sq"]}}, "param_groups":
-[{..., "lr": float, "params": [i, ...]}]}`` (copies), and ``load_state_dict`` writes the moments and the step back
+[{..., "lr": float, "params": [i, ...]}]}`` (the moments are the optimizer's own tensors, as torch's are), and ``load_state_dict`` writes the moments and the step back
 into the optimizer's own parameters and restores each group's hyper-parameters: a resumed run continues exactly.
 
 ``isinstance(opt, Optimizer)`` is true for every MindSpore optimizer too (``isinstance(opt, torch.optim.Optimizer)``
@@ -151,7 +151,7 @@ class _TorchStateDict:
             for i in range(len(flat)):
                 entry = {"step": ms.Tensor(step, ms.float32)}
                 for m in moments:
-                    entry[m] = ms.Tensor(getattr(self, m)[i].asnumpy())
+                    entry[m] = getattr(self, m)[i]    # the live tensor, as torch's state_dict holds it
                 state[i] = entry
         groups, n = [], 0
         for group in self.param_groups:

@@ -176,3 +176,28 @@ def test_more_than_one_process_is_refused(monkeypatch):
             mdist.all_gather([ms.Tensor(X), ms.Tensor(X)], ms.Tensor(X))
     finally:
         _distributed.reset()
+
+
+def test_msrun_roles(monkeypatch):
+    """Under msrun the scheduler process runs the same script: it serves the cluster (MindSpore's own init) and
+    exits instead of training; the worker joins the cluster and gets the single-process world."""
+    import mindspore.communication as comm
+
+    calls = []
+    monkeypatch.setattr(comm, "init", lambda *a, **k: calls.append(a))
+    _distributed.reset()
+    monkeypatch.setenv("MS_ROLE", "MS_SCHED")
+    monkeypatch.setenv("MS_WORKER_NUM", "1")
+    with pytest.raises(SystemExit) as exc:
+        mdist.init_process_group(backend="hccl")
+    assert exc.value.code == 0 and len(calls) == 1 and not mdist.is_initialized()
+    monkeypatch.setenv("MS_ROLE", "MS_WORKER")
+    mdist.init_process_group(backend="hccl")
+    try:
+        assert len(calls) == 2 and (mdist.get_rank(), mdist.get_world_size()) == (0, 1)
+    finally:
+        _distributed.reset()
+    monkeypatch.setenv("MS_WORKER_NUM", "2")
+    with pytest.raises(_distributed.SingleProcessOnly, match="worker_num 2"):
+        mdist.init_process_group(backend="hccl")
+    assert len(calls) == 2

@@ -152,3 +152,27 @@ def test_array_style_golden():
         )
         msrun "${LAUNCH[@]}" train.py "${MODEL[@]}"
         """)
+
+
+def test_mscore_convert_of_a_folder_switches_its_launch_scripts(tmp_path):
+    """`mscore convert DIR` (not only `--repo`) converts the launch scripts it copies: the converted tree is launched
+    by its own scripts."""
+    from mscore.rewrite.result import CONVERTED, NOT_PYTHON
+    from mscore.tree import convert_tree
+
+    src = tmp_path / "proj"
+    src.mkdir()
+    (src / "train.py").write_text("import torch\nx = torch.zeros(2)\n")
+    (src / "run.sh").write_text('DISTRIBUTED_ARGS="--nproc_per_node 2 --master_port $PORT"\n'
+                                "torchrun $DISTRIBUTED_ARGS train.py --lr 1\n")
+    (src / "plain.sh").write_text("python train.py\n")
+    (src / "odd.bash").write_text("torchrun --rdzv-backend c10d train.py\n")
+    files = {f.path: f for f in convert_tree(src, jobs=1).files}
+    run = files["run.sh"]
+    assert run.status == CONVERTED
+    assert run.output.decode() == ('DISTRIBUTED_ARGS="--worker_num 2 --local_worker_num 2 --master_port $PORT '
+                                   '--log_dir msrun_log --join=True"\nmsrun $DISTRIBUTED_ARGS train.py --lr 1\n')
+    assert files["plain.sh"].status == NOT_PYTHON and files["plain.sh"].output == b"python train.py\n"
+    odd = files["odd.bash"]
+    assert odd.status == CONVERTED and odd.output.decode().startswith("msrun --worker_num 1 --local_worker_num 1")
+    assert "rdzv" in odd.message      # the launcher's notes travel with the file into the report

@@ -33,10 +33,11 @@ def test_full_step_with_clip_and_grad_reads(assert_converts, shipped):
         """\
         import mindspore as ms
         from mindspore import mint, ops
+        from mscore_rt import optim
 
 
         def train(model, batches, lr):
-            opt = ms.experimental.optim.AdamW(model.get_parameters(), lr=lr)
+            opt = optim.AdamW(model.get_parameters(), lr=lr)
             def _mscore_forward(x, y):
                 out = model(x)
                 # the loss

@@ -67,6 +67,39 @@ CASES = [
          "out = (sorted(sd['state']), [g['params'] for g in sd['param_groups']], sd['param_groups'][0]['momentum'],\n"
          "       sd['state'][0]['buf'], sd['state'][1]['buf'], opt.state[m.weight]['buf'], m.weight - w0,\n"
          "       isinstance(opt, torch.optim.Optimizer))", x=randn(4, 3)),
+    # Adam / AdamW checkpoint their state in torch's format and resume exactly (a second optimizer, loaded from the
+    # first's state_dict, then both stepped once more: the same weights; a different lr in the constructor is
+    # replaced by the saved one)
+    *[Case(f"torch.optim.{cls}",
+           "def steps(m, opt, n):\n"
+           "    for _ in range(n):\n"
+           "        opt.zero_grad()\n"
+           "        m(x).pow(2).sum().backward()\n"
+           "        opt.step()\n"
+           "m = nn.Linear(3, 2)\n"
+           "with torch.no_grad():\n"
+           "    m.weight.copy_(w)\n"
+           "    m.bias.fill_(0.1)\n"
+           f"opt = torch.optim.{cls}([{{'params': [m.weight]}}, {{'params': [m.bias], 'weight_decay': 0.0}}], "
+           "lr=0.05, weight_decay=0.1)\n"
+           "steps(m, opt, 2)\n"
+           "sd = opt.state_dict()\n"
+           "st = sd['state']\n"
+           "saved = (sorted(st), sorted(st[0]), float(st[0]['step']), st[0]['exp_avg'].clone(),\n"
+           "         st[1]['exp_avg_sq'].clone(), [g['params'] for g in sd['param_groups']],\n"
+           "         [float(g['lr']) for g in sd['param_groups']])\n"
+           "# what torch.save / torch.load hand back: copies (loading a live state_dict shares its tensors)\n"
+           "sd = {'state': {k: {n: t.clone() for n, t in v.items()} for k, v in st.items()},\n"
+           "      'param_groups': sd['param_groups']}\n"
+           "m2 = nn.Linear(3, 2)\n"
+           "m2.load_state_dict(m.state_dict())\n"
+           f"opt2 = torch.optim.{cls}([{{'params': [m2.weight]}}, {{'params': [m2.bias], 'weight_decay': 0.0}}], "
+           "lr=0.5, weight_decay=0.1)\n"
+           "opt2.load_state_dict(sd)\n"
+           "steps(m, opt, 2)\n"
+           "steps(m2, opt2, 2)\n"
+           "out = (*saved, [float(g['weight_decay']) for g in opt2.param_groups], m.weight, m2.weight, m2.bias)",
+           x=randn(4, 3), w=randn(2, 3)) for cls in ("AdamW", "Adam")],
     Case("torch.optim.optimizer.Optimizer", "from torch.optim.optimizer import Optimizer\n" + LIN +
          "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nout = (isinstance(opt, Optimizer), isinstance(m, Optimizer))"),
     Case("torch.optim.lr_scheduler.StepLR", sched("torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)", 5)),
