@@ -18,8 +18,9 @@ with torch's ``state_dict()`` / ``load_state_dict()`` in place of the Cell's: th
 and the moments under MindSpore's names but not the step count (``state_step``), and loading it back into the
 optimizer fails (its keys are not the Cell's own), so a training run could neither save nor resume its optimizer.
 Here ``state_dict()`` is ``{"state": {i: {"step", "exp_avg", "exp_avg_sq"[, "max_exp_avg_sq"]}}, "param_groups":
-[{..., "lr": float, "params": [i, ...]}]}`` (the moments are the optimizer's own tensors, as torch's are), and ``load_state_dict`` writes the moments and the step back
-into the optimizer's own parameters and restores each group's hyper-parameters: a resumed run continues exactly.
+[{..., "lr": float, "params": [i, ...]}]}`` (the moments are the optimizer's own tensors, as torch's are), and
+``load_state_dict`` writes the moments and the step back into the optimizer's own parameters and restores each
+group's hyper-parameters: a resumed run continues exactly.
 
 ``isinstance(opt, Optimizer)`` is true for every MindSpore optimizer too (``isinstance(opt, torch.optim.Optimizer)``
 checks any optimizer, also ``mindspore.experimental.optim.AdamW``).

@@ -213,22 +213,22 @@ def is_sparse(self) -> bool:
     return self.is_sparse
 
 
-def _in_place(method: str, python_op):
+def _in_place(method: str, python_op, symbol: str):
     def op(target, value):
         if isinstance(target, ms.Tensor):
             getattr(target, method)(value)
             return target
         return python_op(target, value)
-    op.__name__ = python_op.__name__
-    op.__doc__ = (f"``target {python_op.__name__}= value`` as torch computes it: in place on a MindSpore tensor "
-                  f"(``target.{method}(value)``; views of it see the update), Python's ``operator.{python_op.__name__}`` "
-                  f"on anything else. Returns the target (rebound by the converted statement).")
+    op.__name__ = op.__qualname__ = python_op.__name__
+    op.__doc__ = (f"``target {symbol}= value`` as torch computes it: in place on a MindSpore tensor "
+                  f"(``target.{method}(value)``; its views see the update), ``operator.{python_op.__name__}`` on "
+                  "anything else. Returns the target, which the converted statement assigns back.")
     return op
 
 
-# what ``x += y`` / ``-=`` / ``*=`` / ``/=`` become when the file makes ``x`` a tensor (rewrite/statements/augmented.py):
-# MindSpore's Tensor operators rebind x to a new tensor, torch's write into x
-iadd = _in_place("add_", operator.iadd)
-isub = _in_place("sub_", operator.isub)
-imul = _in_place("mul_", operator.imul)
-itruediv = _in_place("div_", operator.itruediv)
+# what ``x += y`` / ``-=`` / ``*=`` / ``/=`` become when the file makes ``x`` a tensor
+# (rewrite/statements/augmented.py): MindSpore's Tensor operators rebind x to a new tensor, torch's write into x
+iadd = _in_place("add_", operator.iadd, "+")
+isub = _in_place("sub_", operator.isub, "-")
+imul = _in_place("mul_", operator.imul, "*")
+itruediv = _in_place("div_", operator.itruediv, "/")

@@ -1,10 +1,11 @@
 """Augmented assignments to tensors: ``x += y`` / ``-=`` / ``*=`` / ``/=``.
 
 On a torch tensor these are in place (``x.add_(y)`` ...): every view of ``x`` and every other reference to it sees
-the update. MindSpore's Tensor operators return a new tensor and rebind ``x``, so views taken before no longer
-alias it. Megatron relies on the torch behaviour: ``self.grad_data *= scaling_factor`` scales the gradient buffer
-that every parameter's ``main_grad`` views; converted as written, the scaling lands in a new tensor, the
-all-reduce that follows reduces that one, and the parameters' ``main_grad`` keep the unscaled, unreduced values.
+the update. MindSpore's (2.10: ``Tensor.__iadd__`` & co. return a new tensor) rebind ``x``, so views taken before
+no longer alias it. Megatron relies on the torch behaviour: ``self.grad_data *= scaling_factor`` scales the
+gradient buffer that every parameter's ``main_grad`` views; converted as written, the scaling lands in a new
+tensor, the all-reduce that follows reduces that one, and the parameters' ``main_grad`` keep the unscaled,
+unreduced values.
 
 Receivers are unknown statically, so only targets the file itself makes tensors are rewritten: an attribute name
 (``X.grad_data``) or a variable name assigned, somewhere in the file, the result of a torch call
