@@ -1,0 +1,85 @@
+"""Gradients in small programs (issue 12's autograd family, second pass): backward() on scalars and with gradient=,
+torch.autograd.backward / grad in keyword forms, accumulation and zeroing, retain_grad on intermediates, leaves made
+every way (requires_grad=True in factories, requires_grad_ / attribute set, Parameters, detach().requires_grad_()),
+gradients through common ops and losses, backward inside functions and modules."""
+from mscore.parity.case import Case, randint, randn, uniform
+
+C = Case
+
+SNIPPETS = [
+    C("Tensor.backward", "a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\n(a * a).sum().backward()\n"
+      "out = a.grad"),
+    C("Tensor.backward", "a = x.clone().requires_grad_(True)\nb = a.exp().mean()\nb.backward()\nout = a.grad",
+      x=randn(4)),
+    C("Tensor.backward", "x.requires_grad = True\ny = (x ** 2).sum()\ny.backward()\nout = x.grad", x=randn(3)),
+    C("Tensor.backward", "a = x.detach().requires_grad_()\ny = a @ w\ny.sum().backward()\nout = a.grad",
+      x=randn(2, 3), w=randn(3, 2), atol=1e-5, reason="sums"),
+    C("Tensor.backward", "a = torch.ones(2, 2, requires_grad=True)\ny = a * 3\n"
+      "y.backward(gradient=torch.full((2, 2), 0.5))\nout = a.grad"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.softmax(a, dim=-1)[..., 0].sum()\ny.backward()\n"
+      "out = a.grad", x=randn(2, 3)),
+    C("Tensor.backward", "a = x.requires_grad_()\nloss = torch.nn.functional.cross_entropy(a, t)\nloss.backward()\n"
+      "out = a.grad", x=randn(3, 4), t=randint(0, 4, (3,)), atol=1e-5, reason="log-sum-exp"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.where(a > 0, a * 2, a * -1).sum()\ny.backward()\n"
+      "out = a.grad", x=randn(5)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = a.clamp(-0.5, 0.5).sum()\ny.backward()\nout = a.grad",
+      x=randn(5)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = a[1:].sum() + a[0] * 3\ny.backward()\nout = a.grad", x=randn(4)),
+    C("Tensor.backward", "a = x.requires_grad_()\nb = a.view(2, 2).t().reshape(-1)\n(b * torch.arange(4.0)).sum()"
+      ".backward()\nout = a.grad", x=randn(4)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.max(a)\ny.backward()\nout = a.grad", x=randn(5)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.cat([a, a * 2]).pow(2).sum()\ny.backward()\nout = a.grad",
+      x=randn(3)),
+    C("Tensor.backward", "a = x.requires_grad_()\nfor _ in range(3):\n    (a * 2).sum().backward()\nout = a.grad",
+      x=randn(3)),
+    C("Tensor.backward", "a = x.requires_grad_()\n(a * 2).sum().backward()\na.grad.zero_()\n(a * 5).sum().backward()\n"
+      "out = a.grad", x=randn(3)),
+    C("Tensor.backward", "a = x.requires_grad_()\n(a * 2).sum().backward()\na.grad = None\n(a * a).sum().backward()\n"
+      "out = a.grad", x=randn(3)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = a * a\ny.sum().backward(retain_graph=True)\n"
+      "g1 = a.grad.clone()\ny.mean().backward()\nout = (g1, a.grad)", x=randn(3)),
+    C("Tensor.backward", "def loss_fn(p, q):\n    return ((p - q) ** 2).mean()\n\n"
+      "p = x.clone().requires_grad_(True)\nloss_fn(p, y).backward()\nout = p.grad", x=randn(4), y=randn(4)),
+    C("Tensor.backward", "w = nn.Parameter(torch.full((3,), 0.5))\nb = nn.Parameter(torch.zeros(()))\n"
+      "loss = ((x @ w + b - t) ** 2).mean()\nloss.backward()\nout = (w.grad, b.grad)", x=randn(4, 3), t=randn(4),
+      atol=1e-5, reason="sums"),
+    C("Tensor.backward", "m = nn.Linear(3, 2)\nwith torch.no_grad():\n    m.weight.fill_(0.1)\n    m.bias.zero_()\n"
+      "m(x).sum().backward()\nout = (m.weight.grad, m.bias.grad)", x=randn(4, 3), atol=1e-5, reason="sums"),
+    C("Tensor.backward", "m = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))\n"
+      "for p in m.parameters():\n    nn.init.constant_(p, 0.3)\nm(x).mean().backward()\n"
+      "out = [p.grad for p in m.parameters()]", x=randn(3, 2), atol=1e-5, reason="sums"),
+    C("Tensor.retain_grad", "a = x.requires_grad_()\nh = a.exp()\nh.retain_grad()\n(h * 2).sum().backward()\n"
+      "out = (h.grad, a.grad)", x=randn(3)),
+    C("Tensor.retain_grad", "a = x.requires_grad_()\nh = a * 3\nh.retain_grad()\nz = h.sin().sum()\nz.backward()\n"
+      "out = h.grad", x=randn(3)),
+    C("Tensor.grad", "a = x.requires_grad_()\n(a.sum() * 2).backward()\nwith torch.no_grad():\n"
+      "    a -= 0.1 * a.grad\nout = a", x=randn(3)),
+    C("Tensor.grad", "a = x.requires_grad_()\n(a ** 2).sum().backward()\nout = a.grad.data * 2", x=randn(3)),
+    C("Tensor.is_leaf", "a = x.requires_grad_()\nb = a * 2\nout = (a.is_leaf, b.is_leaf, b.requires_grad)",
+      x=randn(3)),
+    C("Tensor.grad_fn", "a = x.requires_grad_()\nout = ((a * 2).grad_fn is not None, a.grad_fn is None)", x=randn(3)),
+    C("torch.autograd.backward", "a = x.requires_grad_()\ny = (a * a).sum()\ntorch.autograd.backward(tensors=y)\n"
+      "out = a.grad", x=randn(3)),
+    C("torch.autograd.backward", "a = x.requires_grad_()\ny = a * 2\n"
+      "torch.autograd.backward(y, grad_tensors=torch.ones_like(y))\nout = a.grad", x=randn(3)),
+    C("torch.autograd.backward", "a = x.requires_grad_()\ny1 = a.sum()\ny2 = (a * 3).sum()\n"
+      "torch.autograd.backward([y1, y2])\nout = a.grad", x=randn(3)),
+    C("torch.autograd.grad", "a = x.requires_grad_()\nb = y.requires_grad_()\nga, gb = torch.autograd.grad((a * b)"
+      ".sum(), [a, b])\nout = (ga, gb)", x=randn(3), y=randn(3)),
+    C("torch.autograd.grad", "a = x.requires_grad_()\nz = a * 2\n(g,) = torch.autograd.grad(z, a, "
+      "grad_outputs=torch.ones_like(z))\nout = g", x=randn(3)),
+    C("torch.autograd.grad", "a = x.requires_grad_()\ny = (a ** 3).sum()\n"
+      "(g,) = torch.autograd.grad(y, a, create_graph=True)\n(g2,) = torch.autograd.grad(g.sum(), a)\nout = g2",
+      x=randn(3), atol=1e-5, reason="second order"),
+    C("torch.autograd.grad", "a = x.requires_grad_()\nb = y.requires_grad_()\n"
+      "ga, gb = torch.autograd.grad(a.sum(), [a, b], allow_unused=True)\nout = (ga, gb is None)", x=randn(3),
+      y=randn(3)),
+    C("torch.autograd.grad", "from torch.autograd import grad\na = x.requires_grad_()\nout = grad(a.pow(2).sum(), a)[0]",
+      x=randn(3)),
+    C("torch.autograd.backward", "from torch import autograd\na = x.requires_grad_()\nautograd.backward(a.sum() * 4)\n"
+      "out = a.grad", x=randn(3)),
+    C("torch.no_grad", "a = x.requires_grad_()\nwith torch.no_grad():\n    b = a * 2\nout = (b.requires_grad, b)",
+      x=randn(3)),
+    C("Tensor.backward", "a = x.requires_grad_()\nlog = torch.log(a).sum()\nlog.backward()\nout = a.grad",
+      x=uniform(0.5, 2, (3,))),
+]
