@@ -2,7 +2,7 @@
 module aliases (`import torch as th`, `import torch.nn.functional as Fn`, `from torch.nn import functional`),
 calls in nested functions / classes / lambdas / comprehensions, torch.Tensor annotations, chained calls, negative and
 tuple dims, 0-d / empty / int / bool inputs, dtype= keywords."""
-from mscore.parity.case import Case, randint, randn, rand_bool, uniform
+from mscore.parity.case import Case, randint, randn, rand_bool
 
 C = Case
 

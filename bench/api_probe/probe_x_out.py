@@ -72,7 +72,7 @@ SNIPPETS = [
       i=randint(0, 4, (3,))),
     C("torch.masked_select", "o = torch.empty(0)\ntorch.masked_select(x, mk, out=o)\nout = o", x=randn(5),
       mk=rand_bool(5, seed=3)),
-    C("torch.where", "o = torch.empty(0)\ntorch.where(x > 0, x, 0.0, out=o)\nout = o", x=randn(4)),
+    C("torch.where", "o = torch.empty(0)\ntorch.where(x > 0, x, y, out=o)\nout = o", x=randn(4), y=randn(4)),
     C("torch.nonzero", "o = torch.empty(0, dtype=torch.long)\ntorch.nonzero(x > 0, out=o)\nout = o", x=randn(5)),
     # matmul family
     C("torch.matmul", "o = torch.empty(0)\ntorch.matmul(a, b, out=o)\nout = o", a=randn(3), b=randn(3, 2)),

@@ -48,3 +48,14 @@ def set_device(device_target, device_id=None):
         raise OneDeviceOnly(f"set_device({device_target!r}, {device_id}): the CPU stands in for one device "
                             "(index 0) under mscore's CPU backfill")
     return _ORIGINAL_SET_DEVICE("CPU")
+
+
+@replaces("mindspore.runtime.StreamCtx.__init__")
+def stream_ctx_init(self, ctx_stream):
+    """StreamCtx: on a build without streams MindSpore's __init__ returns early the first time, leaving the context
+    without its ``stream`` (entering it raised AttributeError). Here it always records the stream; entering with
+    None is a no-op, as on Ascend."""
+    if ctx_stream is not None and not isinstance(ctx_stream, ms.runtime.Stream):
+        raise TypeError(f"For 'StreamCtx', the argument 'ctx_stream' should be Stream, but got {type(ctx_stream)}.")
+    self.stream = ctx_stream
+    self.prev_stream = None

@@ -1,5 +1,6 @@
 """CPU kernels that refuse what torch and the Ascend kernels accept: integer / bool inputs of floating unary
-functions (torch promotes them to float32: ``torch.exp(torch.tensor([1, 2]))``), ``mint.cat`` of tensors of different
+functions and their Tensor methods (torch promotes them to float32: ``torch.exp(torch.tensor([1, 2]))``,
+``i.tanh()``), ``mint.cat`` of tensors of different
 dtypes (torch and aclnnCat promote to the common dtype), and integer ``floor_divide``. Each replacement keeps mint's
 signature and calls ``ops`` only. Not replaced: 0-d shapes in ``mint.zeros`` / ``mint.ones`` (the CPU kernels reject
 ``()``): a wrapper around them made ``ms.jit`` capture of the converted mini crash (tests/e2e/test_jit_compile.py).
@@ -32,9 +33,24 @@ def _unary(name: str):
     return replaces(f"mindspore.mint.{name}")(impl)
 
 
+def _unary_method(name: str):
+    op = getattr(ops, name)
+
+    def impl(self):
+        return op(_floating(self))
+
+    impl.__name__ = name
+    impl.__doc__ = f"Tensor.{name}: an integer or bool tensor is promoted to float32 first, as torch does."
+    return replaces(f"mindspore.Tensor.{name}")(impl)
+
+
 for _name in ("exp", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "log1p", "erf", "sinh", "cosh", "erfinv",
               "expm1"):
     globals()[_name] = _unary(_name)
+# their Tensor methods, and those of floating functions whose mint form already promotes on CPU (x.log2())
+for _name in ("exp", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "log1p", "erf", "sinh", "cosh", "erfinv",
+              "expm1", "log2", "log10", "asin", "acos", "atan"):
+    globals()[f"tensor_{_name}"] = _unary_method(_name)
 
 
 _FLOAT_RANK = {ms.float16: 1, ms.bfloat16: 1, ms.float32: 2, ms.float64: 3}

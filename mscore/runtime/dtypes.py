@@ -7,7 +7,7 @@ name string (``'bfloat16'``); a complex dtype gives its real part's limits, as i
 """
 from __future__ import annotations
 
-__all__ = ["finfo", "iinfo"]
+__all__ = ["finfo", "iinfo", "get_default_dtype"]
 
 # bits, eps, max, tiny (= smallest_normal), resolution
 _FLOATS = {
@@ -69,3 +69,11 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def get_default_dtype():
+    """torch.get_default_dtype(): MindSpore has no settable default; its factories make float32, as torch's
+    default."""
+    import mindspore as ms
+
+    return ms.float32

@@ -17,7 +17,8 @@ from mindspore import mint
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
-    "repeat_sequences", "is_sparse", "iadd", "isub", "imul", "itruediv",
+    "repeat_sequences", "is_sparse", "iadd", "isub", "imul", "itruediv", "resize_as_", "new_tensor", "layout", "real",
+    "imag", "unflatten", "complex",
 ]
 
 
@@ -103,6 +104,54 @@ def resize_(tensor, *sizes):
         new = mint.cat([flat, mint.zeros((n - flat.shape[0],), dtype=tensor.dtype)])
     tensor.assign_value(new.reshape(tuple(int(s) for s in sizes)))
     return tensor
+
+
+def resize_as_(tensor, the_template):
+    """torch's ``x.resize_as_(t)``: ``resize_(x, *t.shape)``."""
+    if not isinstance(tensor, ms.Tensor):
+        return tensor.resize_as_(the_template)
+    return resize_(tensor, tuple(the_template.shape))
+
+
+def new_tensor(self, data, dtype=None):
+    """torch's ``x.new_tensor(data, dtype=None)``: a new tensor holding a copy of ``data``, of ``x``'s dtype unless
+    ``dtype`` is given (torch takes the receiver's dtype even for integer data)."""
+    if isinstance(data, ms.Tensor):
+        return data.astype(dtype or self.dtype).copy()
+    return ms.tensor(data, dtype=dtype or self.dtype)
+
+
+def layout(x):
+    """``x.layout``: every MindSpore tensor is dense, so :data:`strided`."""
+    return strided if isinstance(x, ms.Tensor) else x.layout
+
+
+def real(x):
+    """``x.real``: a method of a MindSpore tensor (the real part; the tensor itself when it is not complex, as
+    torch), an attribute of anything else (a Python complex, a numpy array)."""
+    if isinstance(x, ms.Tensor):
+        return mint.real(x) if x.dtype in (ms.complex64, ms.complex128) else x
+    return x.real
+
+
+def imag(x):
+    """``x.imag``: the imaginary part of a complex MindSpore tensor (torch raises for a real one), the attribute of
+    anything else."""
+    return mint.imag(x) if isinstance(x, ms.Tensor) else x.imag
+
+
+def unflatten(x, dim, sizes):
+    """torch's ``x.unflatten(dim, sizes)``: dimension ``dim`` split into ``sizes`` (one of them may be -1)."""
+    shape = tuple(x.shape)
+    dim = dim % len(shape)
+    return x.reshape(shape[:dim] + tuple(int(s) for s in sizes) + shape[dim + 1:])
+
+
+def complex(real, imag):  # noqa: A001 - torch's name
+    """torch.complex(real, imag): a complex tensor (complex64 from float32 parts, complex128 from float64)."""
+    from mindspore import ops
+
+    return ops.Complex()(real, imag)
 
 
 _Mode = namedtuple("mode", ["values", "indices"])
