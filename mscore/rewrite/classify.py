@@ -16,6 +16,17 @@ NUMPY_METHODS = frozenset({
 })
 
 
+# Array libraries whose objects share those method names. A file that names none of them (no import, no attribute
+# path, not even a comment) builds no ndarray itself, so there a NumPy-style keyword on one of those methods is
+# torch's alias: x.std(axis=0) is x.std(dim=0) (torch's unbiased std, not NumPy's ddof=0 one).
+ARRAY_LIBRARIES = ("numpy", "pandas", "cupy", "jax", "scipy", "xarray", "dask", "tensorflow", "mindspore")
+
+
+def names_no_array_library(text: str) -> bool:
+    """Whether a source text mentions none of :data:`ARRAY_LIBRARIES` (``np.`` counts too)."""
+    return not any(lib in text for lib in ARRAY_LIBRARIES) and "np." not in text
+
+
 @dataclass(frozen=True)
 class Match:
     api: str              # what the report counts: "torch.cat", "Tensor.view", "torch.nn.Module"
@@ -94,16 +105,17 @@ def match_method(rules: RuleSet, name: str, *, called: bool, receiver: str = "ot
     return Match(rule.api, rule)
 
 
-def needs_respelling(rule: Rule, keywords: list[str]) -> bool:
+def needs_respelling(rule: Rule, keywords: list[str], tensor_receivers: bool = False) -> bool:
     """Whether a call of ``rule`` with these keyword names must be re-spelled before MindSpore sees it: its
     ``*varargs`` parameter passed by keyword (``x.view(size=s)``) or a keyword alias (``axis=``, see
-    ``signature.ALIASES``) where the method is not one NumPy's ndarray has too."""
+    ``signature.ALIASES``) where the method is not one NumPy's ndarray has too, or the file names no array library
+    (``tensor_receivers``)."""
     sig = rule.sig
     if sig is None or sig.var_keyword is not None:
         return False
     vp = sig.var_positional
     if vp is not None and vp.name in keywords:
         return True
-    if rule.is_method and rule.method_name in NUMPY_METHODS:
+    if rule.is_method and rule.method_name in NUMPY_METHODS and not tensor_receivers:
         return False
     return any(k in ALIASES and not sig.has(k) and sig.has(ALIASES[k]) for k in keywords)

@@ -79,6 +79,9 @@ class Ctx:
     used: set[str] = field(default_factory=set)   # target aliases emitted: ms / mint / ops / nn / rt_<module>
     annotation: bool = False                # the unit is a type annotation
     training: TrainingStep | None = None    # inside a recognised training step
+    # the file names no array library (classify.names_no_array_library): a method NumPy's ndarray also has, called
+    # with NumPy's axis= / keepdims=, is torch's alias there (x.std(axis=0) is x.std(dim=0))
+    tensor_receivers: bool = False
 
     def mindspore_source(self, text: str) -> str:
         """Python source written with full ``mindspore.*`` names (templates, defaults) → placeholder aliases."""

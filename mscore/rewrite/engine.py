@@ -20,6 +20,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from mscore.rewrite.classify import names_no_array_library
 from mscore.rewrite.context import PLACEHOLDER, Ctx
 from mscore.rewrite.edits import FileEdits, apply_edits
 from mscore.rewrite.locate import Analysis, TreeIndex, analyze
@@ -252,13 +253,14 @@ def _rewrite_units(fe: FileEdits, parse_text: str, inner: dict[int, list[tuple[i
     text, an, starts, profile = fe.text, fe.analysis, fe.starts, fe.profile
     scope_aliases: dict[int, dict[str, str]] = {}
     ms_names = frozenset(fe.existing) | {"mindspore"}
+    tensor_receivers = names_no_array_library(text)
     for unit in an.units:
         segment = parse_text[unit.start:unit.end]
         aliases = scope_aliases.get(id(unit.scope))
         if aliases is None:   # one walk per scope, not per unit: a module scope can bind thousands of names
             aliases = scope_aliases[id(unit.scope)] = unit.scope.aliases()
         ctx = Ctx(fe.rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names,
-                  training=unit.training)
+                  training=unit.training, tensor_receivers=tensor_receivers)
         nl = _first_newline(segment)
         node, wrapped = parse_unit(segment, nl)
         new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)

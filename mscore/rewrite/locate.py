@@ -10,6 +10,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
+from mscore.rewrite.classify import names_no_array_library
 from mscore.rewrite.context import TrainingStep
 from mscore.rewrite.names import (
     Scope,
@@ -111,6 +112,7 @@ class Locator:
     def __init__(self, text: str, tree: ast.Module, rules: RuleSet, index: TreeIndex | None = None,
                  module: str = ""):
         self.text = text
+        self.tensor_receivers = names_no_array_library(text)   # see classify.ARRAY_LIBRARIES
         self.module = module
         self.tree = tree
         self.rules = rules
@@ -150,7 +152,7 @@ class Locator:
 
     # -- pass 2: references -----------------------------------------------------------------------------
     def _unit(self, e: ast.expr, scope: Scope, st: ast.stmt, header: bool, annotation: bool = False) -> None:
-        scanner = Scanner(self.rules, scope)
+        scanner = Scanner(self.rules, scope, self.tensor_receivers)
         scanner.scan(e)
         for node, api in scanner.stores:
             self._leave(api, "assigned in a tuple, chained or nested target: its setter takes one assignment per "
@@ -344,7 +346,7 @@ class Locator:
                 elif isinstance(n, ast.MatchMapping):
                     exprs.extend(n.keys)
             for e in exprs:
-                scanner = Scanner(self.rules, scope)
+                scanner = Scanner(self.rules, scope, self.tensor_receivers)
                 scanner.scan(e)
                 if not scanner.found:
                     continue

@@ -22,9 +22,10 @@ def _comp_targets(gens: list[ast.comprehension]) -> set[str]:
 class Scanner:
     """Collect the :class:`Match` of every torch reference in an expression (same logic as the libcst rewriter)."""
 
-    def __init__(self, rules: RuleSet, scope: Scope):
+    def __init__(self, rules: RuleSet, scope: Scope, tensor_receivers: bool = False):
         self.rules = rules
         self.scope = scope
+        self.tensor_receivers = tensor_receivers   # the file names no array library: axis= is torch's alias
         self.found: list[Match] = []
         self.stores: list[tuple[ast.Attribute, str]] = []   # property stores no rewrite can take: left
 
@@ -66,7 +67,7 @@ class Scanner:
             if len(self.found) > before and isinstance(n.func, ast.Attribute):
                 m = self.found[before]
                 if m.rule is not None and m.rule.is_identity and m.api.endswith("." + n.func.attr) and \
-                        needs_respelling(m.rule, [k.arg for k in n.keywords if k.arg]):
+                        needs_respelling(m.rule, [k.arg for k in n.keywords if k.arg], self.tensor_receivers):
                     self.found[before] = Match(m.api, m.rule, m.suffix, respell=True)
             for a in n.args:
                 self.scan(a, shadow)

@@ -103,8 +103,8 @@ def test_parameters_by_name_become_positional(assert_converts, rules):
 
 
 def test_method_star_keyword_and_alias(assert_converts, rules):
-    # x.expand(size=s): the sizes by keyword, as one sequence; unsqueeze(axis=) is torch's alias.
-    # sum(axis=) is left: NumPy's ndarray has sum(axis=) too and the receiver is unknown (MindSpore takes axis= too)
+    # x.expand(size=s): the sizes by keyword, as one sequence; unsqueeze(axis=) is torch's alias; so is sum(axis=)
+    # in a file that names no array library (no ndarray can be the receiver)
     assert_converts(
         """\
         import torch
@@ -115,10 +115,44 @@ def test_method_star_keyword_and_alias(assert_converts, rules):
         """\
         b = x.expand([4, -1])
         c = x.unsqueeze(dim=0)
+        d = x.sum(dim=1)
+        """,
+        rules=rules,
+    )
+
+
+def test_numpy_method_alias_left_where_numpy_is_named(assert_converts, rules):
+    # sum(axis=) is left where the file uses numpy: NumPy's ndarray has sum(axis=) too and the receiver is unknown
+    # (MindSpore takes axis= too)
+    assert_converts(
+        """\
+        import numpy as np
+        import torch
+        c = x.unsqueeze(axis=0)
+        d = x.sum(axis=1)
+        """,
+        """\
+        import numpy as np
+        c = x.unsqueeze(dim=0)
         d = x.sum(axis=1)
         """,
         rules=rules,
     )
+
+
+def test_numpy_methods_take_torch_aliases_without_array_library():
+    """x.std(axis=0) in a torch-only file is torch's unbiased std along dim 0 (left alone it was MindSpore's ddof=0
+    Tensor.std); x.max(axis=1) returns torch's (values, indices). With numpy named in the file both are left."""
+    from mscore.rewrite.engine import convert_source
+    from mscore.rules import load_rules
+
+    rules = load_rules()
+    src = "import torch\na = x.std(axis=0)\nb = x.max(axis=1, keepdims=True)\n"
+    out = convert_source(src.encode(), "f.py", rules).output.decode()
+    assert "a = mint.std(x, dim=0)\n" in out
+    assert "b = x.max(dim=1, keepdim=True)\n" in out
+    out = convert_source(("import numpy\n" + src).encode(), "f.py", rules).output.decode()
+    assert "a = x.std(axis=0)\n" in out and "b = x.max(axis=1, keepdims=True)\n" in out
 
 
 def test_named_tuple_fields_become_indices():

@@ -47,8 +47,10 @@ def fix_commas(args: list[cst.Arg], original: Sequence[cst.Arg]) -> list[cst.Arg
     return out
 
 
-def bind_call(rule: Rule, args: Sequence[cst.Arg]):
-    """Bind cst args to ``rule.sig``. Raises :class:`Unconvertible` when the call does not fit."""
+def bind_call(rule: Rule, args: Sequence[cst.Arg], ctx: Ctx | None = None):
+    """Bind cst args to ``rule.sig``. Raises :class:`Unconvertible` when the call does not fit. A method NumPy's
+    ndarray has too takes NumPy's keyword aliases (``axis=``) only where ``ctx.tensor_receivers`` says no ndarray
+    can be its receiver."""
     assert rule.sig is not None
     pos: list[cst.Arg] = []
     kws: list[tuple[str, cst.Arg]] = []
@@ -65,7 +67,7 @@ def bind_call(rule: Rule, args: Sequence[cst.Arg]):
             kws.append((a.keyword.value, a))
         else:
             pos.append(a)
-    aliases = not (rule.is_method and rule.method_name in NUMPY_METHODS)
+    aliases = not (rule.is_method and rule.method_name in NUMPY_METHODS) or (ctx is not None and ctx.tensor_receivers)
     try:
         return bind(rule.sig, pos, kws, aliases=aliases)
     except BindError as exc:
@@ -114,7 +116,7 @@ def adapt_args(ctx: Ctx, rule: Rule, args: Sequence[cst.Arg]) -> list[cst.Arg]:
     """The target call's arguments, or :class:`Unconvertible`."""
     if rule.sig is None or (not rule.adapts_args and any(a.star for a in args)):
         return list(args)   # nothing to adapt, and starred arguments cannot be checked
-    bound = bind_call(rule, args)   # a call that does not fit the torch signature is not rewritten
+    bound = bind_call(rule, args, ctx)   # a call that does not fit the torch signature is not rewritten
     if bound.aliased or bound.star_keyword or (not rule.is_identity and bound.values and not bound.positional
                                                     and not bound.var_positional):
         # spelled the torch way before it is adapted (the target knows torch's names, not the aliases)

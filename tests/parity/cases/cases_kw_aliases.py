@@ -81,4 +81,13 @@ CASES = [
     Case("torch.nn.Parameter", "p = torch.nn.Parameter(data=x)\nout = p * 2", x=randn(3)),
     Case("torch.nn.Parameter", "p = nn.Parameter(data=x, requires_grad=False)\nout = (p + 1, p.requires_grad)",
          x=randn(3)),
+    # methods NumPy's ndarray has too, in a file that names no array library: axis= / keepdims= are torch's aliases
+    Case("Tensor.std", "x.std(axis=0)", x=randn(3, 2)),
+    Case("Tensor.std", "x.std(axis=1, keepdims=True)", x=randn(2, 4)),
+    Case("Tensor.var", "x.var(axis=0)", x=randn(4, 2)),
+    Case("Tensor.max", "x.max(axis=0)", x=randn(2, 3)),
+    Case("Tensor.max", "x.max(axis=-1, keepdims=True).values", x=randn(2, 3)),
+    Case("Tensor.min", "v, i = x.min(axis=1)\nout = (v, i)", x=randn(2, 3)),
+    Case("Tensor.sum", "x.sum(axis=1, keepdims=True)", x=randn(2, 3)),
+    Case("Tensor.argmax", "x.argmax(axis=1)", x=randn(2, 3)),
 ]
