@@ -82,4 +82,14 @@ SNIPPETS = [
       x=randn(3)),
     C("Tensor.backward", "a = x.requires_grad_()\nlog = torch.log(a).sum()\nlog.backward()\nout = a.grad",
       x=uniform(0.5, 2, (3,))),
+    # hand-written SGD steps (in place on the leaf, under no_grad)
+    C("Tensor.grad", "w = torch.ones(3, requires_grad=True)\n(w * x).sum().backward()\nwith torch.no_grad():\n"
+      "    w -= 0.5 * w.grad\nout = w", x=randn(3)),
+    C("Tensor.grad", "w = nn.Parameter(torch.ones(2))\nfor _ in range(2):\n    (w * x).sum().backward()\n"
+      "    with torch.no_grad():\n        w -= 0.1 * w.grad\n        w.grad.zero_()\nout = w", x=randn(2)),
+    C("Tensor.grad", "m = nn.Linear(2, 1)\nnn.init.ones_(m.weight)\nnn.init.zeros_(m.bias)\nm(x).sum().backward()\n"
+      "with torch.no_grad():\n    for p in m.parameters():\n        p -= 0.1 * p.grad\nout = (m.weight, m.bias)",
+      x=randn(3, 2), atol=1e-5, reason="sums"),
+    C("Tensor.grad", "m = nn.Linear(2, 1)\nnn.init.ones_(m.weight)\nnn.init.zeros_(m.bias)\nm(x).sum().backward()\n"
+      "for p in m.parameters():\n    p.data -= 0.1 * p.grad\nout = m.weight", x=randn(3, 2), atol=1e-5, reason="sums"),
 ]

@@ -119,3 +119,43 @@ def test_left_as_written(shipped):
 def test_file_without_torch_is_untouched(shipped):
     src = "def f(self, g):\n    self.grad_data = make()\n    self.grad_data *= g\n"
     assert convert_text(src, shipped).output.decode() == src
+
+
+def test_update_reading_its_own_grad_and_tensor_method_results(assert_converts, shipped):
+    # p -= lr * p.grad: only a tensor has .grad, so the target is one (the hand-written SGD step over parameters);
+    # a = x.detach().requires_grad_(): made by a tensor-only method; n is neither
+    assert_converts(
+        """\
+        import torch
+
+
+        def sgd(model, x, lr):
+            a = x.detach().requires_grad_()
+            with torch.no_grad():
+                a *= 2
+                for p in model.parameters():
+                    p -= lr * p.grad
+                    p.data -= lr * p.grad
+            n = 0
+            n -= lr
+            return a
+        """,
+        """\
+        import mindspore as ms
+        from mindspore import ops
+        from mscore_rt import autograd, grad_flags, tensors
+
+
+        def sgd(model, x, lr):
+            a = grad_flags.requires_grad_(ops.stop_gradient(x))
+            with ms._no_grad():
+                a = tensors.imul(a, 2)
+                for p in model.get_parameters():
+                    p = tensors.isub(p, lr * autograd.grad_of(p))
+                    p.data = tensors.isub(p.data, lr * autograd.grad_of(p))
+            n = 0
+            n -= lr
+            return a
+        """,
+        rules=shipped,
+    )

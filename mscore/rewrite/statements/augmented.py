@@ -9,7 +9,9 @@ unreduced values.
 
 Receivers are unknown statically, so only targets the file itself makes tensors are rewritten: an attribute name
 (``X.grad_data``) or a variable name assigned, somewhere in the file, the result of a torch call
-(``self.grad_data = torch.zeros(...)``). The statement becomes ``target = tensors.iadd(target, value)``
+(``self.grad_data = torch.zeros(...)``) or of a tensor-only method (``a = x.detach().requires_grad_()``), and a
+target whose update reads its own gradient (``p -= lr * p.grad``, the hand-written SGD step). The statement
+becomes ``target = tensors.iadd(target, value)``
 (``isub`` / ``imul`` / ``itruediv``; ``mscore_rt.tensors``): in place on a MindSpore tensor, Python's own operator
 on anything else, so a name that also holds numbers elsewhere still computes the same. A target whose receiver is
 computed (``f().x += y``, ``a[i] += y``) is left as written (``a[i] += y`` already writes through ``__setitem__``).
@@ -47,6 +49,29 @@ def _call_root(value: ast.expr) -> str | None:
     return None
 
 
+# methods only a tensor has: a value made by one of them (``a = x.detach().requires_grad_()``) is a tensor
+_TENSOR_ONLY_METHODS = frozenset({"requires_grad_", "detach", "cuda", "npu", "contiguous", "retain_grad"})
+
+
+def _tensor_method_chain(value: ast.expr) -> bool:
+    """``x.detach().requires_grad_(True)``, ``w.clone().cuda()``: a call chain through a tensor-only method."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        if value.func.attr in _TENSOR_ONLY_METHODS:
+            return True
+        value = value.func.value
+    return False
+
+
+def _reads_own_grad(target: ast.expr, value: ast.expr) -> bool:
+    """``p -= lr * p.grad`` (or ``p.data -= ...``): the value reads the target's ``.grad``, which only a tensor
+    has."""
+    name = dotted_name(target)
+    if name is not None and name.endswith(".data"):
+        name = name[:-len(".data")]
+    return name is not None and any(
+        isinstance(n, ast.Attribute) and n.attr == "grad" and dotted_name(n.value) == name for n in ast.walk(value))
+
+
 def tensor_names(tree: ast.Module, module_scope: Scope) -> frozenset[str]:
     """Attribute and variable names the file assigns the result of a torch call (resolved at module level)."""
     found = set()
@@ -58,7 +83,7 @@ def tensor_names(tree: ast.Module, module_scope: Scope) -> frozenset[str]:
         else:
             continue
         root = _call_root(value)
-        if root is None or module_scope.resolve(root.partition(".")[0]) is None:
+        if (root is None or module_scope.resolve(root.partition(".")[0]) is None) and not _tensor_method_chain(value):
             continue
         for t in targets:
             if isinstance(t, ast.Attribute):
@@ -72,12 +97,14 @@ def find(view: LocatorView, st: ast.stmt, scope: Scope, names: frozenset[str]) -
     if not isinstance(st, ast.AugAssign) or type(st.op) not in _OPS:
         return None
     target = st.target
+    own_grad = _reads_own_grad(target, st.value)
     if isinstance(target, ast.Name):
-        if target.id not in names or scope.resolve(target.id) is not None:
+        if (target.id not in names and not own_grad) or scope.resolve(target.id) is not None:
             return None
     elif isinstance(target, ast.Attribute):
         receiver = dotted_name(target.value)
-        if target.attr not in names or receiver is None or scope.resolve(receiver.partition(".")[0]) is not None:
+        if (target.attr not in names and not own_grad) or receiver is None \
+                or scope.resolve(receiver.partition(".")[0]) is not None:
             return None
     else:
         return None

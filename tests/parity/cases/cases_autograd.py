@@ -270,3 +270,16 @@ CASES += [
          wd=uniform(-0.5, 0.5, (1, 3)), bd=uniform(-0.1, 0.1, 1), wg=uniform(-0.5, 0.5, (3, 2)),
          bg=uniform(-0.1, 0.1, 3)),
 ]
+
+# hand-written SGD: `p -= lr * p.grad` updates the parameter in place (the target reads its own .grad, so it is a
+# tensor; augmented.py), also through p.data and on a leaf made by requires_grad_()
+CASES += [
+    Case("Tensor.grad", "m = nn.Linear(2, 1)\nnn.init.ones_(m.weight)\nnn.init.zeros_(m.bias)\nm(x).sum().backward()\n"
+         "with torch.no_grad():\n    for p in m.parameters():\n        p -= 0.1 * p.grad\nout = (m.weight, m.bias)",
+         x=randn(3, 2), atol=1e-5, reason="sums over the batch"),
+    Case("Tensor.grad", "m = nn.Linear(2, 1)\nnn.init.ones_(m.weight)\nnn.init.zeros_(m.bias)\nm(x).sum().backward()\n"
+         "for p in m.parameters():\n    p.data -= 0.1 * p.grad\nout = m.weight", x=randn(3, 2), atol=1e-5,
+         reason="sums over the batch"),
+    Case("Tensor.grad", "a = x.requires_grad_()\n(a.sum() * 2).backward()\nwith torch.no_grad():\n"
+         "    a -= 0.1 * a.grad\nout = a", x=randn(3)),
+]
