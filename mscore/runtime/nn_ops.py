@@ -1,17 +1,14 @@
 """Neural-network functions torch has and MindSpore 2.10 names differently or composes: ``conv_transpose3d`` on
-``mindspore.ops.Conv3DTranspose`` (MindSpore's 3-D transposed convolution kernel, Ascend and CPU) and the
-``ConvTranspose3d`` layer on it, ``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``;
-``register_buffer`` and ``register_load_state_dict_pre_hook`` with torch's semantics on a Cell.
+``mindspore.ops.Conv3DTranspose`` (MindSpore's 3-D transposed convolution kernel, Ascend and CPU) and
+``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``; ``register_buffer`` and
+``register_load_state_dict_pre_hook`` with torch's semantics on a Cell.
 """
 from __future__ import annotations
 
-import math
+from mindspore import mint, ops
 
-import mindspore as ms
-from mindspore import mint, nn, ops
-
-__all__ = ["conv_transpose3d", "ConvTranspose3d", "pad_sequence", "register_buffer",
-           "register_load_state_dict_pre_hook", "load_state_dict"]
+__all__ = ["conv_transpose3d", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook",
+           "load_state_dict"]
 
 
 def _triple(v):
@@ -46,37 +43,6 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1, 1)
     return out.squeeze(0) if unbatched else out
-
-
-class ConvTranspose3d(nn.Cell):
-    """torch.nn.ConvTranspose3d (mint has no 3-D transposed convolution layer): parameters ``weight``
-    (in_channels, out_channels / groups, kD, kH, kW) and ``bias`` (out_channels) as torch names and shapes them,
-    initialised as torch's reset_parameters does (uniform in +-1/sqrt(fan_in), fan_in = weight.shape[1] * kD*kH*kW),
-    the forward pass being :func:`conv_transpose3d`."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", dtype=None):
-        super().__init__()
-        if padding_mode != "zeros":
-            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose3d')
-        if in_channels % groups or out_channels % groups:
-            raise ValueError("in_channels and out_channels must be divisible by groups")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride, self.padding = _triple(kernel_size), _triple(stride), _triple(padding)
-        self.output_padding, self.dilation = _triple(output_padding), _triple(dilation)
-        dtype = dtype or ms.float32
-        shape = (in_channels, out_channels // groups) + self.kernel_size
-        fan_in = shape[1] * self.kernel_size[0] * self.kernel_size[1] * self.kernel_size[2]
-        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        self.weight = ms.Parameter(mint.empty(shape, dtype=dtype).uniform_(-bound, bound), name="weight")
-        self.bias = ms.Parameter(mint.empty((out_channels,), dtype=dtype).uniform_(-bound, bound), name="bias") \
-            if bias else None
-
-    def construct(self, input, output_size=None):
-        if output_size is not None:
-            raise NotImplementedError("ConvTranspose3d(output_size=...) is not supported")
-        return conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                self.groups, self.dilation)
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
