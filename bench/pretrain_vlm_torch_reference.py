@@ -71,9 +71,11 @@ VARIANTS = {
 }
 
 
-def torch_reference(hf_dir: Path, batches: list[dict], weight_decay: float, variant: str = "megatron"):
-    """Train Hugging Face's model on ``batches`` with the ``variant``'s optimizer semantics (``VARIANTS``):
-    ([(loss, gradient norm before clipping, step seconds)], the parameter groups' sizes)."""
+def torch_reference(hf_dir: Path, batches: list[list[dict]], weight_decay: float, variant: str = "megatron"):
+    """Train Hugging Face's model on ``batches`` (one list of micro batches per iteration) with the ``variant``'s
+    optimizer semantics (``VARIANTS``): ([(loss, gradient norm before clipping, step seconds)], the parameter groups'
+    sizes). As Megatron's schedule, each micro batch's loss is divided by their number before its backward (the
+    gradients accumulate), and the iteration's loss is their mean."""
     import torch
     import transformers
     from transformers import Qwen2_5_VLForConditionalGeneration
@@ -95,17 +97,20 @@ def torch_reference(hf_dir: Path, batches: list[dict], weight_decay: float, vari
     clip = float("inf") if variant == "no-clip" else train_arg("--clip-grad")
     rows = []
     with bf16_llm_rotary():
-        for batch in batches:
-            inputs = {k: torch.from_numpy(batch[k].astype(np.float32 if k == "pixel_values" else np.int64))
-                      for k in HF_INPUTS}
+        for micro in batches:
             t0 = time.perf_counter()
             opt.zero_grad(set_to_none=True)
-            model.rope_deltas = None          # M-RoPE positions from this batch's own input_ids and image grids
-            loss = model(**inputs).loss
-            loss.backward()
+            losses = []
+            for batch in micro:
+                inputs = {k: torch.from_numpy(batch[k].astype(np.float32 if k == "pixel_values" else np.int64))
+                          for k in HF_INPUTS}
+                model.rope_deltas = None      # M-RoPE positions from this batch's own input_ids and image grids
+                loss = model(**inputs).loss
+                (loss / len(micro)).backward()
+                losses.append(float(loss.detach()))
             norm = torch.nn.utils.clip_grad_norm_([p for _, p in named], clip)
             opt.step()
-            rows.append((float(loss.detach()), float(norm), time.perf_counter() - t0))
+            rows.append((sum(losses) / len(losses), float(norm), time.perf_counter() - t0))
     sizes = [{"wd": g["weight_decay"], "decayed": i == 0 or variant == "decay-all", "tensors": len(g["params"]),
               "elements": sum(p.numel() for p in g["params"])} for i, g in enumerate(groups)]
     return rows, sizes
@@ -120,6 +125,8 @@ def main(argv=None) -> int:
     ap.add_argument("out", type=Path, help="a `mscore convert --repo MindSpeed-MM` output")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the converted side (no torch)")
     ap.add_argument("--iters", type=int, default=10)
+    ap.add_argument("--micro-batches", type=int, default=1,
+                    help="micro batches (of 1 sample) per iteration: Megatron's --global-batch-size")
     ap.add_argument("--weight-decay", type=float, default=0.01, help="on both sides (Megatron: --weight-decay)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/pretrain-vlm-torch-ref"))
     ap.add_argument("--extra-path", action="append", default=None,
@@ -141,17 +148,21 @@ def main(argv=None) -> int:
     t = mmc.hf_to_mm(conv, hf, mm, "[[2]]", "[[2]]", 1, "converted hf_to_mm")
     print(f"1. tiny Hugging Face checkpoint (seed 0, --init unit) {hf}; converted hf_to_mm (no torch) {t:.1f} s")
 
-    args = ["--load", str(mm), "--finetune", "--no-load-optim", "--no-load-rng", "--weight-decay", str(a.weight_decay)]
+    args = ["--load", str(mm), "--finetune", "--no-load-optim", "--no-load-rng", "--weight-decay", str(a.weight_decay),
+            "--global-batch-size", str(a.micro_batches)]
     rows = pretrain.run(out, a.python, work, a.iters, args, work / "train.log", record=record)
-    recorded = [json.loads(line) for line in (record / "losses.jsonl").read_text().splitlines()] \
+    n = a.micro_batches
+    recorded = [json.loads(line)["loss"] for line in (record / "losses.jsonl").read_text().splitlines()] \
         if (record / "losses.jsonl").exists() else []
-    if len(rows) != a.iters or len(recorded) != a.iters:
-        print(f"converted run incomplete: {len(rows)} logged / {len(recorded)} recorded of {a.iters} iterations; "
-              f"log {work / 'train.log'}")
+    if len(rows) != a.iters or len(recorded) != a.iters * n:
+        print(f"converted run incomplete: {len(rows)} iterations logged, {len(recorded)} micro-batch losses recorded "
+              f"of {a.iters} x {n}; log {work / 'train.log'}")
         return 1
-    batches = [dict(np.load(record / f"batch_{i}.npz")) for i in range(1, a.iters + 1)]
-    print(f"2. converted pretrain_vlm.py: {a.iters} iterations from the converted checkpoint; recorded batches "
-          f"(keys {sorted(batches[0])}, sequence lengths {[b['input_ids'].shape[1] for b in batches]})")
+    losses = [sum(recorded[i * n:(i + 1) * n]) / n for i in range(a.iters)]     # Megatron logs their mean
+    batches = [[dict(np.load(record / f"batch_{i * n + j + 1}.npz")) for j in range(n)] for i in range(a.iters)]
+    print(f"2. converted pretrain_vlm.py: {a.iters} iterations of {n} micro batch(es) from the converted checkpoint; "
+          f"recorded batches (keys {sorted(batches[0][0])}, sequence lengths "
+          f"{[b['input_ids'].shape[1] for m in batches for b in m]})")
     ref, ref_groups = torch_reference(hf, batches, a.weight_decay)
     print("3. torch reference: Hugging Face Qwen2_5_VLForConditionalGeneration + torch.optim.AdamW on the same batches")
 
@@ -163,18 +174,17 @@ def main(argv=None) -> int:
     print("  torch reference (AdamW groups):   " + "; ".join(
         f"weight_decay {g['wd']}: {g['tensors']} tensors, {g['elements']} elements" for g in ref_groups))
 
-    print(f"\nQwen2.5-VL tiny, fp32 CPU, {a.iters} iterations: converted pretrain_vlm.py (MindSpore, torch absent) vs "
-          f"torch reference (Hugging Face + torch.optim.AdamW), lr {train_arg('--lr'):g} constant, weight decay "
+    print(f"\nQwen2.5-VL tiny, fp32 CPU, {a.iters} iterations x {n} micro batch(es): converted pretrain_vlm.py "
+          f"(MindSpore, torch absent) vs torch reference (Hugging Face + torch.optim.AdamW), lr {train_arg('--lr'):g} constant, weight decay "
           f"{a.weight_decay:g}, clip {train_arg('--clip-grad'):g}")
     print("| iter | converted loss | torch loss | rel diff | converted grad norm | torch grad norm | "
           "converted step ms | torch step ms |")
     print("|---|---|---|---|---|---|---|---|")
     diffs = []
-    for (it, _, ms_step, ms_norm), r, (loss, norm, dt) in zip(rows, recorded, ref):
-        diffs.append(rel(r["loss"], loss))
-        print(f"| {it} | {r['loss']:.7f} | {loss:.7f} | {diffs[-1]:.2e} | {ms_norm:.6f} | {norm:.6f} | "
+    for (it, _, ms_step, ms_norm), mine, (loss, norm, dt) in zip(rows, losses, ref):
+        diffs.append(rel(mine, loss))
+        print(f"| {it} | {mine:.7f} | {loss:.7f} | {diffs[-1]:.2e} | {ms_norm:.6f} | {norm:.6f} | "
               f"{ms_step:.0f} | {dt * 1e3:.0f} |")
-    losses = [r["loss"] for r in recorded]
     finite = all(np.isfinite(losses))
     falls = losses[-1] < losses[0]
     worst = max(diffs)
@@ -187,7 +197,7 @@ def main(argv=None) -> int:
               "iterations; the reference above is 'megatron'):")
         for name, what in VARIANTS.items():
             other = ref if name == "megatron" else torch_reference(hf, batches, a.weight_decay, name)[0]
-            print(f"  {name:10s} {max(rel(r['loss'], o[0]) for r, o in zip(recorded, other)):9.2e}  {what}")
+            print(f"  {name:10s} {max(rel(m, o[0]) for m, o in zip(losses, other)):9.2e}  {what}")
     # Megatron fuses q/k/v and gate/up into one tensor each, so the tensor counts differ; the elements may not
     same_groups = sorted((bool(g["wd_mult"]), g["elements"]) for g in ms_groups) == \
         sorted((g["decayed"], g["elements"]) for g in ref_groups)

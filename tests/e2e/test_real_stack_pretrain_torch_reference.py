@@ -2,8 +2,8 @@
 from a Hugging Face checkpoint converted by the converted mm-convert, against Hugging Face's model with
 torch.optim.AdamW, Megatron's parameter groups and clipping on the recorded batches).
 
-Opt-in (the environment ``_real_stack`` describes); it converts the stack itself and trains both sides, about 4
-minutes here.
+Opt-in (the environment ``_real_stack`` describes); it converts the stack itself and trains both sides, with 1
+and 2 micro batches per iteration, about 4 minutes here.
 """
 from __future__ import annotations
 
@@ -16,10 +16,16 @@ from ._real_stack import convert, needs_stack, run_bench
 pytestmark = needs_stack
 
 
-def test_converted_training_matches_torch_reference(tmp_path):
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    return convert(tmp_path_factory.mktemp("conv"))
+
+
+@pytest.mark.parametrize("micro_batches", [1, 2])     # 2: Megatron's gradient accumulation over micro batches
+def test_converted_training_matches_torch_reference(converted, tmp_path, micro_batches):
     pytest.importorskip("transformers", minversion="4.49")
-    p = run_bench("pretrain_vlm_torch_reference.py", convert(tmp_path / "conv"), "--work", str(tmp_path / "work"),
-                  "--iters", "10")
+    p = run_bench("pretrain_vlm_torch_reference.py", converted, "--work", str(tmp_path / "work"), "--iters", "10",
+                  "--micro-batches", str(micro_batches))
     report = p.stdout + p.stderr[-3000:]
     assert p.returncode == 0, report
     rows = [line for line in p.stdout.splitlines() if re.match(r"\| \d+ \|", line)]
