@@ -340,4 +340,10 @@ CASES = [
     Case("Tensor.exp", "b.exp()", b=const([True, False])),
     Case("Tensor.sigmoid", "i.sigmoid()", i=randint(-2, 3, (3,), dtype="int32")),
     Case("Tensor.log10", "b.log10()", b=const([True, False])),
+    # torch.scatter(reduce=): mint.scatter has no reduce=, the method form converts it
+    Case("torch.scatter", "torch.scatter(x, 1, i, s, reduce='multiply')", x=randn(2, 3), i=const([[0], [2]]),
+         s=randn(2, 1)),
+    Case("torch.scatter", "torch.scatter(input=x, dim=0, index=i, src=s, reduce='add')", x=randn(3),
+         i=const([0, 0, 2]), s=randn(3)),
+    Case("torch.scatter", "torch.scatter(x * 2, 1, i, value=3.0, reduce='add')", x=randn(2, 2), i=const([[0], [1]])),
 ]

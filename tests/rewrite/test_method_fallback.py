@@ -1,0 +1,29 @@
+"""transforms/method_fallback.py: a function call its target cannot take becomes the Tensor method form."""
+import pytest
+
+from mscore.rules import load_rules
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_rules()
+
+
+def test_scatter_reduce_becomes_the_method_form(assert_converts, shipped):
+    assert_converts(
+        """\
+        import torch
+        a = torch.scatter(x, 1, i, s, reduce='multiply')
+        b = torch.scatter(x + 1, dim=0, index=i, value=2.0, reduce='add')
+        c = torch.scatter(input=x, dim=0, index=i, src=s, reduce='add')
+        d = torch.scatter(x, 0, i, s)
+        """,
+        """\
+        from mindspore import mint
+        a = x.scatter(1, i, s, reduce='multiply')
+        b = (x + 1).scatter(dim=0, index=i, src=2.0, reduce='add')
+        c = x.scatter(dim=0, index=i, src=s, reduce='add')
+        d = mint.scatter(x, 0, i, s)
+        """,
+        rules=shipped,
+    )
