@@ -75,7 +75,11 @@ def inplace_update(target, value):
 
 def snapshot(x):
     """A differentiable copy of x. In-place replacements compute from it, so the autograd graph does not hold
-    the receiver that copy_ is about to overwrite (MindSpore checks tensor versions like torch does)."""
+    the receiver that copy_ is about to overwrite (MindSpore checks tensor versions like torch does). A bfloat16
+    receiver is copied as float32 (the CPU build has no bfloat16 Identity kernel): the in-place op then computes in
+    float32 and ``inplace_update`` rounds the result to bfloat16 once, as torch's bfloat16 kernels do."""
+    if x.dtype == ms.bfloat16:
+        return x.astype(ms.float32)
     return ops.deepcopy(x)
 
 
