@@ -22,6 +22,7 @@ import ast
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -78,8 +79,15 @@ def _launch(tree, env_extra, log_dir=None, timeout=300):
                                                                  os.environ.get("PATH", "")]), **env_extra)
     if log_dir:
         shutil.rmtree(os.path.join(tree, log_dir), ignore_errors=True)
-    proc = subprocess.run(["bash", "run_tiny.sh"], cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
-    out = proc.stdout + proc.stderr
+    # its own session: on a timeout the launcher's whole tree goes (msrun's scheduler and worker included)
+    with subprocess.Popen(["bash", "run_tiny.sh"], cwd=tree, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True) as proc:
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            pytest.fail(f"run_tiny.sh did not finish in {timeout} s:\n{out[-3000:]}")
     worker = None
     if log_dir and os.path.isfile(os.path.join(tree, log_dir, "worker_0.log")):
         with open(os.path.join(tree, log_dir, "worker_0.log"), errors="replace") as f:
