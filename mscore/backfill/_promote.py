@@ -3,7 +3,8 @@ functions and their Tensor methods (torch promotes them to float32: ``torch.exp(
 ``i.tanh()``), ``mint.cat`` of tensors of different
 dtypes (torch and aclnnCat promote to the common dtype), and integer ``floor_divide``. Each replacement keeps mint's
 signature and calls ``ops`` only. Not replaced: 0-d shapes in ``mint.zeros`` / ``mint.ones`` (the CPU kernels reject
-``()``): a wrapper around them made ``ms.jit`` capture of the converted mini crash (tests/e2e/test_jit_compile.py).
+``()``): a wrapper around them made ``ms.jit`` capture of the converted mini crash (tests/e2e/test_jit_compile.py),
+even one that only passes dtype=float32 on to the original (with a dtype the kernels take ``()``).
 """
 from __future__ import annotations
 

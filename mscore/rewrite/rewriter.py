@@ -172,6 +172,10 @@ class UnitRewriter(cst.CSTTransformer):
         resolved = self._resolve(original_node.func)
         if resolved is not None:
             q, root = resolved
+            if q.startswith(UNBOUND) and "." not in q[len(UNBOUND):]:
+                out = self._unbound(q[len(UNBOUND):], updated_node, root)
+                if out is not None:
+                    return out
             m = match_qualified(ctx.rules, q, called=True)
             if m.rule is None:
                 ctx.fail(m.api, "no MindSpore mapping known", root)
@@ -202,6 +206,38 @@ class UnitRewriter(cst.CSTTransformer):
                 return self._fields(m, original_node, updated_node)
             return self._fields(m, original_node, self._apply(m, updated_node, None, method=True))
         return updated_node
+
+    def _unbound(self, name: str, call: cst.Call, root: str) -> cst.BaseExpression | None:
+        """``torch.Tensor.size(x, 1)`` is ``x.size(1)``: the unbound method called with its receiver first is
+        re-spelled as the method call and converted by the ``Tensor.<name>`` rule (``x.shape[1]``). None when no
+        rule takes it: the call is then ``mindspore.Tensor.<name>(x, ...)``, as a bare ``torch.Tensor`` maps."""
+        ctx = self.ctx
+        args = call.args
+        if not args or args[0].star or args[0].keyword is not None or any(a.star for a in args[1:]):
+            return None
+        m = match_method(ctx.rules, name, called=True, receiver="other")
+        if m is None or m.rule is None or m.rule.unsupported:
+            return None
+        receiver = args[0].value
+        if not isinstance(receiver, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not receiver.lpar:
+            receiver = receiver.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        rest = list(args[1:])
+        method_call = call.with_changes(func=cst.Attribute(value=receiver, attr=cst.Name(name)),
+                                        args=calls.fix_commas(rest, args) if rest else [])
+        if m.rule.is_identity:
+            try:
+                new_args = calls.adapt_args(ctx, m.rule, method_call.args)
+            except Unconvertible:
+                return None
+            ctx.ok(m.api, root)
+            return self._fields(m, method_call, method_call.with_changes(args=new_args))
+        events, used = len(ctx.events), set(ctx.used)
+        out = self._apply(m, method_call, root, method=True)
+        if out is method_call:   # the rule did not take it
+            del ctx.events[events:]
+            ctx.used = used
+            return None
+        return self._fields(m, method_call, out)
 
     def _fields(self, m: Match, original: cst.Call, out: cst.BaseExpression) -> cst.BaseExpression:
         """Remember a converted call whose torch result has named fields (``leave_Attribute`` indexes them)."""
@@ -247,6 +283,9 @@ class UnitRewriter(cst.CSTTransformer):
             return call
         ctx.ok(m.api, root)
         return out
+
+
+UNBOUND = "torch.Tensor."   # torch.Tensor.<method>(x, ...): the unbound method, x its receiver
 
 
 def _names(target: cst.BaseExpression) -> list[str]:

@@ -90,4 +90,12 @@ CASES = [
     Case("Tensor.min", "v, i = x.min(axis=1)\nout = (v, i)", x=randn(2, 3)),
     Case("Tensor.sum", "x.sum(axis=1, keepdims=True)", x=randn(2, 3)),
     Case("Tensor.argmax", "x.argmax(axis=1)", x=randn(2, 3)),
+    # the unbound method called with its receiver first: torch.Tensor.f(x, ...) is x.f(...)
+    Case("Tensor.size", "torch.Tensor.size(x, 1)", x=randn(2, 3)),
+    Case("Tensor.size", "torch.Tensor.size(x)", x=randn(2, 3)),
+    Case("Tensor.std", "torch.Tensor.std(x, 0)", x=randn(3, 2)),
+    Case("Tensor.max", "torch.Tensor.max(x, dim=1).values", x=randn(2, 3)),
+    Case("Tensor.view", "torch.Tensor.view(x * 2, -1)", x=randn(2, 3)),
+    Case("Tensor.masked_fill", "torch.Tensor.masked_fill(x, x > 0, 0.0)", x=randn(4)),
+    Case("Tensor.float", "torch.Tensor.float(i)", i=randint(0, 5, (3,))),
 ]

@@ -377,7 +377,7 @@ CASES += [
          src=randn(2, 1)),
     Case("torch.scatter", "torch.scatter(x, 0, idx, value=2.5)", x=randn(2, 3), idx=const([[1, 0, 1]], dtype="int64")),
     Case("torch.scatter", "torch.scatter(x, 0, idx, src, reduce='add')", x=randn(2, 3),
-         idx=const([[1, 0, 1]], dtype="int64"), src=randn(1, 3), expect="unsupported"),
+         idx=const([[1, 0, 1]], dtype="int64"), src=randn(1, 3)),
     Case("torch.inf", "x.masked_fill(mask, -torch.inf)", x=randn(2, 3), mask=rand_bool((2, 3))),
     Case("torch.inf", "torch.inf"),
     Case("torch.pi", "torch.pi * 2"),
