@@ -2,7 +2,7 @@
 torch.autograd.backward / grad in keyword forms, accumulation and zeroing, retain_grad on intermediates, leaves made
 every way (requires_grad=True in factories, requires_grad_ / attribute set, Parameters, detach().requires_grad_()),
 gradients through common ops and losses, backward inside functions and modules."""
-from mscore.parity.case import Case, randint, randn, uniform
+from mscore.parity.case import Case, const, randint, randn, uniform
 
 C = Case
 
@@ -92,4 +92,52 @@ SNIPPETS = [
       x=randn(3, 2), atol=1e-5, reason="sums"),
     C("Tensor.grad", "m = nn.Linear(2, 1)\nnn.init.ones_(m.weight)\nnn.init.zeros_(m.bias)\nm(x).sum().backward()\n"
       "for p in m.parameters():\n    p.data -= 0.1 * p.grad\nout = m.weight", x=randn(3, 2), atol=1e-5, reason="sums"),
+]
+
+SNIPPETS += [
+    C("Tensor.backward", "a = x.requires_grad_()\nb = y.requires_grad_()\n(a * b).sum().backward(inputs=[a])\n"
+      "out = (a.grad, b.grad is None)", x=randn(3), y=randn(3)),
+    C("torch.autograd.grad", "a = x.requires_grad_()\ny = (a ** 2).sum()\ng1 = torch.autograd.grad(y, a, "
+      "retain_graph=True)[0]\ng2 = torch.autograd.grad(y, a)[0]\nout = g1 + g2", x=randn(3)),
+    C("Tensor.grad", "a = x.requires_grad_()\n(a * 3).sum().backward()\na.grad.data.zero_()\nout = a.grad",
+      x=randn(3)),
+    C("torch.enable_grad", "a = x.requires_grad_()\nwith torch.no_grad():\n    with torch.enable_grad():\n"
+      "        b = a * 2\nout = b.requires_grad", x=randn(3)),
+    C("Tensor.requires_grad_", "a = x.requires_grad_()\na.requires_grad_(False)\nout = a.requires_grad", x=randn(3)),
+    C("torch.no_grad", "class M(nn.Module):\n    @torch.no_grad()\n    def predict(self, t):\n        return t * 2\n"
+      "out = M().predict(x)", x=randn(3)),
+    C("Tensor.detach", "a = x.requires_grad_()\ny = a.detach()\nout = (y.requires_grad, y)", x=randn(3)),
+    C("Module.zero_grad", "m = nn.Linear(2, 1)\nm(x).sum().backward()\nm.zero_grad()\n"
+      "out = m.weight.grad is None or bool((m.weight.grad == 0).all())", x=randn(3, 2)),
+    C("Module.zero_grad", "m = nn.Linear(2, 1)\nm(x).sum().backward()\nm.zero_grad(set_to_none=True)\n"
+      "out = m.weight.grad is None", x=randn(3, 2)),
+    C("torch.optim.SGD", "w = nn.Parameter(torch.ones(2))\nopt = torch.optim.SGD([w], lr=0.1)\n(w * x).sum().backward()\n"
+      "opt.zero_grad()\nout = w.grad is None or bool((w.grad == 0).all())", x=randn(2)),
+    C("torch.autograd.grad", "a = x.requires_grad_()\ny1 = a.sum()\ny2 = (a * 2).sum()\n"
+      "out = torch.autograd.grad(outputs=[y1, y2], inputs=a)[0]", x=randn(3)),
+    C("torch.autograd.set_grad_enabled", "with torch.autograd.set_grad_enabled(False):\n"
+      "    out = torch.is_grad_enabled()"),
+    C("torch.autograd.no_grad", "a = x.requires_grad_()\nwith torch.autograd.no_grad():\n    b = a + 1\n"
+      "out = b.requires_grad", x=randn(3)),
+    C("torch.autograd.Variable", "from torch.autograd import Variable\nv = Variable(x, requires_grad=True)\n"
+      "(v * v).sum().backward()\nout = v.grad", x=randn(3)),
+    C("torch.autograd.backward", "a = x.requires_grad_()\ny = (a * a).sum()\n"
+      "torch.autograd.backward(y, retain_graph=True)\ntorch.autograd.backward(y)\nout = a.grad", x=randn(3)),
+    C("Tensor.backward", "a = torch.tensor(2.0, requires_grad=True)\nb = a ** 3\nb.backward()\nout = a.grad"),
+    C("Tensor.backward", "a = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
+      "out_ = a.mm(a.t()).trace()\nout_.backward()\nout = a.grad"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = F.mse_loss(a, t)\ny.backward()\nout = a.grad", x=randn(4),
+      t=randn(4)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.sigmoid(a).prod()\ny.backward()\nout = a.grad",
+      x=randn(3), atol=1e-5, reason="products"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.norm(a)\ny.backward()\nout = a.grad", x=randn(3),
+      atol=1e-5, reason="sqrt"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = (a.unsqueeze(0) * a.unsqueeze(1)).sum()\ny.backward()\n"
+      "out = a.grad", x=randn(3), atol=1e-5, reason="sums"),
+    C("Tensor.backward", "a = x.requires_grad_()\nidx = torch.tensor([0, 2, 2])\ny = a[idx].sum()\ny.backward()\n"
+      "out = a.grad", x=randn(4)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = a.masked_fill(a < 0, 0.0).sum()\ny.backward()\nout = a.grad",
+      x=randn(5)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.gather(a, 1, i).sum()\ny.backward()\nout = a.grad",
+      x=randn(2, 3), i=const([[0, 0], [2, 1]])),
 ]

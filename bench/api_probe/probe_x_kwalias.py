@@ -2,7 +2,7 @@
 dim= / keepdim=, every argument by keyword (input=, other=, size=, repeats=, dims=, data=), Tensor methods called
 with keywords, functional calls spelled fully by keyword. From torch's documented signatures and its argument
 parser (which takes `axis` for `dim` and `keepdims` for `keepdim` everywhere)."""
-from mscore.parity.case import Case, randint, randn, rand_bool, uniform
+from mscore.parity.case import Case, const, randint, randn, rand_bool, uniform
 
 C = Case
 SHAPE = dict(compare="shape", reason="random values: shape and dtype only")
@@ -124,4 +124,57 @@ SNIPPETS = [
     C("torch.nn.functional.log_softmax", "F.log_softmax(input=x, dim=-1)", x=randn(2, 3)),
     C("torch.nn.functional.interpolate", "F.interpolate(input=x, scale_factor=2, mode='nearest')",
       x=randn(1, 1, 2, 2)),
+]
+
+SNIPPETS += [
+    C("torch.sum", "x.sum(0, keepdims=True)", x=randn(2, 3)),
+    C("torch.cat", "torch.cat(tensors=(a, b))", a=randn(2), b=randn(3)),
+    C("torch.stack", "torch.stack(tensors=[a, b], dim=1)", a=randn(2), b=randn(2)),
+    C("torch.flatten", "torch.flatten(input=x, start_dim=0, end_dim=-1)", x=randn(2, 3)),
+    C("torch.permute", "torch.permute(input=x, dims=(1, 0))", x=randn(2, 3)),
+    C("torch.squeeze", "torch.squeeze(input=x, dim=0)", x=randn(1, 3)),
+    C("torch.argmax", "torch.argmax(input=x, dim=1, keepdim=True)", x=randn(2, 3)),
+    C("Tensor.expand_as", "x.expand_as(other=y)", x=randn(1, 3), y=randn(2, 3)),
+    C("Tensor.type_as", "i.type_as(other=x)", i=randint(0, 5, (3,)), x=randn(2)),
+    C("Tensor.masked_fill_", "x.masked_fill_(mask=mk, value=1.0)\nout = x", x=randn(4), mk=rand_bool(4)),
+    C("Tensor.index_fill", "x.index_fill(dim=0, index=i, value=0.0)", x=randn(3, 2), i=const([0, 2])),
+    C("torch.split", "torch.split(tensor=x, split_size_or_sections=2)", x=randn(5)),
+    C("torch.norm", "torch.norm(input=x, p='fro')", x=randn(2, 3)),
+    C("Tensor.new_empty", "x.new_empty(size=(2,)).shape", x=randn(3)),
+    C("Tensor.new_ones", "x.new_ones(size=(2,))", x=randn(3)),
+    C("torch.linspace", "torch.linspace(start=0, end=1, steps=5)"),
+    C("torch.full", "torch.full(size=[2], fill_value=True)"),
+    C("torch.arange", "torch.arange(start=1, end=4, dtype=torch.float32)"),
+    C("torch.nn.Linear", "m = nn.Linear(in_features=2, out_features=3, bias=False)\nout = (m.weight.shape, m.bias)"),
+    C("torch.nn.functional.softmax", "F.softmax(x, dim=-1, dtype=torch.float64)", x=randn(2, 3)),
+    C("torch.nn.functional.pad", "F.pad(x, pad=[1, 1, 1, 1], mode='constant', value=0.0)", x=randn(1, 2, 2)),
+    C("torch.nn.functional.one_hot", "F.one_hot(i, num_classes=5)", i=randint(0, 5, (3,))),
+    C("torch.nn.functional.cosine_similarity", "F.cosine_similarity(x1=a, x2=b, dim=1)", a=randn(2, 3), b=randn(2, 3)),
+    C("torch.where", "torch.where(condition=x > 0)", x=randn(5)),
+    C("torch.masked_select", "torch.masked_select(input=x, mask=mk)", x=randn(5), mk=rand_bool(5)),
+    C("torch.clamp", "torch.clamp(x, min=torch.tensor(0.0))", x=randn(4)),
+    C("Tensor.repeat", "x.repeat((2, 1))", x=randn(1, 3)),
+    C("Tensor.repeat", "x.repeat([2])", x=randn(3)),
+    C("Tensor.permute", "x.permute([1, 0])", x=randn(2, 3)),
+    C("Tensor.view", "x.view((3, 2))", x=randn(2, 3)),
+    C("Tensor.view", "x.view(y.shape)", x=randn(6), y=randn(2, 3)),
+    C("Tensor.view", "x.view(y.size())", x=randn(6), y=randn(3, 2)),
+    C("Tensor.expand", "x.expand(torch.Size([2, 3]))", x=randn(1, 3)),
+    C("Tensor.expand", "x.expand(*y.shape)", x=randn(1, 3), y=randn(2, 3)),
+    C("Tensor.new_zeros", "x.new_zeros(x.size())", x=randn(2, 3)),
+    C("Tensor.reshape", "x.reshape([-1])", x=randn(2, 3)),
+    C("Tensor.to", "x.to(torch.float64, copy=True)", x=randn(3)),
+    C("Tensor.split", "x.split([1, 2], dim=0)", x=randn(3)),
+    C("torch.chunk", "torch.chunk(x, chunks=3)", x=randn(6)),
+    C("torch.unbind", "torch.unbind(input=x, dim=1)", x=randn(2, 2)),
+    C("torch.nn.Parameter", "p = nn.Parameter(torch.zeros(2), requires_grad=False)\nout = (p + 1, p.requires_grad)"),
+    C("torch.nn.Parameter", "p = torch.nn.Parameter(data=torch.ones(2, 2))\nout = p.sum()"),
+    C("torch.mean", "torch.mean(x, dim=[0, 1])", x=randn(2, 3)),
+    C("torch.sum", "torch.sum(x, (-1,))", x=randn(2, 3)),
+    C("torch.var", "torch.var(x, axis=0)", x=randn(3, 2)),
+    C("torch.std", "torch.std(x, 0, keepdims=True)", x=randn(3, 2)),
+    C("torch.nn.functional.embedding", "F.embedding(input=i, weight=w, padding_idx=0)", i=randint(0, 5, (3,)),
+      w=randn(5, 2)),
+    C("torch.nn.functional.conv2d", "F.conv2d(input=x, weight=w, bias=None, stride=1, padding=0)",
+      x=randn(1, 1, 3, 3), w=randn(1, 1, 2, 2), atol=1e-5, reason="sums"),
 ]

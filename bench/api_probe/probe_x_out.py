@@ -2,7 +2,7 @@
 keyword inputs next to out=, tuple outs, dtype-keeping outs, aliasing an input, 0-d and int / bool results, calls
 inside functions / comprehensions, `from torch import ...` names. Written from torch's documented behaviour
 (the result lands in `out`, resized when its shape differs, and `out` is returned)."""
-from mscore.parity.case import Case, randint, randn, rand_bool, uniform
+from mscore.parity.case import Case, const, randint, randn, rand_bool, uniform
 
 C = Case
 SHAPE = dict(compare="shape", reason="random values: shape and dtype only")
@@ -136,4 +136,36 @@ SNIPPETS = [
       "out = Acc().push(x, y)", x=randn(2), y=randn(3)),
     C("torch.mul", "o = x.new_empty(3)\ntorch.mul(x, 3, out=o)\nout = o", x=randn(3)),
     C("torch.sqrt", "o = torch.empty(3)\nr = torch.sqrt(x, out=o).sum()\nout = (r, o)", x=uniform(0.1, 2, (3,))),
+]
+
+SNIPPETS += [
+    C("torch.std", "o = torch.empty(0)\ntorch.std(x, dim=0, out=o)\nout = o", x=randn(4, 2)),
+    C("torch.norm", "o = torch.empty(0)\ntorch.norm(x, dim=1, out=o)\nout = o", x=randn(2, 3)),
+    C("torch.square", "o = torch.empty(3)\ntorch.square(x, out=o)\nout = o", x=randn(3)),
+    C("torch.sign", "o = torch.empty(3)\ntorch.sign(x, out=o)\nout = o", x=randn(3)),
+    C("torch.floor_divide", "o = torch.empty(0, dtype=torch.long)\ntorch.floor_divide(i, 3, out=o)\nout = o",
+      i=randint(-9, 9, (4,))),
+    C("torch.logical_not", "o = torch.empty(4, dtype=torch.bool)\ntorch.logical_not(b, out=o)\nout = o",
+      b=rand_bool(4)),
+    C("torch.bitwise_and", "o = torch.empty(0, dtype=torch.long)\ntorch.bitwise_and(i, j, out=o)\nout = o",
+      i=randint(0, 8, (4,)), j=randint(0, 8, (4,))),
+    C("torch.addcdiv", "o = torch.empty(3)\ntorch.addcdiv(a, b, c, value=2, out=o)\nout = o", a=randn(3), b=randn(3),
+      c=uniform(1, 2, (3,))),
+    C("torch.sqrt", "o = torch.empty(3)\ntorch.sqrt(i, out=o)\nout = o", i=randint(0, 9, (3,))),
+    C("torch.sum", "o = torch.empty(0, dtype=torch.long)\ntorch.sum(b, 0, out=o)\nout = o", b=rand_bool((3, 2))),
+    C("torch.cat", "o = torch.empty(10)\ntorch.cat([a, b], out=o)\nout = o", a=randn(2), b=randn(1)),
+    C("torch.exp2", "o = torch.empty(3)\ntorch.exp2(x, out=o)\nout = o", x=randn(3)),
+    C("torch.index_add", "o = torch.empty(0)\ntorch.index_add(x, 0, i, s, out=o)\nout = o", x=randn(3, 2),
+      i=const([0, 2]), s=randn(2, 2)),
+    C("torch.round", "o = torch.empty(3)\ntorch.round(x, decimals=1, out=o)\nout = o", x=randn(3)),
+    C("torch.mul", "with torch.no_grad():\n    o = torch.empty(3)\n    torch.mul(x, 2, out=o)\nout = o", x=randn(3)),
+    C("torch.exp", "buf = torch.zeros(2, 3)\ntorch.exp(x, out=buf[0])\nout = buf", x=randn(3)),
+    C("torch.softmax", "o = torch.empty(0)\nout = torch.exp(torch.log_softmax(x, -1), out=o)", x=randn(2, 3)),
+    C("torch.clamp_min", "o = torch.empty(3)\ntorch.clamp_min(x, 0.0, out=o)\nout = o", x=randn(3)),
+    C("torch.randperm", "o = torch.empty(0, dtype=torch.long)\ntorch.randperm(5, out=o)\nout = o.sort().values"),
+    C("torch.erfinv", "o = torch.empty(3)\ntorch.erfinv(x, out=o)\nout = o", x=uniform(-0.9, 0.9, (3,))),
+    C("torch.bmm", "o = torch.empty(2, 2, 2)\nr = torch.bmm(a, b, out=o)\nout = (r is o, o)", a=randn(2, 2, 3),
+      b=randn(2, 3, 2), atol=1e-5, reason="sums"),
+    C("torch.add", "def step(acc, v):\n    return torch.add(acc, v, out=acc)\na = torch.zeros(3)\nfor t in (x, y):\n"
+      "    step(a, t)\nout = a", x=randn(3), y=randn(3)),
 ]

@@ -19,7 +19,7 @@ import re
 import libcst as cst
 
 from mscore.rewrite.context import Ctx, Unconvertible
-from mscore.rewrite.transforms.calls import bind_call, code
+from mscore.rewrite.transforms.calls import bind_call, code, keep_requires_grad
 from mscore.rewrite.transforms.registry import transform
 from mscore.rules import Rule
 
@@ -69,4 +69,6 @@ def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExp
     out = cst.parse_expression(ctx.mindspore_source(_FIELD.sub(fill, rule.template)))
     # the template replaces a call, which binds tighter than any operator: so must what takes its place
     # (``{input} + 1`` for ``f(x) * 2`` is ``(x + 1) * 2``)
-    return out if _atom(out) else out.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    out = out if _atom(out) else out.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    # a dropped requires_grad= keeps its meaning, as for a call rule (Variable(x, requires_grad=True))
+    return keep_requires_grad(ctx, rule, call, out)

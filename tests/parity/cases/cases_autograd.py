@@ -283,3 +283,17 @@ CASES += [
     Case("Tensor.grad", "a = x.requires_grad_()\n(a.sum() * 2).backward()\nwith torch.no_grad():\n"
          "    a -= 0.1 * a.grad\nout = a", x=randn(3)),
 ]
+
+# torch.autograd's names for the grad-mode switches, and the legacy Variable with requires_grad=
+CASES += [
+    Case("torch.autograd.no_grad", "a = x.requires_grad_()\nwith torch.autograd.no_grad():\n    b = a + 1\n"
+         "out = (b.requires_grad, b)", x=randn(3)),
+    Case("torch.autograd.enable_grad", "with torch.no_grad():\n    with torch.autograd.enable_grad():\n"
+         "        out = torch.is_grad_enabled()"),
+    Case("torch.autograd.set_grad_enabled", "with torch.autograd.set_grad_enabled(False):\n"
+         "    out = torch.is_grad_enabled()"),
+    Case("torch.autograd.Variable", "from torch.autograd import Variable\nv = Variable(x, requires_grad=True)\n"
+         "(v * v).sum().backward()\nout = v.grad", x=randn(3)),
+    Case("torch.autograd.Variable", "from torch.autograd import Variable\nv = Variable(x)\n"
+         "out = (v * 2, isinstance(v, Variable))", x=randn(3)),
+]

@@ -207,8 +207,8 @@ CASES += [
     Case("torch.autograd.Variable", "torch.autograd.Variable(x) * 2", x=randn(3)),
     Case("torch.autograd.Variable", "from torch.autograd import Variable\n"
          "out = (isinstance(x, Variable), isinstance(1.0, Variable))", x=randn(3)),
-    Case("torch.autograd.Variable", "torch.autograd.Variable(x, requires_grad=True)", x=randn(3),
-         expect="unsupported"),
+    Case("torch.autograd.Variable", "v = torch.autograd.Variable(x, requires_grad=True)\nout = (v, v.requires_grad)",
+         x=randn(3)),
     Case("torch.isclose", "torch.isclose(a, b)", a=randn(2, 3), b=randn(2, 3)),
     Case("torch.isclose", "torch.isclose(a, a + 1e-6, rtol=0, atol=1e-5, equal_nan=True)", a=randn(4)),
     Case("torch.rand_like", "r = torch.rand_like(x)\nout = (r.shape, r.dtype, bool((r >= 0).all()), bool((r < 1).all()))",
