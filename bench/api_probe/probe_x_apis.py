@@ -2,7 +2,7 @@
 pad_sequence, randint, torch.device, save / load, autocast, __version__, set_grad_enabled, nn.modules paths, histc,
 mode, resize_, legacy tensor constructors, full reductions, scatter(reduce=), math on int tensors, in-place relu,
 repeat_interleave on ints, antialias=, sparse=, numpy(force=), cuda.stream, jit / compile decorators."""
-from mscore.parity.case import Case, ModuleCase, const, randint, randn, uniform
+from mscore.parity.case import Case, ModuleCase, const, rand_bool, randint, randn, uniform
 
 C = Case
 M = ModuleCase
@@ -287,4 +287,87 @@ SNIPPETS = [
       "out = f(x)", x=randn(3)),
     C("torch.jit.is_scripting", "torch.jit.is_scripting()"),
     C("torch.compiler.disable", "@torch.compiler.disable\ndef f(t):\n    return t + 2\nout = f(x)", x=randn(2)),
+]
+
+SNIPPETS += [
+    C("torch.prod", "torch.prod(x, dim=-1, keepdim=False, dtype=torch.float64)", x=randn(2, 3)),
+    C("torch.prod", "torch.prod(i, dtype=torch.float32)", i=randint(1, 4, (3,))),
+    C("torch.prod", "torch.prod(x, 1).prod()", x=uniform(0.5, 1.5, (2, 3))),
+    C("torch.prod", "torch.prod(torch.tensor([2, 3, 4]))"),
+    C("torch.randint", "torch.randint(10, size=(3,))", **SHAPE),
+    C("torch.randint", "torch.randint(0, 10, size=(2,), device='cpu')", **SHAPE),
+    C("torch.randint", "torch.randint(2, (3,), dtype=torch.bool)", **SHAPE),
+    C("torch.randint", "torch.randint(1, 6, (2, 3), dtype=torch.float32)", **SHAPE),
+    C("torch.device", "torch.device('cpu:0').type"),
+    C("torch.device", "d = torch.device('cuda:1')\nout = (d.type, d.index)"),
+    C("torch.device", "torch.device('cuda', 0).index"),
+    C("torch.device", "x.device == torch.device('cpu')", x=randn(2)),
+    C("torch.device", "torch.zeros(2).to('cpu').device.type"),
+    C("torch.device", "def f(t, device: torch.device = torch.device('cpu')):\n    return t.to(device)\nout = f(x)",
+      x=randn(2)),
+    C("torch.save", "import io\nb = io.BytesIO()\nm = nn.Linear(2, 2)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\n"
+      "torch.save(opt.state_dict(), b)\nb.seek(0)\nsd = torch.load(b)\nout = sorted(sd.keys())"),
+    C("torch.save", "import io\nb = io.BytesIO()\ntorch.save({'x': x, 'y': i}, b, _use_new_zipfile_serialization=True)\n"
+      "b.seek(0)\nd = torch.load(b, weights_only=True)\nout = (d['x'], d['y'])", x=randn(2), i=randint(0, 5, (2,))),
+    C("torch.save", "import io\nb = io.BytesIO()\ntorch.save((x, 3, 'a'), b)\nb.seek(0)\nout = torch.load(b)",
+      x=randn(2)),
+    C("torch.load", "import tempfile, os\np = os.path.join(tempfile.mkdtemp(), 'c.pt')\n"
+      "torch.save({'epoch': 2, 'model': {'w': x}}, p)\nck = torch.load(p, map_location='cpu', weights_only=False)\n"
+      "out = (ck['epoch'], ck['model']['w'])", x=randn(2)),
+    C("torch.autocast", "with torch.cuda.amp.autocast():\n    out = x * 2", x=randn(2)),
+    C("torch.autocast", "with torch.autocast(device_type='cpu', enabled=False):\n    out = torch.is_autocast_enabled()"),
+    C("torch.autocast", "with torch.amp.autocast(device_type='cuda', dtype=torch.float16, enabled=False):\n"
+      "    out = F.linear(x, w)", x=randn(2, 3), w=randn(4, 3), atol=1e-5, reason="sums"),
+    C("torch.__version__", "torch.__version__ < '9'"),
+    C("torch.__version__", "isinstance(torch.version.__version__, str)"),
+    C("torch.__version__", "v = torch.__version__\nmajor, minor = (int(p) for p in v.split('.')[:2])\nout = major >= 1"),
+    C("torch.set_grad_enabled", "prev = torch.is_grad_enabled()\ntorch.set_grad_enabled(False)\na = torch.is_grad_enabled()\n"
+      "torch.set_grad_enabled(prev)\nout = (a, torch.is_grad_enabled())"),
+    C("torch.nn.modules.normalization.GroupNorm", "m = torch.nn.modules.normalization.GroupNorm(num_groups=2, "
+      "num_channels=4, affine=True)\nout = m(x)", x=randn(2, 4, 2), atol=1e-5, reason="norm"),
+    C("torch.nn.modules.GroupNorm", "isinstance(nn.GroupNorm(1, 2), torch.nn.modules.GroupNorm)"),
+    C("torch.histc", "torch.histc(i.float(), bins=3)", i=randint(0, 6, (12,))),
+    C("torch.histc", "torch.histc(x, bins=10, min=0, max=0)", x=uniform(0, 1, (30,))),
+    C("torch.histc", "x.histc(bins=4, min=-2, max=2).sum()", x=randn(20)),
+    C("Tensor.mode", "x.mode(dim=0, keepdim=False).indices", x=const([[1.0, 2.0], [1.0, 2.0], [3.0, 2.0]])),
+    C("Tensor.mode", "torch.mode(i, -1, True)", i=const([[1, 1, 2], [0, 2, 2]])),
+    C("Tensor.resize_", "x.resize_(torch.Size([3, 2]))\nout = x", x=randn(2, 3)),
+    C("Tensor.resize_", "x.resize_(0)\nout = x.shape", x=randn(2, 3)),
+    C("torch.LongTensor", "isinstance(i, torch.LongTensor)", i=randint(0, 3, (2,))),
+    C("torch.FloatTensor", "import numpy as np\nout = torch.FloatTensor(np.array([1.0, 2.0]))"),
+    C("torch.LongTensor", "torch.LongTensor(3).shape"),
+    C("torch.FloatTensor", "x.type(torch.LongTensor)", x=uniform(0, 5, (3,))),
+    C("torch.FloatTensor", "i.type(torch.FloatTensor)", i=randint(0, 5, (3,))),
+    C("torch.max", "torch.max(b)", b=rand_bool(4, p=0.7)),
+    C("torch.max", "torch.amax(x)", x=randn(2, 3)),
+    C("torch.min", "torch.min(i).item()", i=randint(-5, 5, (4,))),
+    C("torch.max", "m = torch.max(x)\nout = m.dim()", x=randn(2, 2)),
+    C("Tensor.scatter_", "x.scatter_(1, i, s, reduce='multiply')\nout = x", x=randn(2, 3), i=const([[0], [2]]),
+      s=randn(2, 1)),
+    C("torch.scatter", "torch.scatter(x, 1, i, 2.0, reduce='add')", x=randn(2, 3), i=const([[0], [2]])),
+    C("torch.log", "torch.log(i).dtype", i=randint(1, 9, (3,))),
+    C("torch.log", "torch.log(torch.arange(1, 5))"),
+    C("torch.log", "torch.log(i + 1)", i=randint(0, 9, (3,))),
+    C("torch.log", "torch.log(i.sum())", i=randint(1, 9, (3,))),
+    C("torch.log", "torch.log(torch.tensor([1, 2], dtype=torch.int32))"),
+    C("torch.nn.functional.relu", "F.relu(x.clone(), inplace=True)", x=randn(4)),
+    C("torch.nn.functional.leaky_relu", "F.leaky_relu(x, 0.1, inplace=True)\nout = x", x=randn(4)),
+    C("torch.nn.functional.relu6", "F.relu6(x * 4, inplace=True)", x=randn(4)),
+    C("torch.nn.functional.hardtanh_", "F.hardtanh_(x)\nout = x", x=randn(4)),
+    C("torch.repeat_interleave", "torch.repeat_interleave(i, repeats=2, dim=0)", i=randint(0, 9, (2, 2))),
+    C("torch.repeat_interleave", "torch.repeat_interleave(i, torch.tensor([1, 2]), dim=0, output_size=3)",
+      i=randint(0, 9, (2, 2))),
+    C("torch.repeat_interleave", "torch.repeat_interleave(torch.tensor([2, 3]))"),
+    C("torch.nn.Embedding", "m = nn.Embedding(5, 2, sparse=True)\nnn.init.ones_(m.weight)\nout = m(i)",
+      i=randint(0, 5, (3,))),
+    C("Tensor.numpy", "x.cpu().numpy(force=True)", x=randn(2)),
+    C("Tensor.numpy", "x.detach().numpy().tolist()", x=randn(2)),
+    C("torch.jit.export", "class N(nn.Module):\n    @torch.jit.export\n    def half_of(self, t):\n        return t / 2\n"
+      "    def forward(self, t):\n        return self.half_of(t)\nout = N()(x)", x=randn(3)),
+    C("torch.inference_mode", "@torch.inference_mode()\ndef f(t):\n    return t * 5\nout = f(x)", x=randn(2)),
+    C("torch.compile", "@torch.compile()\ndef f(t):\n    return t - 1\nout = f(x)", x=randn(2)),
+    C("torch.compile", "m = torch.compile(nn.Identity(), backend='eager')\nout = m(x)", x=randn(2)),
+    C("torch.jit.trace", "def f(t):\n    return t * 3\ntf = torch.jit.trace(f, x)\nout = tf(x)", x=randn(3)),
+    C("torch.no_grad", "class N(nn.Module):\n    def forward(self, t):\n        return t * 2\n"
+      "    @torch.no_grad()\n    def generate(self, t):\n        return self(t) + 1\nout = N().generate(x)", x=randn(2)),
 ]

@@ -202,15 +202,27 @@ _TYPE_NAMES = {"Float32": "FloatTensor", "Float16": "HalfTensor", "BFloat16": "B
                "Float64": "DoubleTensor", "Int64": "LongTensor", "Int32": "IntTensor", "Int16": "ShortTensor",
                "Int8": "CharTensor", "UInt8": "ByteTensor", "Bool": "BoolTensor", "Complex64": "ComplexFloatTensor",
                "Complex128": "ComplexDoubleTensor"}
+_MS_DTYPE_NAMES = {"Float32": "float32", "Float16": "float16", "BFloat16": "bfloat16", "Float64": "float64",
+                   "Int64": "int64", "Int32": "int32", "Int16": "int16", "Int8": "int8", "UInt8": "uint8",
+                   "Bool": "bool_", "Complex64": "complex64", "Complex128": "complex128"}
 
 
 def type(self, dtype=None):   # noqa: A001 - the torch method's name
     """``Tensor.type()``: torch's type name of the tensor on the accelerator, ``'torch.cuda.FloatTensor'`` -- what
     Megatron compares with (``model_param.type() == 'torch.cuda.FloatTensor'``) and what torch_npu reports on NPU
-    once MindSpeed's ``type_wrapper`` renames npu to cuda. ``Tensor.type(dtype)`` casts (MindSpore's own method).
+    once MindSpeed's ``type_wrapper`` renames npu to cuda. ``Tensor.type(dtype)`` casts (MindSpore's own method), also
+to a legacy type given as its class (``torch.LongTensor``) or its name (``'torch.FloatTensor'``).
     Not a MindSpore tensor: the object's own ``type``."""
     if not isinstance(self, ms.Tensor):
         return self.type() if dtype is None else self.type(dtype)
+    if isinstance(dtype, _TypedTensorMeta):                 # x.type(torch.LongTensor): the class names a dtype
+        return self.astype(dtype._dtype())
+    if isinstance(dtype, str) and dtype.startswith("torch."):   # x.type('torch.cuda.FloatTensor')
+        by_name = {v: k for k, v in _TYPE_NAMES.items()}
+        key = by_name.get(dtype.rsplit(".", 1)[-1])
+        if key is None:
+            raise TypeError(f"invalid type: {dtype!r}")
+        return self.astype(getattr(ms, _MS_DTYPE_NAMES[key]))
     if dtype is not None:
         return self.type(dtype)
     name = _TYPE_NAMES.get(str(self.dtype))
