@@ -2,7 +2,7 @@
 module aliases (`import torch as th`, `import torch.nn.functional as Fn`, `from torch.nn import functional`),
 calls in nested functions / classes / lambdas / comprehensions, torch.Tensor annotations, chained calls, negative and
 tuple dims, 0-d / empty / int / bool inputs, dtype= keywords."""
-from mscore.parity.case import Case, randint, randn, rand_bool
+from mscore.parity.case import Case, const, randint, randn, rand_bool, uniform
 
 C = Case
 
@@ -115,4 +115,67 @@ SNIPPETS = [
     C("torch.as_tensor", "torch.as_tensor([1, 2], dtype=torch.float32)"),
     C("torch.from_numpy", "import numpy as np\nout = torch.from_numpy(np.arange(4).reshape(2, 2))"),
     C("Tensor.uniform_", "torch.empty(3).uniform_(0, 1).shape"),
+]
+
+SNIPPETS += [
+    C("torch.exp", "import torch.nn.functional as nnf\nout = nnf.relu(torch.exp(x) - 1)", x=randn(3)),
+    C("torch.nn.functional.gelu", "import torch.nn as tnn\nout = tnn.functional.gelu(x)", x=randn(3)),
+    C("torch.nn.functional.softmax", "from torch.nn import functional as F2\nfrom torch import nn as N\n"
+      "out = F2.softmax(N.Linear(3, 3)(x).detach() * 0 + x, dim=-1)", x=randn(2, 3)),
+    C("torch.zeros", "from torch import zeros, ones, float32\nout = zeros(2, dtype=float32) + ones(2)"),
+    C("torch.sum", "def f(t: 'torch.Tensor') -> 'torch.Tensor':\n    return t.sum()\nout = f(x)", x=randn(3)),
+    C("torch.cat", "from typing import List\ndef f(ts: List[torch.Tensor]) -> torch.Tensor:\n    return torch.cat(ts)\n"
+      "out = f([x, y])", x=randn(2), y=randn(2)),
+    C("torch.Tensor", "from typing import Optional\ndef f(t: Optional[torch.Tensor] = None) -> torch.Tensor:\n"
+      "    return torch.zeros(2) if t is None else t\nout = (f(), f(x))", x=randn(2)),
+    C("torch.stack", "class Buf:\n    def __init__(self):\n        self.items = []\n    def add(self, t):\n"
+      "        self.items.append(t * 2)\n    def get(self):\n        return torch.stack(self.items, 0)\n"
+      "b = Buf()\nb.add(x)\nb.add(y)\nout = b.get()", x=randn(2), y=randn(2)),
+    C("torch.where", "out = list(map(lambda t: torch.where(t > 0, t, torch.zeros_like(t)), [x, y]))", x=randn(3),
+      y=randn(3)),
+    C("torch.max", "vals = [torch.max(t).item() for t in (x, y)]\nout = max(vals)", x=randn(3), y=randn(3)),
+    C("Tensor.sum", "out = sum(t.sum() for t in [x, y])", x=randn(3), y=randn(3)),
+    C("torch.tensor", "out = torch.tensor([t.mean().item() for t in x])", x=randn(3, 2)),
+    C("Tensor.mean", "def outer():\n    scale = 2\n    def inner(t):\n        return t.mean(-1) * scale\n"
+      "    return inner\nout = outer()(x)", x=randn(2, 3)),
+    C("torch.matmul", "fn = torch.matmul\nout = fn(a, b)", a=randn(2, 3), b=randn(3, 2), atol=1e-5, reason="sums"),
+    C("torch.nn.functional.relu", "act = F.relu\nout = act(x)", x=randn(3)),
+    C("torch.nn.functional.relu", "acts = {'relu': F.relu, 'tanh': torch.tanh}\nout = acts['relu'](x) + acts['tanh'](x)",
+      x=randn(3)),
+    C("torch.nn.ReLU", "acts = {'relu': nn.ReLU, 'gelu': nn.GELU}\nout = acts['relu']()(x)", x=randn(3)),
+    C("Tensor.float", "x.float().half().float()", x=randn(3)),
+    C("Tensor.to", "x.to(dtype=torch.float16).to(torch.float32)", x=randn(3)),
+    C("Tensor.to", "x.to(i.dtype)", x=uniform(0, 5, (3,)), i=randint(0, 3, (2,))),
+    C("Tensor.to", "x.to(y.dtype)", x=randn(3), y=randn(2, dtype="float64")),
+    C("Tensor.to", "x.to('cpu', torch.float64)", x=randn(3)),
+    C("Tensor.to", "x.to(device='cpu', non_blocking=True)", x=randn(3)),
+    C("Tensor.cuda", "x.cpu().float()", x=randn(2)),
+    C("Tensor.contiguous", "x.t().contiguous().view(-1)", x=randn(2, 3)),
+    C("Tensor.flatten", "x.flatten(-2)", x=randn(2, 3, 4)),
+    C("Tensor.squeeze", "x.squeeze(-1).squeeze(0)", x=randn(1, 3, 1)),
+    C("Tensor.squeeze", "x.squeeze((0, 2))", x=randn(1, 3, 1)),
+    C("torch.sum", "torch.sum(x, dim=())", x=randn(2, 3)),
+    C("Tensor.mean", "x.mean(dtype=torch.float64)", x=randn(4)),
+    C("Tensor.max", "x.max(dim=-1, keepdim=True)[0]", x=randn(2, 3)),
+    C("Tensor.topk", "x.topk(2, largest=True, sorted=True).indices", x=randn(5)),
+    C("Tensor.argsort", "x.argsort(descending=True)", x=randn(5)),
+    C("Tensor.cumsum", "x.cumsum(-1)", x=randn(2, 3)),
+    C("Tensor.all", "(x > -10).all().item()", x=randn(3)),
+    C("Tensor.any", "(x > 10).any(dim=0)", x=randn(2, 3)),
+    C("Tensor.eq", "(i == j).sum().item()", i=randint(0, 2, (6,)), j=randint(0, 2, (6,))),
+    C("Tensor.__getitem__", "x[torch.arange(2), i]", x=randn(2, 3), i=const([0, 2])),
+    C("Tensor.__getitem__", "x[:, None, :].shape", x=randn(2, 3)),
+    C("Tensor.__getitem__", "x[mk]", x=randn(4), mk=rand_bool(4, seed=5)),
+    C("Tensor.__setitem__", "y = torch.zeros(3, 3)\ny[torch.arange(3), torch.arange(3)] = 1.0\nout = y"),
+    C("Tensor.__setitem__", "y = x.clone()\ny[..., -1] = 0\nout = y", x=randn(2, 3)),
+    C("Tensor.__len__", "len(x)", x=randn(4, 2)),
+    C("Tensor.__iter__", "[r.sum() for r in x]", x=randn(3, 2)),
+    C("Tensor.__bool__", "bool(x.sum() > -100)", x=randn(3)),
+    C("Tensor.__float__", "float(x[0])", x=randn(3)),
+    C("Tensor.__int__", "int(i[0]) + 1", i=randint(0, 9, (3,))),
+    C("Tensor.__format__", "f'{x.item():.3f}'", x=randn(())),
+    C("Tensor.__neg__", "-x.abs()", x=randn(3)),
+    C("Tensor.__truediv__", "i / 2", i=randint(0, 9, (3,))),
+    C("Tensor.__rtruediv__", "1 / (x.abs() + 1)", x=randn(3)),
+    C("Tensor.__eq__", "x == x.max()", x=randn(4)),
 ]

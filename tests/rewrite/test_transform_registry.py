@@ -24,7 +24,7 @@ def test_every_apply_in_the_package_is_registered_under_its_file_name():
 
 def test_known_names_are_derived():
     assert set(CALL_TRANSFORMS) == {"size_to_shape", "receiver_only", "tensor_to", "inplace", "template",
-                                    "clip_grad_norm", "numel", "legacy_tensor", "method_fallback"}
+                                    "clip_grad_norm", "numel", "legacy_tensor", "method_fallback", "array_method"}
     assert KNOWN == frozenset(CALL_TRANSFORMS) | STRUCTURAL
     assert STRUCTURAL == {"module_to_cell", "out_arg"}
 

@@ -98,4 +98,12 @@ CASES = [
     Case("Tensor.view", "torch.Tensor.view(x * 2, -1)", x=randn(2, 3)),
     Case("Tensor.masked_fill", "torch.Tensor.masked_fill(x, x > 0, 0.0)", x=randn(4)),
     Case("Tensor.float", "torch.Tensor.float(i)", i=randint(0, 5, (3,))),
+    # sort / argsort / argmin in a file that names no array library: mint's, int64 indices as torch
+    Case("Tensor.sort", "x.sort(dim=0)", x=randn(3, 2)),
+    Case("Tensor.sort", "v, i = x.sort(descending=True)\nout = (v, i)", x=randn(4)),
+    Case("Tensor.sort", "x.sort(-1).indices", x=randn(2, 3)),
+    Case("Tensor.argsort", "x.argsort()", x=randn(4)),
+    Case("Tensor.argsort", "x.argsort(dim=0, descending=True)", x=randn(3, 2)),
+    Case("Tensor.argmin", "x.argmin(dim=0)", x=randn(3, 2)),
+    Case("Tensor.argmin", "x.argmin()", x=randn(3, 2)),
 ]
