@@ -36,7 +36,7 @@ from mscore.rules.signature import SignatureError, parse_signature
 
 KEYS = {
     "target", "sig", "target_sig", "rename", "drop", "unsupported_args", "defaults", "transform", "status", "note",
-    "pack", "template", "receivers", "native", "positional", "decorator", "setter", "fields",
+    "pack", "template", "receivers", "native", "positional", "decorator", "setter", "fields", "fallback",
 }
 DECORATOR_ACTIONS = ("drop",)
 _RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
@@ -252,6 +252,15 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
             err("setter", "setter is a runtime function (mscore_rt.<module>.<name>) on a Tensor property rule")
         elif not (_RUNTIME_DIR / f"{setter.split('.')[1]}.py").is_file():
             err("setter", f"{setter!r}: no module mscore/runtime/{setter.split('.')[1]}.py")
+    fallback = body.get("fallback")
+    if fallback is not None:
+        if kind != FUNCTION or sig is None or not isinstance(fallback, str) or not _DOTTED.match(fallback) \
+                or not fallback.startswith(RUNTIME_PREFIX) or fallback.count(".") < 2:
+            err("fallback", "fallback is a runtime function (mscore_rt.<module>.<name>) on a torch.* call rule")
+        elif not (_RUNTIME_DIR / f"{fallback.split('.')[1]}.py").is_file():
+            err("fallback", f"{fallback!r}: no module mscore/runtime/{fallback.split('.')[1]}.py")
+        elif body.get("transform") != "method_fallback":
+            err("fallback", 'fallback applies to rules with transform = "method_fallback"')
     fields = body.get("fields", [])
     if not isinstance(fields, list) or not all(isinstance(n, str) and _IDENT.match(n) for n in fields) \
             or len(set(fields)) != len(fields):
@@ -274,7 +283,7 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
         api=api, kind=kind, status=status, note=note.strip(), target=target, sig=sig, target_sig=target_sig,
         rename=rename, drop=tuple(drop), unsupported_args=unsupported_args, defaults=defaults, transform=transform,
         pack=pack, template=template, receivers=tuple(receivers), native=native, positional=tuple(positional),
-        decorator=decorator, setter=setter, fields=tuple(fields), file=file,
+        decorator=decorator, setter=setter, fields=tuple(fields), fallback=fallback, file=file,
         line=header_line,
     )
 

@@ -43,6 +43,7 @@ class Rule:
     decorator: str | None = None      # "drop": as a decorator (@api, @api(...)) the line is removed
     setter: str | None = None         # property rules: the function a store ``x.attr = v`` becomes (setter(x, v))
     fields: tuple[str, ...] = ()      # torch's named-tuple result fields, in order: ``.values`` -> ``[0]``
+    fallback: str | None = None       # method_fallback: the runtime function a call the target refuses goes to
     file: str = ""
     line: int = 0
 

@@ -27,3 +27,21 @@ def test_scatter_reduce_becomes_the_method_form(assert_converts, shipped):
         """,
         rules=shipped,
     )
+
+
+def test_antialias_goes_to_the_rule_fallback(assert_converts, shipped):
+    # the rule's fallback runtime function takes the calls mint refuses; every other call stays on mint
+    assert_converts(
+        """\
+        import torch.nn.functional as F
+        a = F.interpolate(x, scale_factor=0.5, mode='bilinear', antialias=True)
+        b = F.interpolate(x, size=(2, 2), mode='bicubic', antialias=False)
+        """,
+        """\
+        from mindspore import mint
+        from mscore_rt import resample
+        a = resample.interpolate(x, scale_factor=0.5, mode='bilinear', antialias=True)
+        b = mint.nn.functional.interpolate(x, size=(2, 2), mode='bicubic')
+        """,
+        rules=shipped,
+    )

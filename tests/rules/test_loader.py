@@ -48,6 +48,9 @@ def test_good_file_loads(tmp_path):
         (GOOD.replace('"consistent"', '"unsupported"'), 2, "no target"),
         (GOOD + 'fields = ["values", "values"]\n', 6, "distinct attribute names"),
         (GOOD + 'fields = "values"\n', 6, "distinct attribute names"),
+        (GOOD + 'fallback = "mscore_rt.resample.interpolate"\n', 6, 'transform = "method_fallback"'),
+        (GOOD + 'transform = "method_fallback"\nfallback = "mindspore.mint.cat"\n', 7, "runtime function"),
+        (GOOD + 'transform = "method_fallback"\nfallback = "mscore_rt.nowhere.f"\n', 7, "no module"),
     ],
 )
 def test_bad_entries_name_file_and_line(tmp_path, text, line, needle):

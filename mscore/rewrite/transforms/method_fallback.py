@@ -1,4 +1,6 @@
-"""A function whose target cannot take the call falls back to the Tensor method:
+"""A function whose target cannot take the call falls back to the rule's ``fallback`` runtime function, called
+with torch's arguments as written (``F.interpolate(x, ..., antialias=True)`` → ``nn_ops.interpolate(x, ...,
+antialias=True)``: mint has no anti-aliasing), or else to the Tensor method:
 ``torch.scatter(x, 1, i, s, reduce='add')`` → ``x.scatter(1, i, s, reduce='add')`` (through the ``Tensor.scatter``
 rule), where ``mint.scatter`` has no ``reduce=``.
 
@@ -24,6 +26,9 @@ def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExp
     try:
         return calls.emit_function(ctx, rule, call, suffix)
     except Unconvertible:
+        if rule.fallback is not None:
+            calls.bind_call(rule, call.args, ctx)   # it must still be a torch call
+            return call.with_changes(func=ctx.target(rule.fallback), args=calls.canonical_args(rule, call.args))
         name = rule.api.rsplit(".", 1)[1]
         method = ctx.rules.tensor_methods.get(name)
         first = rule.sig.params[0].name if rule.sig is not None and rule.sig.params else None
