@@ -18,7 +18,7 @@ __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
     "repeat_sequences", "is_sparse", "iadd", "isub", "imul", "itruediv", "resize_as_", "new_tensor", "layout", "real",
-    "imag", "unflatten", "complex",
+    "imag", "unflatten", "complex", "unsqueeze_", "squeeze_", "t_", "is_cuda",
 ]
 
 
@@ -145,6 +145,31 @@ def unflatten(x, dim, sizes):
     shape = tuple(x.shape)
     dim = dim % len(shape)
     return x.reshape(shape[:dim] + tuple(int(s) for s in sizes) + shape[dim + 1:])
+
+
+def _reshaped_in_place(tensor, new):
+    tensor.assign_value(new)
+    return tensor
+
+
+def unsqueeze_(tensor, dim):
+    """torch's ``x.unsqueeze_(dim)``: ``x`` itself gains the dimension; returns ``x``."""
+    return _reshaped_in_place(tensor, tensor.unsqueeze(dim))
+
+
+def squeeze_(tensor, dim=None):
+    """torch's ``x.squeeze_(dim)``: ``x`` itself loses the size-1 dimension(s); returns ``x``."""
+    return _reshaped_in_place(tensor, tensor.squeeze() if dim is None else mint.squeeze(tensor, dim))
+
+
+def t_(tensor):
+    """torch's ``x.t_()``: ``x`` itself becomes its transpose (0-D / 1-D unchanged); returns ``x``."""
+    return _reshaped_in_place(tensor, mint.t(tensor)) if tensor.ndim == 2 else tensor
+
+
+def is_cuda(x) -> bool:
+    """``x.is_cuda``: a MindSpore tensor is never on CUDA (torch_npu's NPU tensors answer False too)."""
+    return False if isinstance(x, ms.Tensor) else x.is_cuda
 
 
 def complex(real, imag):  # noqa: A001 - torch's name

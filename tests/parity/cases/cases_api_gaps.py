@@ -5,7 +5,7 @@ integer tensor (promoted to the default float dtype), the legacy constructors ``
 uninitialised tensor of that shape) vs ``torch.FloatTensor([1, 2])`` (data), ``torch.device`` objects (``type``,
 ``index``, ``str``, equality), ``scatter(..., reduce=)``, ``pad_sequence``, ``conv_transpose3d``, ...
 """
-from mscore.parity.case import Case, ModuleCase, const, rand, randint, randn, uniform
+from mscore.parity.case import Case, ModuleCase, const, rand, rand_bool, randint, randn, uniform
 
 RANDOM = "random values: the two frameworks draw different streams; shape and dtype only"
 UNINIT = "uninitialized memory: shape and dtype only"
@@ -371,4 +371,14 @@ CASES = [
     Case("Tensor.type", "i.type(torch.FloatTensor)", i=randint(0, 5, (3,))),
     Case("Tensor.type", "i.type('torch.DoubleTensor')", i=randint(0, 5, (3,))),
     Case("torch.version.__version__", "torch.version.__version__ == torch.__version__"),
+    Case("torch.nn.Embedding", "m = nn.Embedding(5, 2, sparse=True)\nnn.init.ones_(m.weight)\nout = m(i)",
+         i=randint(0, 5, (3,))),
+    Case("torch.masked_fill", "torch.masked_fill(x, mk, 1.0)", x=randn(4), mk=rand_bool(4)),
+    Case("torch.masked_fill", "torch.masked_fill(input=x, mask=x > 0, value=-1.0)", x=randn(2, 3)),
+    Case("Tensor.unsqueeze_", "x.unsqueeze_(0)\nout = x", x=randn(3)),
+    Case("Tensor.unsqueeze_", "y = x.unsqueeze_(-1)\nout = (y.shape, x.shape)", x=randn(2, 3)),
+    Case("Tensor.squeeze_", "x.squeeze_()\nout = x", x=randn(1, 3, 1)),
+    Case("Tensor.squeeze_", "x.squeeze_(0)\nout = x.shape", x=randn(1, 3, 1)),
+    Case("Tensor.t_", "x.t_()\nout = x", x=randn(2, 3)),
+    Case("Tensor.is_cuda", "x.is_cuda", x=randn(2)),
 ]
