@@ -18,7 +18,7 @@ __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
     "repeat_sequences", "is_sparse", "iadd", "isub", "imul", "itruediv", "resize_as_", "new_tensor", "layout", "real",
-    "imag", "unflatten", "complex", "unsqueeze_", "squeeze_", "t_", "is_cuda",
+    "imag", "unflatten", "complex", "unsqueeze_", "squeeze_", "t_", "is_cuda", "new",
 ]
 
 
@@ -145,6 +145,26 @@ def unflatten(x, dim, sizes):
     shape = tuple(x.shape)
     dim = dim % len(shape)
     return x.reshape(shape[:dim] + tuple(int(s) for s in sizes) + shape[dim + 1:])
+
+
+def new(self, *args, size=None):
+    """torch's legacy ``x.new(...)``: sizes (a tensor of that shape; zeros here, uninitialised in torch) or one
+    sequence of data, of ``x``'s dtype; ``x.new()`` is an empty tensor."""
+    if size is not None:
+        args = tuple(size)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)) and all(isinstance(a, int) for a in args[0]) \
+            and not args[0]:
+        args = ()
+    if not args:
+        return mint.zeros((0,), dtype=self.dtype)
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return mint.zeros(tuple(args), dtype=self.dtype)
+    if len(args) != 1:
+        raise TypeError("new(): expected sizes (ints) or one sequence of data")
+    data = args[0]
+    if isinstance(data, ms.Tensor):
+        return data.astype(self.dtype)
+    return ms.tensor(data, dtype=self.dtype)
 
 
 def _reshaped_in_place(tensor, new):
