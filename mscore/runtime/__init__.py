@@ -11,3 +11,7 @@ Rules for modules in this package:
   ``mscore.runtime`` in mscore's own tests;
 - every behaviour is proven by a test against torch (``tests/runtime/``), like a rule.
 """
+from .modes import install_tensor_format, install_train_default
+
+install_train_default()
+install_tensor_format()

@@ -1,14 +1,15 @@
 """Neural-network functions torch has and MindSpore 2.10 names differently or composes: ``conv_transpose3d`` on
 ``mindspore.ops.Conv3DTranspose`` (MindSpore's 3-D transposed convolution kernel, Ascend and CPU) and
 ``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``; ``register_buffer`` and
-``register_load_state_dict_pre_hook`` with torch's semantics on a Cell.
+``register_load_state_dict_pre_hook`` with torch's semantics on a Cell; ``parameters`` / ``named_parameters`` /
+``buffers`` / ``named_buffers`` with torch's split between the two.
 """
 from __future__ import annotations
 
 from mindspore import mint, ops
 
 __all__ = ["conv_transpose3d", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook",
-           "load_state_dict"]
+           "load_state_dict", "parameters", "named_parameters", "buffers", "named_buffers"]
 
 
 def _triple(v):
@@ -87,9 +88,35 @@ def register_buffer(module, name, tensor, persistent=True):
     checkpoint into the converted model would miss it. The buffer is registered, then the mark is taken off the
     tensor so that assigning it elsewhere behaves as in torch; the cell's buffer table (``named_buffers``,
     ``state_dict``, ``load_state_dict``, persistence) does not read the mark."""
+    _allow_buffer_reassignment()
     module.register_buffer(name, tensor, persistent)
     if tensor is not None and getattr(tensor, "_is_buffer", False):
         tensor._is_buffer = False
+
+
+def _allow_buffer_reassignment() -> None:
+    """torch lets a module assign a new tensor to a buffer's name (``self.steps = self.steps + 1``,
+    ``self.steps += 1`` -- a new tensor in MindSpore -- or ``self.inv_freq = inv_freq``): the buffer is replaced.
+    ``Cell.__setattr__`` raises TypeError ("Buffer ... already exists") for any plain tensor. Installed once, by the
+    first :func:`register_buffer`: only that error path changes (the tensor replaces the buffer, kept persistent
+    or not as registered); every assignment MindSpore accepted behaves as before."""
+    import mindspore as ms
+
+    cell = ms.nn.Cell
+    if getattr(cell, "_mscore_buffer_reassignment", False):
+        return
+    original = cell._set_attr_for_object
+
+    def _set_attr_for_object(self, name, value):
+        buffers = self.__dict__.get("_buffers")
+        if buffers is not None and name in buffers and isinstance(value, ms.Tensor) \
+                and not isinstance(value, ms.Parameter) and name not in self.__dict__.get("_params", ()):
+            buffers[name] = value
+            return
+        original(self, name, value)
+
+    cell._set_attr_for_object = _set_attr_for_object
+    cell._mscore_buffer_reassignment = True
 
 
 _UNSET = object()
@@ -121,3 +148,80 @@ def load_state_dict(module, state_dict, strict=_UNSET, assign=_UNSET):
                 p.data = old
                 old.copy_(new)
     return result
+
+
+# A norm layer's running statistics are buffers in torch; mint.nn's BatchNorm keeps them as Parameters (requires_grad
+# False), so MindSpore's parameter walk hands them to an optimizer built from ``model.parameters()``: a weight decay
+# would shrink them, and an optimizer refusing integer parameters raises on ``num_batches_tracked``.
+_NORM_STATS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def _norm_stats(module) -> dict:
+    """id -> (cell, attribute name) of every running statistic held as a Parameter below ``module``."""
+    try:
+        from mindspore.mint.nn.layer.normalization import _NormBase
+    except ImportError:   # pragma: no cover - another MindSpore layout: nothing to take out
+        return {}
+    found = {}
+    for _, cell in module.cells_and_names():
+        if isinstance(cell, _NormBase):
+            for n in _NORM_STATS:
+                p = cell._params.get(n)
+                if p is not None:
+                    found[id(p)] = (cell, n)
+    return found
+
+
+def _is_cell(obj) -> bool:
+    import mindspore as ms
+
+    return isinstance(obj, ms.nn.Cell)
+
+
+def _every_cell(cell, prefix):
+    """(dotted name, cell) for ``cell`` and every sub-cell, a shared one under each of its names (torch's
+    ``remove_duplicate=False``; ``Cell.cells_and_names`` yields each cell once)."""
+    yield prefix, cell
+    for name, sub in cell._cells.items():
+        if sub is not None:
+            yield from _every_cell(sub, f"{prefix}.{name}" if prefix else name)
+
+
+def named_parameters(module, prefix="", recurse=True, remove_duplicate=True):
+    """``Module.named_parameters``: (dotted name, Parameter) pairs as ``Cell.parameters_and_names`` walks them, less
+    a norm layer's running statistics (torch's buffers). ``remove_duplicate=False`` names a shared parameter once
+    per owner, as torch does. Not a Cell: the object's own method."""
+    if not _is_cell(module):
+        return module.named_parameters(prefix, recurse, remove_duplicate)
+    stats = _norm_stats(module)
+    if remove_duplicate:
+        pairs = module.parameters_and_names(name_prefix=prefix, expand=recurse)
+    else:
+        cells = _every_cell(module, prefix) if recurse else [(prefix, module)]
+        pairs = ((f"{c}.{n}" if c else n, p) for c, cell in cells for n, p in cell._params.items() if p is not None)
+    return ((n, p) for n, p in pairs if id(p) not in stats)
+
+
+def parameters(module, recurse=True):
+    """``Module.parameters``: the Parameters of :func:`named_parameters`. Not a Cell: the object's own method."""
+    if not _is_cell(module):
+        return module.parameters(recurse)
+    return (p for _, p in named_parameters(module, recurse=recurse))
+
+
+def named_buffers(module, prefix="", recurse=True, remove_duplicate=True):
+    """``Module.named_buffers``: ``Cell.named_buffers`` plus the norm layers' running statistics, which torch lists
+    as buffers. Not a Cell: the object's own method."""
+    if not _is_cell(module):
+        return module.named_buffers(prefix, recurse, remove_duplicate)
+    stats = _norm_stats(module) if recurse else {k: v for k, v in _norm_stats(module).items() if v[0] is module}
+    names = {id(cell): name for name, cell in module.cells_and_names(name_prefix=prefix)}
+    extra = [(f"{names[id(cell)]}.{n}" if names.get(id(cell)) else n, cell._params[n]) for cell, n in stats.values()]
+    return iter(list(module.named_buffers(prefix, recurse, remove_duplicate)) + extra)
+
+
+def buffers(module, recurse=True):
+    """``Module.buffers``: the tensors of :func:`named_buffers`. Not a Cell: the object's own method."""
+    if not _is_cell(module):
+        return module.buffers(recurse)
+    return (b for _, b in named_buffers(module, recurse=recurse))

@@ -199,7 +199,44 @@ def _numpy(value):
 
 
 class Adam(_TorchStateDict, ms.experimental.optim.Adam):
-    """``torch.optim.Adam``: MindSpore's Adam with torch's optimizer ``state_dict`` format."""
+    """``torch.optim.Adam``: MindSpore's Adam with torch's update and torch's optimizer ``state_dict`` format.
+
+    ``mindspore.experimental.optim.Adam`` runs the ``Adam`` kernel, which folds the bias corrections into the step
+    size and adds ``eps`` to the uncorrected ``sqrt(v)`` (the paper's "epsilon hat" form; its docstring warns it is
+    not the paper's formula) and ignores ``amsgrad``: where a gradient is comparable to ``eps`` the update differs
+    from torch's -- a gradient of 1e-9 moved a weight 6.5x less than torch's first step. The update here is torch's:
+    ``m / (1 - b1^t) / (sqrt(v) / sqrt(1 - b2^t) + eps)``, L2 ``weight_decay`` added to the gradient, ``maximize``
+    and ``amsgrad`` (the running maximum of ``v``) as torch applies them."""
+
+    def construct(self, gradients):
+        self.assignadd(self.state_step, self.increase_tensor)
+        step = self.state_step.astype(ms.float32)
+        with ms._no_grad():
+            for group_id, group in enumerate(self.param_groups):
+                lr = self.lrs[group_id]
+                if isinstance(group.get("lr"), float):
+                    lr = ms.Tensor(group["lr"], ms.float32)
+                beta1, beta2 = group["betas"]
+                eps, weight_decay = group["eps"], group["weight_decay"]
+                bias1 = 1 - ms.ops.pow(ms.Tensor(beta1, ms.float32), step)
+                bias2_sqrt = ms.ops.sqrt(1 - ms.ops.pow(ms.Tensor(beta2, ms.float32), step))
+                for i in range(self.group_start_id[group_id], self.group_start_id[group_id + 1]):
+                    param, grad = self.parameters[i], gradients[i]
+                    if grad is None:
+                        continue
+                    grad = -grad if group.get("maximize") else grad
+                    if weight_decay:
+                        grad = grad + weight_decay * param
+                    exp_avg, exp_avg_sq = self.exp_avg[i], self.exp_avg_sq[i]
+                    exp_avg.copy_(exp_avg * beta1 + grad * (1 - beta1))
+                    exp_avg_sq.copy_(exp_avg_sq * beta2 + grad * grad * (1 - beta2))
+                    second = exp_avg_sq
+                    if group.get("amsgrad"):
+                        self.max_exp_avg_sq[i].copy_(ms.ops.maximum(self.max_exp_avg_sq[i], exp_avg_sq))
+                        second = self.max_exp_avg_sq[i]
+                    denom = ms.ops.sqrt(second) / bias2_sqrt + eps
+                    param.copy_(param - (lr / bias1).astype(param.dtype) * exp_avg / denom)
+        return True
 
 
 class AdamW(_TorchStateDict, ms.experimental.optim.AdamW):

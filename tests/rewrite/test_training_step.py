@@ -33,11 +33,11 @@ def test_full_step_with_clip_and_grad_reads(assert_converts, shipped):
         """\
         import mindspore as ms
         from mindspore import mint, ops
-        from mscore_rt import optim
+        from mscore_rt import nn_ops, optim
 
 
         def train(model, batches, lr):
-            opt = optim.AdamW(model.get_parameters(), lr=lr)
+            opt = optim.AdamW(nn_ops.parameters(model), lr=lr)
             def _mscore_forward(x, y):
                 out = model(x)
                 # the loss
@@ -48,7 +48,7 @@ def test_full_step_with_clip_and_grad_reads(assert_converts, shipped):
                 (loss, (out,)), _mscore_grads = _mscore_grad_fn(x, y)
                 _mscore_grads = list(_mscore_grads)
                 norm = (lambda g, n: (lambda t: (lambda c: g.__setitem__(slice(None), [x * c for x in g]))(mint.clamp(n / (t + 1e-6), max=1.0)) or t)(mint.sqrt(ops.addn([((x if x.dtype == ms.float32 else x.float()) ** 2).sum() for x in g]))))(_mscore_grads, (1.0))
-                for (name, p), _mscore_grad in zip(model.parameters_and_names(), _mscore_grads):
+                for (name, p), _mscore_grad in zip(nn_ops.named_parameters(model), _mscore_grads):
                     if _mscore_grad is not None:
                         print(name, mint.norm(_mscore_grad))
                 opt(tuple(_mscore_grads))
@@ -111,6 +111,7 @@ def test_unproven_clip_and_grad_reads_are_reported(assert_converts, shipped):
         """,
         """\
         import mindspore as ms
+        from mscore_rt import nn_ops
         try:
             import torch
         except ImportError:  # mscore: not installed; only the code that uses these names fails (see docs/imports.md)
@@ -119,15 +120,15 @@ def test_unproven_clip_and_grad_reads_are_reported(assert_converts, shipped):
 
 
         def step(model, x, head):
-            opt = ms.experimental.optim.SGD(model.get_parameters(), lr=0.1)
+            opt = ms.experimental.optim.SGD(nn_ops.parameters(model), lr=0.1)
             def _mscore_forward():
                 loss = model(x).sum()
                 return loss
             loss, _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters)()
             _mscore_grads = list(_mscore_grads)
-            torch.nn.utils.clip_grad_norm_(head.get_parameters(), 1.0)  # mscore: unconverted torch.nn.utils.clip_grad_norm_: cannot prove the clipped parameters are the optimizer's (build the optimizer from the same expression in this function)
+            torch.nn.utils.clip_grad_norm_(nn_ops.parameters(head), 1.0)  # mscore: unconverted torch.nn.utils.clip_grad_norm_: cannot prove the clipped parameters are the optimizer's (build the optimizer from the same expression in this function)
             g = model.weight.grad  # mscore: unconverted Tensor.grad: MindSpore parameters have no .grad: only p.grad in a for over the optimizer's parameters maps to the value_and_grad gradients
-            for p, _mscore_grad in zip(model.get_parameters(), _mscore_grads):
+            for p, _mscore_grad in zip(nn_ops.parameters(model), _mscore_grads):
                 print(_mscore_grad)
             opt(tuple(_mscore_grads))
         """,
@@ -158,13 +159,13 @@ def test_unrecognised_shapes_go_to_the_tape(assert_converts, shipped):
         """,
         """\
         import mindspore as ms
-        from mscore_rt import autograd
+        from mscore_rt import autograd, nn_ops
 
 
         def backward_only(model, x):
             loss = model(x).sum()
             autograd.backward(loss)
-            autograd.clip_grad_norm_(model.get_parameters(), 1.0)
+            autograd.clip_grad_norm_(nn_ops.parameters(model), 1.0)
 
 
         def under_with(model, opt, x):
@@ -193,6 +194,7 @@ def test_clip_norm_type_other_than_two_is_reported(assert_converts, shipped):
         """,
         """\
         import mindspore as ms
+        from mscore_rt import nn_ops
         try:
             import torch
         except ImportError:  # mscore: not installed; only the code that uses these names fails (see docs/imports.md)
@@ -201,13 +203,13 @@ def test_clip_norm_type_other_than_two_is_reported(assert_converts, shipped):
 
 
         def step(model, opt, x):
-            opt = ms.experimental.optim.SGD(model.get_parameters(), lr=0.1)
+            opt = ms.experimental.optim.SGD(nn_ops.parameters(model), lr=0.1)
             def _mscore_forward():
                 loss = model(x).sum()
                 return loss
             loss, _mscore_grads = ms.value_and_grad(_mscore_forward, None, opt.parameters)()
             _mscore_grads = list(_mscore_grads)
-            n = torch.nn.utils.clip_grad_norm_(model.get_parameters(), 1.0, norm_type=float("inf"))  # mscore: unconverted torch.nn.utils.clip_grad_norm_: norm_type=float("inf") is not supported (2-norm, no finiteness check)
+            n = torch.nn.utils.clip_grad_norm_(nn_ops.parameters(model), 1.0, norm_type=float("inf"))  # mscore: unconverted torch.nn.utils.clip_grad_norm_: norm_type=float("inf") is not supported (2-norm, no finiteness check)
             opt(tuple(_mscore_grads))
         """,
         rules=shipped,
@@ -320,6 +322,7 @@ def test_gradient_function_stays_in_the_loop_when_hoisting_is_unproven(assert_co
         """,
         """\
         import mindspore as ms
+        from mscore_rt import nn_ops
 
 
         def rebound(model, make_opt, batches):
@@ -336,7 +339,7 @@ def test_gradient_function_stays_in_the_loop_when_hoisting_is_unproven(assert_co
 
         def created_inside(model, rounds, batches):
             for r in range(rounds):
-                opt = ms.experimental.optim.SGD(model.get_parameters(), lr=0.1)
+                opt = ms.experimental.optim.SGD(nn_ops.parameters(model), lr=0.1)
                 def _mscore_forward(x):
                     loss = model(x).sum()
                     return loss

@@ -219,7 +219,7 @@ def test_a_converted_tree_trains_on_the_tape_without_mscore(tmp_path):
     out = tmp_path / "out"
     write_tree(convert_tree(src, jobs=1), out)
     text = (out / "train.py").read_text()
-    assert "from mscore_rt import autograd, serialization" in text and "import torch" not in text, text
+    assert "from mscore_rt import autograd, nn_ops, serialization" in text and "import torch" not in text, text
     # torch blocked; the CPU backfill on (mint kernels the CPU wheel lacks), as converted programs run on CPU
     block = ("import importlib.abc, runpy, sys\n"
              "class Block(importlib.abc.MetaPathFinder):\n"

@@ -87,15 +87,45 @@ m = Wrap()
 """
 
 SEQ = "m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))\n"
+BN = "m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))\n"
+
+# torch replaces a buffer assigned a new tensor (Cell.__setattr__ raised TypeError: "Buffer ... already exists")
+BUFFER_REASSIGN = """
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("steps", torch.zeros((), dtype=torch.long))
+        self.register_buffer("scale", torch.ones(3))
+
+    def forward(self, x):
+        self.steps += 1
+        self.scale = self.scale * 2
+        return x * self.scale
+
+m = M()
+y = m(x)
+y = m(x)
+out = (y, int(m.steps), sorted(m.state_dict()), m.state_dict()["scale"] * 1)
+"""
 
 CASES = [
     Case("Module.parameters", SEQ + "out = [tuple(p.shape) for p in m.parameters()]"),
     Case("Module.parameters", SEQ + "out = len(list(m.parameters(recurse=True)))"),
-    Case("Module.parameters", SEQ + "out = len(list(m.parameters(recurse=False)))", expect="unsupported"),
+    Case("Module.parameters", SEQ + "out = len(list(m.parameters(recurse=False)))"),
+    Case("Module.parameters", "m = nn.Linear(2, 2)\nout = len(list(m.parameters(recurse=False)))"),
+    # a BatchNorm's running statistics are torch buffers (mint.nn keeps them as Parameters): not parameters, and not
+    # handed to an optimizer (a weight decay would shrink them; SGD refuses the int64 num_batches_tracked)
+    Case("Module.parameters", BN + "out = [tuple(p.shape) for p in m.parameters()]"),
+    Case("Module.named_parameters", BN + "out = [n for n, _ in m.named_parameters()]"),
+    Case("Module.named_buffers", BN + "out = [n for n, _ in m.named_buffers()]"),
+    Case("Module.buffers", BN + "out = len(list(m.buffers()))"),
+    Case("Module.parameters", "m = nn.BatchNorm1d(3)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\n"
+         "out = (len(opt.param_groups[0]['params']), m(x))", x=randn(4, 3)),
     Case("Module.named_parameters", SEQ + "out = [n for n, p in m.named_parameters()]"),
     Case("Module.named_parameters", SEQ + "out = [n for n, p in m.named_parameters(prefix='model')]"),
-    Case("Module.named_parameters", SEQ + "out = [n for n, p in m.named_parameters(recurse=False)]",
-         expect="unsupported"),
+    Case("Module.named_parameters", SEQ + "out = [n for n, p in m.named_parameters(recurse=False)]"),
+    Case("Module.named_parameters", "shared = nn.Linear(2, 2)\nm = nn.Sequential(shared, shared)\n"
+         "out = [[n for n, _ in m.named_parameters()], [n for n, _ in m.named_parameters(remove_duplicate=False)]]"),
     Case("Module.named_modules", SEQ + "out = [n for n, _ in m.named_modules()]"),
     Case("Module.named_modules", SEQ + "out = [n for n, _ in m.named_modules(prefix='net')]"),
     Case("Module.children", SEQ + "out = len(list(m.children()))"),
@@ -105,6 +135,9 @@ CASES = [
     Case("Module.named_children", SEQ + "out = [tuple(c.weight.shape) for _, c in m.named_children() if isinstance(c, nn.Linear)]"),
     Case("Module.eval", "m = nn.Dropout(0.5)\nm.eval()\nout = m(x)", x=randn(64)),
     Case("Module.eval", "m = nn.Sequential(nn.Dropout(0.9), nn.Dropout(0.9)).eval()\nout = m(x)", x=randn(64)),
+    # a torch module starts in training mode (a MindSpore Cell does not: the runtime package gives it torch's default)
+    Case("torch.nn.Dropout", "m = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))\nout = (m.training, m[1].training)"),
+    Case("torch.nn.BatchNorm1d", "m = nn.BatchNorm1d(3)\nout = (m(x), m.running_mean * 1, m.eval()(x))", x=randn(4, 3)),
     Case("Module.train", "m = nn.Dropout(0.5)\nm.train()\nm.train(False)\nout = m(x)", x=randn(64)),
     Case("Module.train", "m = nn.Dropout(0.5)\nm.train(mode=False)\nout = m(x)", x=randn(64)),
     Case("Module.forward", "m = nn.Linear(3, 2)\nout = m.forward(x) - m(x)", x=randn(2, 3)),
@@ -135,6 +168,7 @@ CASES = [
     Case("Module.buffers", SEQ + "m[0].register_buffer('b', x)\nout = len(list(m.buffers(recurse=False)))", x=randn(3)),
     Case("Module.named_buffers", SEQ + "m[2].register_buffer('c', x)\nout = [n for n, _ in m.named_buffers()]",
          x=randn(3)),
+    Case("Module.register_buffer", BUFFER_REASSIGN, x=randn(2, 3)),
     ModuleCase("Module.add_module", ADD_MODULE, inputs=dict(x=randn(2, 3))),
     ModuleCase("Module.register_parameter", REGISTER_PARAMETER, inputs=dict(x=randn(2, 3))),
     Case("Module.register_forward_hook",

@@ -100,6 +100,18 @@ CASES = [
            "steps(m2, opt2, 2)\n"
            "out = (*saved, [float(g['weight_decay']) for g in opt2.param_groups], m.weight, m2.weight, m2.bias)",
            x=randn(4, 3), w=randn(2, 3)) for cls in ("AdamW", "Adam")],
+    # torch's Adam update where gradients are near eps (MindSpore's Adam kernel adds eps to the uncorrected sqrt(v):
+    # a 1e-9 gradient moved the weight 6.5x less than torch), with amsgrad (ignored by that kernel) and maximize
+    *[Case("torch.optim.Adam",
+           "p = nn.Parameter(w.clone())\n"
+           "g = torch.tensor([1e-9, 1e-7, 1e-5, 1e-3, 0.1, -2.0])\n"
+           f"opt = torch.optim.Adam([p], lr=3e-3, betas=(0.9, 0.98), eps=1e-8{extra})\n"
+           "for k in range(3):\n"
+           "    opt.zero_grad()\n"
+           "    (p * g * (k + 1) * (1 - 1.3 * (k == 1))).sum().backward()\n"
+           "    opt.step()\n"
+           "out = p - w", w=randn(6))
+      for extra in ("", ", amsgrad=True, weight_decay=0.1", ", maximize=True")],
     Case("torch.optim.optimizer.Optimizer", "from torch.optim.optimizer import Optimizer\n" + LIN +
          "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nout = (isinstance(opt, Optimizer), isinstance(m, Optimizer))"),
     Case("torch.optim.lr_scheduler.StepLR", sched("torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)", 5)),
