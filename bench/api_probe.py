@@ -18,6 +18,7 @@ counts "the converted code still needs torch". A snippet whose torch side raises
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import time
@@ -81,6 +82,10 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, help="write the results here")
     args = p.parse_args(argv)
     sys.path.insert(0, str(args.mscore.resolve()))
+    # the MindSpore worker is a script run by path: it imports mscore (backfill, runtime) from PYTHONPATH, so point
+    # it at the same checkout (otherwise it took the installed one, mixing the "before" and "after" columns)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.mscore.resolve()),
+                                                             os.environ.get("PYTHONPATH")]))
     from mscore.parity.worker import Worker
     from mscore.rules import load_rules
 

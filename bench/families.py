@@ -14,6 +14,7 @@ while reading the cases from this one, which is how the "before" column is measu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,10 @@ def main(argv=None) -> int:
     p.add_argument("--failures", action="store_true", help="list every failing case with its first problem")
     args = p.parse_args(argv)
     sys.path.insert(0, str(args.mscore.resolve()))
+    # the MindSpore worker is a script run by path: it imports mscore (backfill, runtime) from PYTHONPATH, so point
+    # it at the same checkout (otherwise it took the installed one, mixing the "before" and "after" columns)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.mscore.resolve()),
+                                                             os.environ.get("PYTHONPATH")]))
     from mscore.parity.collect import load_cases
     from mscore.parity.harness import run_case
     from mscore.parity.worker import Worker
