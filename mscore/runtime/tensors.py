@@ -18,7 +18,7 @@ __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
     "repeat_sequences", "is_sparse", "iadd", "isub", "imul", "itruediv", "resize_as_", "new_tensor", "layout", "real",
-    "imag", "unflatten", "complex", "unsqueeze_", "squeeze_", "t_", "is_cuda", "new",
+    "imag", "unflatten", "complex", "unsqueeze_", "squeeze_", "t_", "is_cuda", "new", "stride",
 ]
 
 
@@ -165,6 +165,14 @@ def new(self, *args, size=None):
     if isinstance(data, ms.Tensor):
         return data.astype(self.dtype)
     return ms.tensor(data, dtype=self.dtype)
+
+
+def stride(x, dim=None):
+    """torch's ``x.stride()``: a tuple (MindSpore's is a list), ``x.stride(d)`` an int."""
+    if not isinstance(x, ms.Tensor):
+        return x.stride() if dim is None else x.stride(dim)
+    strides = tuple(int(s) for s in x.stride())
+    return strides if dim is None else strides[dim]
 
 
 def _reshaped_in_place(tensor, new):

@@ -396,4 +396,12 @@ CASES = [
     Case("torch.rot90", "torch.rot90(x)", x=randn(2, 3)),
     Case("torch.rot90", "torch.rot90(x, 2, [0, 1])", x=randn(2, 3)),
     Case("torch.take", "torch.take(x, i)", x=randn(2, 3), i=const([0, 5])),
+    Case("torch.tril_indices", "torch.tril_indices(3, 3)"),
+    Case("torch.triu_indices", "torch.triu_indices(3, 4, 1)"),
+    Case("torch.index_put", "torch.index_put(x, (i,), v)", x=randn(4), i=const([0, 2]), v=const([9.0, 8.0])),
+    Case("torch.index_put", "torch.index_put(x, (i,), v, accumulate=True)", x=randn(4), i=const([1, 1]),
+         v=const([1.0, 2.0])),
+    Case("Tensor.stride", "x.stride()", x=randn(2, 3)),
+    Case("Tensor.stride", "x.stride(0) * 2", x=randn(2, 3)),
+    Case("Tensor.stride", "x.stride() == (3, 1)", x=randn(2, 3)),
 ]
