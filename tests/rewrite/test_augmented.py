@@ -143,14 +143,14 @@ def test_update_reading_its_own_grad_and_tensor_method_results(assert_converts, 
         """\
         import mindspore as ms
         from mindspore import ops
-        from mscore_rt import autograd, grad_flags, tensors
+        from mscore_rt import autograd, grad_flags, nn_ops, tensors
 
 
         def sgd(model, x, lr):
             a = grad_flags.requires_grad_(ops.stop_gradient(x))
             with ms._no_grad():
                 a = tensors.imul(a, 2)
-                for p in model.get_parameters():
+                for p in nn_ops.parameters(model):
                     p = tensors.isub(p, lr * autograd.grad_of(p))
                     p.data = tensors.isub(p.data, lr * autograd.grad_of(p))
             n = 0
