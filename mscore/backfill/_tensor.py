@@ -67,6 +67,11 @@ def exp_(self):
     return inplace_update(self, ops.exp(snapshot(self)))
 
 
+@replaces("mindspore.Tensor.tanh_")
+def tanh_(self):
+    return inplace_update(self, ops.tanh(snapshot(self)))
+
+
 @replaces("mindspore.Tensor.log")
 def log(self):
     return MM.log(self)

@@ -255,9 +255,10 @@ def _parse_rule(api: str, body: Any, file: str, lines: tuple[int, dict[str, int]
     fallback = body.get("fallback")
     if fallback is not None:
         if kind != FUNCTION or sig is None or not isinstance(fallback, str) or not _DOTTED.match(fallback) \
-                or not fallback.startswith(RUNTIME_PREFIX) or fallback.count(".") < 2:
-            err("fallback", "fallback is a runtime function (mscore_rt.<module>.<name>) on a torch.* call rule")
-        elif not (_RUNTIME_DIR / f"{fallback.split('.')[1]}.py").is_file():
+                or not fallback.startswith((RUNTIME_PREFIX, "mindspore.")) or fallback.count(".") < 2:
+            err("fallback", "fallback is a MindSpore or runtime function (mindspore.<...>.<name>, "
+                "mscore_rt.<module>.<name>) on a torch.* call rule")
+        elif fallback.startswith(RUNTIME_PREFIX) and not (_RUNTIME_DIR / f"{fallback.split('.')[1]}.py").is_file():
             err("fallback", f"{fallback!r}: no module mscore/runtime/{fallback.split('.')[1]}.py")
         elif body.get("transform") != "method_fallback":
             err("fallback", 'fallback applies to rules with transform = "method_fallback"')

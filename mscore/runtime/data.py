@@ -23,7 +23,7 @@ import mindspore as ms
 import numpy as np
 
 __all__ = ["Dataset", "IterableDataset", "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler",
-           "DistributedSampler", "DataLoader", "ConcatDataset", "Subset", "default_collate"]
+           "DistributedSampler", "DataLoader", "ConcatDataset", "Subset", "TensorDataset", "default_collate"]
 
 
 class Dataset:
@@ -204,6 +204,21 @@ class Subset(Dataset):
 
     def __len__(self):
         return len(self.indices)
+
+
+class TensorDataset(Dataset):
+    """torch's TensorDataset: sample ``i`` is the tuple of every tensor's row ``i`` (all share the first size)."""
+
+    def __init__(self, *tensors):
+        if any(t.shape[0] != tensors[0].shape[0] for t in tensors):
+            raise ValueError("Size mismatch between tensors")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
 
 
 def default_collate(batch):

@@ -45,3 +45,42 @@ def test_antialias_goes_to_the_rule_fallback(assert_converts, shipped):
         """,
         rules=shipped,
     )
+
+
+def test_max_other_by_keyword_falls_back_to_maximum(assert_converts, shipped):
+    assert_converts(
+        """\
+        import torch
+        a = torch.max(x, other=y)
+        b = torch.min(input=x, other=y)
+        c = torch.max(x, 1)
+        """,
+        """\
+        from mindspore import mint
+        a = mint.maximum(x, other=y)
+        b = mint.minimum(x, other=y)
+        c = mint.max(x, 1)
+        """,
+        rules=shipped,
+    )
+
+
+def test_a_literal_int_of_dims_is_packed(assert_converts, shipped):
+    # MindSpore's dims take sequences only; a size (torch.zeros(2)) stays an int
+    assert_converts(
+        """\
+        import torch
+        a = x.flip(0)
+        b = x.flip(-1, 0)
+        c = x.flip([0, 1])
+        d = torch.zeros(2)
+        """,
+        """\
+        from mindspore import mint
+        a = mint.flip(x, (0,))
+        b = mint.flip(x, (-1, 0))
+        c = mint.flip(x, [0, 1])
+        d = mint.zeros(2)
+        """,
+        rules=shipped,
+    )

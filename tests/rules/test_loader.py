@@ -49,7 +49,7 @@ def test_good_file_loads(tmp_path):
         (GOOD + 'fields = ["values", "values"]\n', 6, "distinct attribute names"),
         (GOOD + 'fields = "values"\n', 6, "distinct attribute names"),
         (GOOD + 'fallback = "mscore_rt.resample.interpolate"\n', 6, 'transform = "method_fallback"'),
-        (GOOD + 'transform = "method_fallback"\nfallback = "mindspore.mint.cat"\n', 7, "runtime function"),
+        (GOOD + 'transform = "method_fallback"\nfallback = "jax.numpy.concatenate"\n', 7, "runtime function"),
         (GOOD + 'transform = "method_fallback"\nfallback = "mscore_rt.nowhere.f"\n', 7, "no module"),
     ],
 )

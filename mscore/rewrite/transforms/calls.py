@@ -176,10 +176,19 @@ def _to_positional(rule: Rule, out: list[cst.Arg]) -> list[cst.Arg]:
     return rest[:n_pos] + moved + rest[n_pos:]
 
 
+def _int_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    return isinstance(node, cst.Integer)
+
+
 def _pack(rule: Rule, bound, args: Sequence[cst.Arg]) -> list[cst.Arg]:
-    """torch's ``f(2, 3)`` / ``f(*shape)`` → ``f((2, 3))`` / ``f((*shape,))``: one tuple for the target."""
+    """torch's ``f(2, 3)`` / ``f(*shape)`` → ``f((2, 3))`` / ``f((*shape,))``: one tuple for the target. One value
+    is passed as it is (a sequence, or a size the target takes as an int), except a literal int for ``*dims``
+    (``x.flip(0)`` → ``mint.flip(x, (0,))``): MindSpore's dims parameters take sequences only."""
     packed = bound.var_positional
-    if not packed or (len(packed) == 1 and not packed[0].star):
+    if not packed or (len(packed) == 1 and not packed[0].star
+                      and not (rule.pack == "dims" and _int_literal(packed[0].value))):
         return list(args)
     elements = [cst.StarredElement(a.value) if a.star else cst.Element(a.value) for a in packed]
     if len(elements) == 1:

@@ -404,4 +404,14 @@ CASES = [
     Case("Tensor.stride", "x.stride()", x=randn(2, 3)),
     Case("Tensor.stride", "x.stride(0) * 2", x=randn(2, 3)),
     Case("Tensor.stride", "x.stride() == (3, 1)", x=randn(2, 3)),
+    Case("torch.max", "torch.max(x, other=y)", x=randn(3), y=randn(3)),
+    Case("torch.min", "torch.min(input=x, other=y)", x=randn(2, 3), y=randn(3)),
+    Case("Tensor.flip", "x.flip(0)", x=randn(2, 3)),
+    Case("Tensor.flip", "x.flip(-1, 0)", x=randn(2, 3)),
+    Case("Tensor.flip", "x.flip([0, 1])", x=randn(2, 3)),
+    Case("Tensor.flip", "torch.cumsum(x, dim=0).flip(0)", x=randn(4)),
+    Case("Tensor.tanh_", "x.tanh_()\nout = x", x=randn(3)),
+    Case("torch.utils.data.TensorDataset", "from torch.utils.data import DataLoader, TensorDataset\n"
+         "ds = TensorDataset(x, i)\nout = (len(ds), ds[1], [b[1] for b in DataLoader(ds, batch_size=2)])",
+         x=randn(3, 2), i=randint(0, 5, (3,))),
 ]
