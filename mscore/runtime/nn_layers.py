@@ -1,5 +1,6 @@
 """Layers torch has and ``mindspore.mint.nn`` 2.10 lacks, as Cells holding torch's parameter names and shapes (so a
-torch state_dict loads strictly): ``ConvTranspose3d`` on :func:`mscore_rt.nn_ops.conv_transpose3d`."""
+torch state_dict loads strictly): ``ConvTranspose3d`` on :func:`mscore_rt.nn_ops.conv_transpose3d`; and the
+forms a mint layer lacks an argument for (``ReLU(inplace=True)``)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,7 @@ from mindspore import mint, nn
 
 from .nn_ops import _triple, conv_transpose3d
 
-__all__ = ["ConvTranspose3d"]
+__all__ = ["ConvTranspose3d", "ReLU"]
 
 
 class ConvTranspose3d(nn.Cell):
@@ -41,3 +42,16 @@ class ConvTranspose3d(nn.Cell):
             raise NotImplementedError("ConvTranspose3d(output_size=...) is not supported")
         return conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                 self.groups, self.dilation)
+
+
+class ReLU(mint.nn.ReLU):
+    """torch.nn.ReLU(inplace=True): mint.nn.ReLU has no inplace; this one overwrites its input as torch's does
+    (mint.nn.functional.relu(x, inplace=True): the InplaceReLU kernel). Only ``inplace=True`` calls are converted to
+    it; a plain ``nn.ReLU()`` stays ``mint.nn.ReLU()``."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def construct(self, input):
+        return mint.nn.functional.relu(input, inplace=self.inplace)

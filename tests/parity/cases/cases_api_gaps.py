@@ -414,4 +414,8 @@ CASES = [
     Case("torch.utils.data.TensorDataset", "from torch.utils.data import DataLoader, TensorDataset\n"
          "ds = TensorDataset(x, i)\nout = (len(ds), ds[1], [b[1] for b in DataLoader(ds, batch_size=2)])",
          x=randn(3, 2), i=randint(0, 5, (3,))),
+    Case("torch.nn.ReLU", "r = nn.ReLU(inplace=True)\ny = r(x)\nout = (y, x)", x=randn(4)),
+    Case("torch.nn.ReLU", "m = nn.Sequential(nn.Linear(3, 3), nn.ReLU(True))\nnn.init.ones_(m[0].weight)\n"
+         "nn.init.zeros_(m[0].bias)\nout = m(x)", x=randn(2, 3), atol=1e-5, reason="sums"),
+    Case("torch.nn.ReLU", "isinstance(nn.ReLU(inplace=True), nn.ReLU)"),
 ]
