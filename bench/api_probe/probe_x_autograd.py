@@ -141,3 +141,45 @@ SNIPPETS += [
     C("Tensor.backward", "a = x.requires_grad_()\ny = torch.gather(a, 1, i).sum()\ny.backward()\nout = a.grad",
       x=randn(2, 3), i=const([[0, 0], [2, 1]])),
 ]
+
+SNIPPETS += [
+    C("torch.autograd.grad", "a = x.requires_grad_()\ny = a * a\nout = torch.autograd.grad(y, a, torch.ones_like(y))[0]",
+      x=randn(3)),
+    C("Tensor.grad", "a = x.requires_grad_()\na.grad = torch.zeros_like(a)\n(a * 2).sum().backward()\nout = a.grad",
+      x=randn(3)),
+    C("Tensor.grad", "a = x.requires_grad_()\n(a * 2).sum().backward()\ndel a.grad\nout = a.grad is None", x=randn(3)),
+    C("Tensor.grad", "a = x.requires_grad_()\n(a * 2).sum().backward()\na.grad.add_(1.0)\nout = a.grad", x=randn(3)),
+    C("Tensor.grad", "w = nn.Parameter(torch.ones(3))\n(w * x).sum().backward()\nwith torch.no_grad():\n"
+      "    w.grad.zero_()\nout = w.grad", x=randn(3)),
+    C("Tensor.grad", "w = nn.Parameter(torch.ones(3))\n(w * x).sum().backward()\ng = w.grad.detach().clone()\n"
+      "out = g * 2", x=randn(3)),
+    C("Tensor.retain_grad", "a = x.requires_grad_()\nh = a * 2\nh.retain_grad()\n(h ** 2).sum().backward(retain_graph=True)\n"
+      "(h * 3).sum().backward()\nout = h.grad", x=randn(3)),
+    C("Tensor.requires_grad", "a = x.requires_grad_()\nout = (a.detach().requires_grad, (a + 1).requires_grad)",
+      x=randn(3)),
+    C("Tensor.backward", "m = nn.Linear(3, 2)\nnn.init.constant_(m.weight, 0.2)\nnn.init.zeros_(m.bias)\n"
+      "opt = torch.optim.SGD(m.parameters(), lr=0.5)\nfor _ in range(2):\n    opt.zero_grad()\n"
+      "    loss = F.mse_loss(m(x), t)\n    loss.backward()\n    opt.step()\nout = (m.weight, loss.item())",
+      x=randn(4, 3), t=randn(4, 2), atol=1e-5, reason="sums"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = a.exp().log().sum()\ny.backward()\nout = a.grad", x=randn(3),
+      atol=1e-5, reason="exp/log"),
+    C("Tensor.backward", "a = x.requires_grad_()\nb = a.reshape(2, 2).permute(1, 0).contiguous()\n"
+      "b[0].sum().backward()\nout = a.grad", x=randn(4)),
+    C("Tensor.backward", "a = x.requires_grad_()\nparts = torch.split(a, 2)\n(parts[0] * 3).sum().backward()\n"
+      "out = a.grad", x=randn(4)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.stack([a, a * 2]).mean(0).sum()\ny.backward()\n"
+      "out = a.grad", x=randn(3)),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = F.softmax(a, dim=0)[0]\ny.backward()\nout = a.grad", x=randn(3),
+      atol=1e-5, reason="softmax"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = F.gelu(a).sum()\ny.backward()\nout = a.grad", x=randn(3),
+      atol=1e-5, reason="erf"),
+    C("Tensor.backward", "a = x.requires_grad_()\ny = torch.einsum('i,i->', a, a)\ny.backward()\nout = a.grad",
+      x=randn(3)),
+    C("Tensor.backward", "a = x.requires_grad_()\nloss = F.binary_cross_entropy_with_logits(a, t)\nloss.backward()\n"
+      "out = a.grad", x=randn(4), t=const([0.0, 1.0, 1.0, 0.0]), atol=1e-5, reason="log"),
+    C("torch.autograd.grad", "def f(t):\n    return (t ** 2).sum()\na = x.requires_grad_()\n"
+      "out = torch.autograd.grad(f(a), a)[0]", x=randn(3)),
+    C("Tensor.backward", "class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.w = nn.Parameter(torch.ones(3))\n    def forward(self, t):\n        return (self.w * t).sum()\n"
+      "m = M()\nm(x).backward()\nout = m.w.grad", x=randn(3)),
+]

@@ -169,3 +169,18 @@ SNIPPETS += [
     C("torch.add", "def step(acc, v):\n    return torch.add(acc, v, out=acc)\na = torch.zeros(3)\nfor t in (x, y):\n"
       "    step(a, t)\nout = a", x=randn(3), y=randn(3)),
 ]
+
+SNIPPETS += [
+    C("torch.add", "torch.add(x, 1, out=x)\nout = x", x=randn(3)),
+    C("torch.cat", "buf = torch.zeros(2, 5)\ntorch.cat([a, b], out=buf[1])\nout = buf", a=randn(2), b=randn(3)),
+    C("torch.matmul", "o = torch.empty(2, 2)\nfor _ in range(2):\n    torch.matmul(a, b, out=o)\nout = o", a=randn(2, 3),
+      b=randn(3, 2), atol=1e-5, reason="sums"),
+    C("torch.exp", "o = torch.empty(3)\nrs = [torch.exp(t, out=o) for t in (x,)]\nout = (rs[0] is o, o)", x=randn(3)),
+    C("torch.log", "o = torch.empty(2, 2)\ntorch.log(x.abs() + 1, out=o)\nout = o", x=randn(2, 2)),
+    C("torch.sum", "o = torch.empty(())\ntorch.sum(x, dim=(0, 1), out=o)\nout = o", x=randn(2, 2), atol=1e-5,
+      reason="sums"),
+    C("torch.gather", "o = torch.empty(0, dtype=torch.long)\ntorch.gather(i, 1, j, out=o)\nout = o",
+      i=randint(0, 9, (2, 3)), j=const([[0, 2], [1, 1]])),
+    C("torch.mul", "o = torch.empty(0, dtype=torch.float64)\ntorch.mul(x, y, out=o)\nout = o",
+      x=randn(3, dtype="float64"), y=randn(3, dtype="float64")),
+]

@@ -2,14 +2,15 @@
 functions and their Tensor methods (torch promotes them to float32: ``torch.exp(torch.tensor([1, 2]))``,
 ``i.tanh()``), ``mint.cat`` of tensors of different
 dtypes (torch and aclnnCat promote to the common dtype), and integer ``floor_divide``. Each replacement keeps mint's
-signature and calls ``ops`` only. Not replaced: 0-d shapes in ``mint.zeros`` / ``mint.ones`` (the CPU kernels reject
-``()``): a wrapper around them made ``ms.jit`` capture of the converted mini crash (tests/e2e/test_jit_compile.py),
-even one that only passes dtype=float32 on to the original (with a dtype the kernels take ``()``).
+signature and calls ``ops`` only. ``mint.zeros`` of a 0-d shape without a dtype (the CPU Zeros kernel rejects ``()``
+unless the dtype is given): the original with float32 passed. Not replaced: ``mint.ones`` (the same kernel gap) --
+any wrapper of it, even one only forwarding its arguments, makes ``ms.jit`` capture of the converted mini crash
+(SIGSEGV; tests/e2e/test_jit_compile.py), while this ``zeros`` one does not (a conditional expression in it did).
 """
 from __future__ import annotations
 
 import mindspore as ms
-from mindspore import ops
+from mindspore import mint, ops
 
 from ._common import is_floating
 from ._registry import replaces
@@ -81,6 +82,19 @@ def cat(tensors, dim=0):
         common = _common_dtype(dtypes)
         tensors = [t if t.dtype == common else t.astype(common) for t in tensors]
     return ops.cat(tensors, dim)
+
+
+_MINT_ZEROS = mint.zeros   # the original, captured on import (before enable() installs the replacement)
+
+
+@replaces("mindspore.mint.zeros")
+def zeros(size, *, dtype=None):
+    """mint.zeros: float32 passed when no dtype is (the CPU kernel refuses a 0-d shape with dtype None:
+    ``torch.zeros(())``, a scalar ``nn.Parameter(torch.zeros(()))``). An if statement, not a conditional
+    expression: with the latter ms.jit capture of the converted mini crashed."""
+    if dtype is None:
+        dtype = ms.float32
+    return _MINT_ZEROS(size, dtype=dtype)
 
 
 @replaces("mindspore.mint.floor_divide")

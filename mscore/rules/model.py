@@ -93,11 +93,15 @@ class Rule:
         not get (a rename, a changed default, a template, ...). Dropping parameters alone is not such a way: the
         bare reference becomes the target, and a later call passing a dropped parameter fails with a TypeError
         there (``device=`` to mint.nn.Linear) instead of computing something else."""
-        # module_to_cell / legacy_tensor adapt calls only: a bare reference is the class itself (nn.Cell, ms.Tensor)
-        if self.template is not None or (self.transform is not None
+        # module_to_cell / legacy_tensor adapt calls only: a bare reference is the class itself (nn.Cell, ms.Tensor);
+        # so does method_fallback, whose refused arguments (unsupported_args) the bare target refuses with a
+        # TypeError too (act = nn.ReLU is mint.nn.ReLU; act(inplace=True) raises there)
+        fallback = self.transform == "method_fallback"
+        if self.template is not None or (self.transform is not None and not fallback
                                          and self.transform not in ("module_to_cell", "legacy_tensor")):
             return True
-        return bool(self.rename or self.defaults or self.target_sig or self.unsupported_args or self.pack)
+        return bool(self.rename or self.defaults or self.target_sig or self.pack
+                    or (self.unsupported_args and not fallback))
 
     @property
     def where(self) -> str:

@@ -418,4 +418,13 @@ CASES = [
     Case("torch.nn.ReLU", "m = nn.Sequential(nn.Linear(3, 3), nn.ReLU(True))\nnn.init.ones_(m[0].weight)\n"
          "nn.init.zeros_(m[0].bias)\nout = m(x)", x=randn(2, 3), atol=1e-5, reason="sums"),
     Case("torch.nn.ReLU", "isinstance(nn.ReLU(inplace=True), nn.ReLU)"),
+    # 0-d zeros (the CPU Zeros kernel needs a dtype for shape (); the backfill passes float32)
+    Case("torch.zeros", "torch.zeros(())"),
+    Case("torch.zeros", "torch.zeros([])"),
+    Case("torch.zeros", "torch.zeros(size=())"),
+    Case("torch.zeros", "b = nn.Parameter(torch.zeros(()))\n(b + x).sum().backward()\nout = (b, b.grad)", x=randn(3)),
+    Case("torch.zeros", "o = torch.zeros(())\ntorch.exp(x, out=o)\nout = o", x=randn(())),
+    Case("torch.ones", "torch.ones((), dtype=torch.int64)"),
+    Case("torch.nn.ReLU", "acts = {'relu': nn.ReLU, 'gelu': nn.GELU}\nout = acts['relu']()(x)", x=randn(3)),
+    Case("torch.nn.functional.interpolate", "up = F.interpolate\nout = up(x, scale_factor=2)", x=randn(1, 1, 2, 2)),
 ]
