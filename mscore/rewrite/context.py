@@ -82,6 +82,7 @@ class Ctx:
     # the file names no array library (classify.names_no_array_library): a method NumPy's ndarray also has, called
     # with NumPy's axis= / keepdims=, is torch's alias there (x.std(axis=0) is x.std(dim=0))
     tensor_receivers: bool = False
+    discarded: bool = False                 # the unit is an expression statement's value (its result is unused)
 
     def mindspore_source(self, text: str) -> str:
         """Python source written with full ``mindspore.*`` names (templates, defaults) → placeholder aliases."""

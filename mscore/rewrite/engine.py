@@ -260,7 +260,7 @@ def _rewrite_units(fe: FileEdits, parse_text: str, inner: dict[int, list[tuple[i
         if aliases is None:   # one walk per scope, not per unit: a module scope can bind thousands of names
             aliases = scope_aliases[id(unit.scope)] = unit.scope.aliases()
         ctx = Ctx(fe.rules, dict(aliases), profile, annotation=unit.annotation, ms_names=ms_names,
-                  training=unit.training, tensor_receivers=tensor_receivers)
+                  training=unit.training, tensor_receivers=tensor_receivers, discarded=unit.discarded)
         nl = _first_newline(segment)
         node, wrapped = parse_unit(segment, nl)
         new = render(node.visit(UnitRewriter(ctx)), wrapped, nl)

@@ -57,6 +57,7 @@ class Unit:
     header: bool                # a compound statement header: markers go above
     annotation: bool = False    # a type annotation: names matter, calls do not happen
     training: TrainingStep | None = None  # inside a recognised training step (statements/training_step.py)
+    discarded: bool = False     # the expression of an expression statement: its value is not used
 
 
 @dataclass
@@ -175,6 +176,7 @@ class Locator:
                     header=header,
                     annotation=annotation,
                     training=training,
+                    discarded=isinstance(st, ast.Expr) and st.value is e,
                 )
             )
         else:

@@ -17,6 +17,7 @@ def test_torch_only_file_takes_mint(shipped):
            "v, i = x.sort(descending=True)\n"
            "c = x.argsort()\n"
            "d = x.argmin(dim=0)\n"
+           "a = x.sort()\n"
            "names.sort()\n"
            "names.sort(key=len, reverse=True)\n")
     out = convert_source(src.encode(), "f.py", shipped).output.decode()
@@ -24,6 +25,7 @@ def test_torch_only_file_takes_mint(shipped):
     assert "v, i = mint.sort(x, descending=True)\n" in out
     assert "c = mint.argsort(x)\n" in out
     assert "d = mint.argmin(x, dim=0)\n" in out
+    assert "a = mint.sort(x)\n" in out   # a list's sort() returns None: a used result is a tensor's
     assert "names.sort()\n" in out and "names.sort(key=len, reverse=True)\n" in out   # a list's
     assert convert_source(out.encode(), "f.py", shipped).output.decode() == out
 

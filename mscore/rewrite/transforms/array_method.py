@@ -3,9 +3,10 @@
 receiver can be meant, MindSpore's own method elsewhere.
 
 No other receiver can be meant in a file that names no array library (``classify.names_no_array_library``: no
-ndarray is built there) — except for ``list.sort()``, which is told apart by its arguments: a list's takes only
-``key=`` / ``reverse=`` (such a call does not bind to torch's signature and is left), so a ``.sort`` call with an
-argument torch's binds is a tensor's, and a bare ``.sort()`` keeps MindSpore's method.
+ndarray is built there) — except for ``list.sort()``, which is told apart by its arguments and its use: a list's
+takes only ``key=`` / ``reverse=`` (such a call does not bind to torch's signature and is left) and returns None,
+so a ``.sort`` call with an argument torch's binds, or whose result is used (``v, i = x.sort()``), is a tensor's,
+while a bare ``.sort()`` in an expression statement (``names.sort()``) keeps MindSpore's method.
 """
 from __future__ import annotations
 
@@ -23,6 +24,6 @@ LIST_METHODS = frozenset({"sort"})   # also a method of Python's list
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     calls.bind_call(rule, call.args, ctx)   # a call that does not fit torch's signature is not a tensor's
     name = rule.api.rsplit(".", 1)[1]
-    if not ctx.tensor_receivers or (name in LIST_METHODS and not call.args):
+    if not ctx.tensor_receivers or (name in LIST_METHODS and not call.args and ctx.discarded):
         return call
     return calls.emit_method(ctx, rule, call)

@@ -106,4 +106,6 @@ CASES = [
     Case("Tensor.argsort", "x.argsort(dim=0, descending=True)", x=randn(3, 2)),
     Case("Tensor.argmin", "x.argmin(dim=0)", x=randn(3, 2)),
     Case("Tensor.argmin", "x.argmin()", x=randn(3, 2)),
+    Case("Tensor.sort", "x.sort()", x=randn(2, 3)),
+    Case("Tensor.sort", "v, i = x.sort()\nout = i", x=randn(4)),
 ]
