@@ -427,4 +427,9 @@ CASES = [
     Case("torch.ones", "torch.ones((), dtype=torch.int64)"),
     Case("torch.nn.ReLU", "acts = {'relu': nn.ReLU, 'gelu': nn.GELU}\nout = acts['relu']()(x)", x=randn(3)),
     Case("torch.nn.functional.interpolate", "up = F.interpolate\nout = up(x, scale_factor=2)", x=randn(1, 1, 2, 2)),
+    # x.max(other) / x.min(other): mint's forms take the other tensor (MindSpore's Tensor.max refused it)
+    Case("Tensor.max", "x.max(y)", x=randn(3), y=randn(3)),
+    Case("Tensor.min", "x.min(y)", x=randn(2, 3), y=randn(3)),
+    Case("Tensor.max", "x.max()", x=randn(2, 3)),
+    Case("Tensor.max", "x.max(-1, keepdim=True).indices", x=randn(2, 3)),
 ]
