@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mindspore import mint, ops
 
-__all__ = ["conv_transpose3d", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook",
+__all__ = ["conv_transpose3d", "leaky_relu", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook",
            "load_state_dict", "parameters", "named_parameters", "buffers", "named_buffers"]
 
 
@@ -44,6 +44,13 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """torch.nn.functional.leaky_relu(..., inplace=True): mint's has no in-place form; the result is copied into
+    ``input`` (MindSpore's in-place copy kernel) and ``input`` returned, as torch's."""
+    out = mint.nn.functional.leaky_relu(input, negative_slope)
+    return input.copy_(out) if inplace else out
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):

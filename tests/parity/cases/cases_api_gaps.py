@@ -432,4 +432,7 @@ CASES = [
     Case("Tensor.min", "x.min(y)", x=randn(2, 3), y=randn(3)),
     Case("Tensor.max", "x.max()", x=randn(2, 3)),
     Case("Tensor.max", "x.max(-1, keepdim=True).indices", x=randn(2, 3)),
+    Case("torch.nn.functional.leaky_relu", "F.leaky_relu(x, 0.1, inplace=True)\nout = x", x=randn(4)),
+    Case("torch.nn.functional.leaky_relu", "y = F.leaky_relu(x, negative_slope=0.2, inplace=True)\nout = (y, x)",
+         x=randn(4)),
 ]
