@@ -18,7 +18,7 @@ __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor", "resize_", "mode", "strided", "view_base", "numel", "type",
     "repeat_sequences", "is_sparse", "iadd", "isub", "imul", "itruediv", "resize_as_", "new_tensor", "layout", "real",
-    "imag", "unflatten", "complex", "unsqueeze_", "squeeze_", "t_", "is_cuda", "new", "stride",
+    "imag", "unflatten", "complex", "unsqueeze_", "squeeze_", "t_", "is_cuda", "new", "stride", "to",
 ]
 
 
@@ -173,6 +173,20 @@ def stride(x, dim=None):
         return x.stride() if dim is None else x.stride(dim)
     strides = tuple(int(s) for s in x.stride())
     return strides if dim is None else strides[dim]
+
+
+def to(x, *args, dtype=None):
+    """torch's ``x.to(target)`` when the converter could not tell what ``target`` is: a tensor (its dtype is
+    taken, as torch's ``x.to(other)``), a MindSpore dtype, or a device / anything else (nothing to move: ignored).
+    Returns ``x`` itself when the dtype does not change, as torch does."""
+    for a in args:
+        if isinstance(a, ms.Tensor):
+            dtype = a.dtype
+        elif isinstance(a, ms.dtype.Type):
+            dtype = a
+    if not isinstance(x, ms.Tensor):
+        return x if dtype is None else x.to(dtype)
+    return x if dtype is None or dtype == x.dtype else x.astype(dtype)
 
 
 def _reshaped_in_place(tensor, new):

@@ -3,7 +3,8 @@
 ``x.to(device)`` → ``x``; ``x.to(device, torch.float16)`` / ``x.to(dtype=...)`` → ``x.to(ms.float16)``.
 A positional argument is classified conservatively: a torch dtype, a ``.dtype`` attribute or a name containing
 "dtype" is a dtype; a string, a number, ``torch.device(...)``, a ``.device`` attribute or a name containing
-"device" is a device. Anything else (``x.to(other_tensor)``?) is left unconverted and reported.
+"device" is a device. Anything else (``x.to(other_tensor)``, ``x.to(target)``) is decided at run time:
+``tensors.to(x, target)`` (``mscore_rt.tensors``) takes a tensor's dtype or a dtype and ignores a device.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mscore.rewrite.context import Ctx, Unconvertible
 from mscore.rewrite.transforms.calls import code, fix_commas, positional
 from mscore.rewrite.transforms.registry import transform
 
+RUNTIME_TO = "mscore_rt.tensors.to"
 DTYPE_WORDS = ("dtype",)
 DEVICE_WORDS = ("device", "dev", "cuda", "cpu", "npu", "rank", "gpu")
 # what a mindspore dtype is written as: this pass's placeholder, or the names a converted file binds mindspore to
@@ -68,9 +70,12 @@ def apply(ctx: Ctx, rule, call: cst.Call, suffix: str = "") -> cst.BaseExpressio
         if kind == "dtype":
             dtype = a
         elif kind == "unknown":
-            raise Unconvertible(
-                f".to({code(a.value).strip()}): cannot tell a device from a dtype or a tensor; write .to(dtype=...)"
-            )
+            # a tensor, a dtype or a device held in a name: told apart when the call runs
+            kept = [positional(b) for b in call.args if b.keyword is None]
+            if dtype is not None and dtype.keyword is not None:
+                kept.append(dtype)
+            receiver = cst.Arg(func.value)
+            return cst.Call(func=ctx.target(RUNTIME_TO), args=fix_commas([receiver, *kept], call.args))
     if dtype is None:
         return func.value
     if dtype.keyword is not None and _kind(ctx, dtype.value) != "dtype":

@@ -435,4 +435,11 @@ CASES = [
     Case("torch.nn.functional.leaky_relu", "F.leaky_relu(x, 0.1, inplace=True)\nout = x", x=randn(4)),
     Case("torch.nn.functional.leaky_relu", "y = F.leaky_relu(x, negative_slope=0.2, inplace=True)\nout = (y, x)",
          x=randn(4)),
+    # x.to(name): a tensor, a dtype or a device, decided when the call runs (mscore_rt.tensors.to)
+    Case("Tensor.to", "x.to(y)", x=randn(3), y=randn(2, dtype="float64")),
+    Case("Tensor.to", "i.to(x)", i=randint(0, 5, (3,)), x=randn(2)),
+    Case("Tensor.to", "t = torch.float16\nout = x.to(t)", x=randn(3)),
+    Case("Tensor.to", "target = 'cpu'\nout = x.to(target, non_blocking=True)", x=randn(3)),
+    Case("Tensor.to", "def move(t, where):\n    return t.to(where)\nout = (move(x, 'cpu'), move(x, torch.float64))",
+         x=randn(2)),
 ]
