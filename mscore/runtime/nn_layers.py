@@ -1,6 +1,6 @@
 """Layers torch has and ``mindspore.mint.nn`` 2.10 lacks, as Cells holding torch's parameter names and shapes (so a
 torch state_dict loads strictly): ``ConvTranspose3d`` on :func:`mscore_rt.nn_ops.conv_transpose3d`; and the
-forms a mint layer lacks an argument for (``ReLU(inplace=True)``)."""
+forms a mint layer lacks an argument for (``ReLU(inplace=True)``), and ``ModuleList`` over any iterable."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ from mindspore import mint, nn
 
 from .nn_ops import _triple, conv_transpose3d
 
-__all__ = ["ConvTranspose3d", "ReLU"]
+__all__ = ["ConvTranspose3d", "ModuleList", "ReLU"]
 
 
 class ConvTranspose3d(nn.Cell):
@@ -55,3 +55,12 @@ class ReLU(mint.nn.ReLU):
 
     def construct(self, input):
         return mint.nn.functional.relu(input, inplace=self.inplace)
+
+
+class ModuleList(nn.CellList):
+    """torch.nn.ModuleList: an ``nn.CellList`` that, as torch's, takes any iterable of cells
+    (``ModuleList(Block(d) for _ in range(n))``, a tuple, a ``map``); CellList accepts only a list and raises
+    TypeError for a generator. Appending, indexing, iterating, child names 0, 1, ... are CellList's."""
+
+    def __init__(self, modules=None):
+        super().__init__(*(() if modules is None else (list(modules),)))

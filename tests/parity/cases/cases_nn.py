@@ -105,6 +105,13 @@ CASES = [
     ModuleCase("torch.nn.Module", EXPLICIT_INIT, inputs=dict(x=randn(2, 3))),
     ModuleCase("torch.nn.ModuleList", CONTAINERS, inputs=dict(x=randn(2, 4))),
     ModuleCase("torch.nn.ModuleList", MODULELIST_KW, inputs=dict(x=randn(2, 3))),
+    # a generator and a tuple, which torch's ModuleList takes and MindSpore's CellList rejects
+    ModuleCase("torch.nn.ModuleList", MODULELIST_KW.replace("modules=[nn.Linear(3, 3), nn.Tanh()]",
+                                                            "nn.Linear(3, 3) for _ in range(2)"),
+               inputs=dict(x=randn(2, 3))),
+    ModuleCase("torch.nn.ModuleList", MODULELIST_KW.replace("modules=[nn.Linear(3, 3), nn.Tanh()]",
+                                                            "modules=(nn.Linear(3, 3), nn.Tanh())"),
+               inputs=dict(x=randn(2, 3))),
     ModuleCase("torch.nn.ModuleDict", CONTAINERS, inputs=dict(x=randn(3, 4))),
     ModuleCase("torch.nn.ModuleDict", MODULEDICT_EMPTY, inputs=dict(x=randn(3, 3))),
     ModuleCase("torch.nn.Sequential", "nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))",

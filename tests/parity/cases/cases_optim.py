@@ -112,6 +112,18 @@ CASES = [
            "    opt.step()\n"
            "out = p - w", w=randn(6))
       for extra in ("", ", amsgrad=True, weight_decay=0.1", ", maximize=True")],
+    # the other torch optimizers MindSpore's experimental.optim implements: three steps with changing gradients
+    *[Case(f"torch.optim.{ctor.split('(')[0]}",
+           "p = nn.Parameter(w.clone())\n"
+           "g = torch.tensor([1e-6, 1e-3, 0.1, -2.0, 0.5, -0.02])\n"
+           f"opt = torch.optim.{ctor}\n"
+           "for k in range(3):\n"
+           "    opt.zero_grad()\n"
+           "    (p * g * (k + 1) * (1 - 1.3 * (k == 1))).sum().backward()\n"
+           "    opt.step()\n"
+           "out = p - w", w=randn(6))
+      for ctor in ("RMSprop([p])", "RMSprop([p], lr=1e-2, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1)",
+                   "Adagrad([p])", "Adagrad([p], lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, eps=1e-8)")],
     Case("torch.optim.optimizer.Optimizer", "from torch.optim.optimizer import Optimizer\n" + LIN +
          "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nout = (isinstance(opt, Optimizer), isinstance(m, Optimizer))"),
     Case("torch.optim.lr_scheduler.StepLR", sched("torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)", 5)),
