@@ -1,6 +1,8 @@
 """Layers torch has and ``mindspore.mint.nn`` 2.10 lacks, as Cells holding torch's parameter names and shapes (so a
 torch state_dict loads strictly): ``ConvTranspose3d`` on :func:`mscore_rt.nn_ops.conv_transpose3d`; and the
-forms a mint layer lacks an argument for (``ReLU(inplace=True)``), and ``ModuleList`` over any iterable."""
+forms a mint layer lacks an argument for (``ReLU(inplace=True)``), ``ModuleList`` over any iterable, and
+``MultiheadAttention``'s (output, None) when no weights are asked for; ``TransformerEncoderLayer`` with torch's
+parameter names (MindSpore's names its feed-forward dense1/dense2 and its norms' parameters gamma/beta)."""
 from __future__ import annotations
 
 import math
@@ -10,7 +12,7 @@ from mindspore import mint, nn
 
 from .nn_ops import _triple, conv_transpose3d
 
-__all__ = ["ConvTranspose3d", "ModuleList", "ReLU"]
+__all__ = ["ConvTranspose3d", "ModuleList", "MultiheadAttention", "ReLU", "TransformerEncoderLayer"]
 
 
 class ConvTranspose3d(nn.Cell):
@@ -64,3 +66,64 @@ class ModuleList(nn.CellList):
 
     def __init__(self, modules=None):
         super().__init__(*(() if modules is None else (list(modules),)))
+
+
+class MultiheadAttention(nn.MultiheadAttention):
+    """torch.nn.MultiheadAttention on ``mindspore.nn.MultiheadAttention`` (same parameter names and forward
+    arguments): torch's ``bias`` argument (MindSpore's ``has_bias``), and the forward always returns the pair
+    (output, weights), weights ``None`` for ``need_weights=False`` (MindSpore returns the output alone there, so
+    ``out, _ = attn(q, k, v, need_weights=False)`` fails to unpack)."""
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
+                 kdim=None, vdim=None, batch_first=False, dtype=None):
+        super().__init__(embed_dim, num_heads, dropout, bias, add_bias_kv, add_zero_attn, kdim, vdim, batch_first,
+                         **({} if dtype is None else {"dtype": dtype}))
+
+    def construct(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                  average_attn_weights=True, is_causal=False):
+        if is_causal and attn_mask is None:
+            raise ValueError("is_causal=True needs attn_mask (as torch's MultiheadAttention: it is only a hint)")
+        out = super().construct(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights)
+        return out if need_weights else (out[0] if isinstance(out, tuple) else out, None)
+
+
+class TransformerEncoderLayer(nn.Cell):
+    """torch.nn.TransformerEncoderLayer: self-attention then a feed-forward block, each added to its input, with
+    layer norm after each sum (``norm_first=False``) or before each block (``norm_first=True``). Children and
+    parameters are named as torch's (``self_attn``, ``linear1``, ``linear2``, ``norm1``, ``norm2``) so a torch
+    state_dict loads strictly; ``mindspore.nn.TransformerEncoderLayer`` computes the same but names them
+    ``dense1`` / ``dense2`` and ``gamma`` / ``beta``."""
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
+                 batch_first=False, norm_first=False, bias=True, dtype=None):
+        super().__init__()
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
+                                            dtype=dtype)
+        self.linear1 = mint.nn.Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+        self.dropout = mint.nn.Dropout(dropout)
+        self.linear2 = mint.nn.Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = norm_first
+        self.norm1 = mint.nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = mint.nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.dropout1 = mint.nn.Dropout(dropout)
+        self.dropout2 = mint.nn.Dropout(dropout)
+        if isinstance(activation, str):
+            if activation not in ("relu", "gelu"):
+                raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+            activation = getattr(mint.nn.functional, activation)
+        self.activation = activation
+
+    def _sa_block(self, x, attn_mask, key_padding_mask):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x):
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+    def construct(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask))
+        return self.norm2(x + self._ff_block(x))

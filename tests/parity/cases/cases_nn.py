@@ -100,6 +100,46 @@ class L(nn.Module):
 m = L()
 """
 
+# self and cross attention with a key padding mask, the weights copied in by name (torch's state_dict names)
+MHA = """
+class A(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.att = nn.MultiheadAttention(8, 2, {args})
+        with torch.no_grad():
+            for i, (name, p) in enumerate(sorted(self.att.named_parameters())):
+                p.copy_(torch.sin(torch.arange(p.numel(), dtype=torch.float32) * 0.37 + i).view_as(p) * 0.3)
+
+    def forward(self, q, x):
+        bf = self.att.batch_first
+        pad = torch.zeros(2, x.shape[1 if bf else 0], dtype=torch.bool)
+        pad[1, -2:] = True
+        out, w = self.att(q, x, x, key_padding_mask=pad)
+        out2, _ = self.att(x, x, x, need_weights=False)
+        return out, w, out2
+
+m = A()
+"""
+
+# post- and pre-norm encoder layers in training mode (dropout 0) with a padding mask, weights set by torch's names
+ENC = """
+class E(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, {args})
+        with torch.no_grad():
+            for i, (name, p) in enumerate(sorted(self.enc.named_parameters())):
+                p.copy_(torch.sin(torch.arange(p.numel(), dtype=torch.float32) * 0.37 + i).view_as(p) * 0.3)
+        self.names = sorted(n for n, _ in self.enc.named_parameters())
+
+    def forward(self, x):
+        pad = torch.zeros(2, 5, dtype=torch.bool)
+        pad[1, -2:] = True
+        return self.enc(x, src_key_padding_mask=pad), self.enc(x)
+
+m = E()
+"""
+
 CASES = [
     ModuleCase("torch.nn.Module", SUBCLASS, inputs=dict(x=randn(2, 4))),
     ModuleCase("torch.nn.Module", EXPLICIT_INIT, inputs=dict(x=randn(2, 3))),
@@ -112,6 +152,12 @@ CASES = [
     ModuleCase("torch.nn.ModuleList", MODULELIST_KW.replace("modules=[nn.Linear(3, 3), nn.Tanh()]",
                                                             "modules=(nn.Linear(3, 3), nn.Tanh())"),
                inputs=dict(x=randn(2, 3))),
+    ModuleCase("torch.nn.MultiheadAttention", MHA.format(args="batch_first=True"),
+               inputs=dict(q=randn(2, 3, 8), x=randn(2, 5, 8))),
+    ModuleCase("torch.nn.MultiheadAttention", MHA.format(args="dropout=0.0, bias=False"),
+               inputs=dict(q=randn(3, 2, 8), x=randn(5, 2, 8))),
+    *[ModuleCase("torch.nn.TransformerEncoderLayer", ENC.format(args=args), inputs=dict(x=randn(2, 5, 8)))
+      for args in ("dropout=0.0, batch_first=True", "dropout=0.0, batch_first=True, norm_first=True, activation='gelu'")],
     ModuleCase("torch.nn.ModuleDict", CONTAINERS, inputs=dict(x=randn(3, 4))),
     ModuleCase("torch.nn.ModuleDict", MODULEDICT_EMPTY, inputs=dict(x=randn(3, 3))),
     ModuleCase("torch.nn.Sequential", "nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))",
