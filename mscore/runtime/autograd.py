@@ -22,6 +22,7 @@ from mindspore.graph.api import _pynative_executor as _executor
 from . import grad_mode
 
 __all__ = [
+    "clip_grad_value_",
     "backward", "grad", "run_backward", "grad_of", "set_grad", "retain_grad", "retains_grad", "register_hook",
     "requires_grad_", "grad_fn", "zero_grad", "step",
     "clip_grad_norm_", "record",
@@ -328,3 +329,17 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     for p, g in zip(params, grads):
         set_grad(p, g * coef.astype(g.dtype))
     return total
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """``torch.nn.utils.clip_grad_value_`` on the tape's ``.grad``: every gradient clamped to
+    [-clip_value, clip_value] (torch clamps in place; the clamped gradient replaces ``.grad``)."""
+    from mindspore import mint
+
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    clip_value = float(clip_value)
+    for p in parameters:
+        g = grad_of(p)
+        if g is not None:
+            set_grad(p, mint.clamp(g, -clip_value, clip_value))

@@ -124,6 +124,29 @@ CASES = [
            "out = p - w", w=randn(6))
       for ctor in ("RMSprop([p])", "RMSprop([p], lr=1e-2, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1)",
                    "Adagrad([p])", "Adagrad([p], lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, eps=1e-8)")],
+    # the loss scaler on the tape: scaled backward, unscale_ before a clip, a step skipped on an overflow (the
+    # scale backed off), growth after growth_interval clean steps; disabled, the identity around optimizer.step()
+    *[Case(name,
+           "p = nn.Parameter(w.clone())\n"
+           f"scaler = {ctor}\n"
+           "opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)\n"
+           "scales = []\n"
+           "for k in range(5):\n"
+           "    opt.zero_grad()\n"
+           "    loss = (p * p).sum() * (k + 1) * (float('inf') if k == 2 else 1.0)\n"
+           "    scaler.scale(loss).backward()\n"
+           "    scaler.unscale_(opt)\n"
+           "    torch.nn.utils.clip_grad_value_([p], 1.5)\n"
+           "    scaler.step(opt)\n"
+           "    scaler.update()\n"
+           "    scales.append(float(scaler.get_scale()))\n"
+           "out = (p - w, scales, scaler.is_enabled())", w=randn(6))
+      for name, ctor in (("torch.amp.GradScaler", "torch.amp.GradScaler('cpu', init_scale=8.0, growth_interval=2)"),
+                         ("torch.cuda.amp.GradScaler", "torch.cuda.amp.GradScaler(enabled=False)"))],
+    Case("torch.nn.utils.clip_grad_value_",
+         "p = nn.Parameter(w.clone())\nq = nn.Parameter(w[:3].clone())\n"
+         "((p * p).sum() * 3 + q.sum()).backward()\n"
+         "torch.nn.utils.clip_grad_value_([p, q], clip_value=2.0)\nout = (p.grad, q.grad)", w=randn(6)),
     Case("torch.optim.optimizer.Optimizer", "from torch.optim.optimizer import Optimizer\n" + LIN +
          "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nout = (isinstance(opt, Optimizer), isinstance(m, Optimizer))"),
     Case("torch.optim.lr_scheduler.StepLR", sched("torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)", 5)),
