@@ -39,7 +39,7 @@ expression as the optimizer's constructor argument in the same function); norm_t
 torch's: total = sqrt(sum of squares, in float32 -- a float32 gradient is not cast again), every gradient scaled by
 min(max_norm / (total + 1e-6), 1). ``p.grad`` maps to the
 gradient only in a ``for`` over ``R.parameters()`` / ``R.named_parameters()`` when the optimizer was built from
-``R.parameters()`` (same order); any other ``.grad`` read after the backward is left and reported (``Tensor.grad``).
+``R.parameters()`` (same order); any other ``.grad`` read after the backward leaves the block on the tape.
 A shape that is not recognised is converted statement by statement by the ordinary rules onto MindSpore's tape
 (``mscore_rt.autograd``: ``backward``, ``.grad``, ``step``, ``clip_grad_norm_``; docs/autograd.md). When the
 forward assigns nothing but the loss, no ``has_aux`` is used.
@@ -322,11 +322,27 @@ def _plan(view: LocatorView, stmts, i, loss, scope, fn) -> Plan | None:
         _clip_ctx(view, plan, s, scope, opt_params)
         if isinstance(s, ast.For):
             _grad_loop(view, plan, s, opt_params)
+    # any other .grad read after the backward (a parameter the optimizer does not hold, a gradient read outside a
+    # loop over the optimizer's parameters) sees what torch's tape left there, which value_and_grad does not
+    # produce: the block stays on MindSpore's tape (mscore_rt.autograd), where .grad is torch's
     for s in _nested_stmts(stmts[i + 1:]):
-        if id(s) not in plan.consumed and any(isinstance(n, ast.Attribute) and n.attr == "grad"
-                                              and isinstance(n.ctx, ast.Load) for n in ast.walk(s)):
-            plan.note(s, grad_unmapped=True)
+        alias = plan.stmt_ctx.get(id(s), TrainingStep()).grad_alias
+        if id(s) not in plan.consumed and any(
+                isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.ctx, ast.Load)
+                and not (isinstance(n.value, ast.Name) and n.value.id in alias) for n in _own_nodes(s)):
+            return None
     return plan
+
+
+def _own_nodes(st: ast.stmt):
+    """The nodes of ``st`` outside the statements nested in it (those are visited on their own)."""
+    todo = list(ast.iter_child_nodes(st))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.stmt):
+            continue
+        yield n
+        todo.extend(ast.iter_child_nodes(n))
 
 
 def _line_span(view: LocatorView, s: ast.stmt) -> tuple[int, int]:
