@@ -140,6 +140,24 @@ class E(nn.Module):
 m = E()
 """
 
+# recurrent layers with weights set by name (the parameter order differs), with and without an initial state
+RNN = """
+class R(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.{cls}(3, 4, {args})
+        with torch.no_grad():
+            for i, (name, p) in enumerate(sorted(self.rnn.named_parameters())):
+                p.copy_(torch.sin(torch.arange(p.numel(), dtype=torch.float32) * 0.37 + i).view_as(p) * 0.4)
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        out2, _ = self.rnn(x, state)
+        return out, state, out2
+
+m = R()
+"""
+
 CASES = [
     ModuleCase("torch.nn.Module", SUBCLASS, inputs=dict(x=randn(2, 4))),
     ModuleCase("torch.nn.Module", EXPLICIT_INIT, inputs=dict(x=randn(2, 3))),
@@ -158,6 +176,8 @@ CASES = [
                inputs=dict(q=randn(3, 2, 8), x=randn(5, 2, 8))),
     *[ModuleCase("torch.nn.TransformerEncoderLayer", ENC.format(args=args), inputs=dict(x=randn(2, 5, 8)))
       for args in ("dropout=0.0, batch_first=True", "dropout=0.0, batch_first=True, norm_first=True, activation='gelu'")],
+    *[ModuleCase(f"torch.nn.{cls}", RNN.format(cls=cls, args=args), inputs=dict(x=randn(2, 5, 3)))
+      for cls in ("LSTM", "GRU") for args in ("batch_first=True", "num_layers=2, bidirectional=True, bias=False")],
     ModuleCase("torch.nn.ModuleDict", CONTAINERS, inputs=dict(x=randn(3, 4))),
     ModuleCase("torch.nn.ModuleDict", MODULEDICT_EMPTY, inputs=dict(x=randn(3, 3))),
     ModuleCase("torch.nn.Sequential", "nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))",
