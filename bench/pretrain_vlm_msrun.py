@@ -36,16 +36,7 @@ import pretrain_vlm_tiny as tiny  # noqa: E402  (the tiny model, data, arguments
 
 SCRIPT = "examples/qwen2.5vl/finetune_qwen2_5_vl_7b.sh"
 
-SITECUSTOMIZE = '''\
-import importlib.abc, sys
-class _Hide(importlib.abc.MetaPathFinder):
-    def __init__(self, inner): self.inner = inner
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("torch", "torch_npu", "torchvision"): return None
-        f = getattr(self.inner, "find_spec", None)
-        return f(name, path, target) if f else None
-    def __getattr__(self, a): return getattr(self.inner, a)
-sys.meta_path[:] = [_Hide(f) for f in sys.meta_path]
+SITECUSTOMIZE = tiny.HIDE_TORCH + '''
 import mscore.backfill  # MSCORE_CPU_BACKFILL=1 switches it on
 '''
 

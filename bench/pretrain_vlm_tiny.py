@@ -143,16 +143,21 @@ def write_configs(work: Path, mm: Path) -> dict:
     return {"data": work / "data.json", "model": work / "model.json"}
 
 
-CHILD = r'''
-import importlib.abc, json, os, runpy, sys
-class Hide(importlib.abc.MetaPathFinder):
+# a child's first lines: torch, torch_npu and torchvision are not found (as if not installed), whatever is installed
+HIDE_TORCH = r'''
+import importlib.abc, sys
+class _Hide(importlib.abc.MetaPathFinder):
     def __init__(self, inner): self.inner = inner
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in ("torch", "torch_npu", "torchvision"): return None
         f = getattr(self.inner, "find_spec", None)
         return f(name, path, target) if f else None
     def __getattr__(self, a): return getattr(self.inner, a)
-sys.meta_path[:] = [Hide(f) for f in sys.meta_path]
+sys.meta_path[:] = [_Hide(f) for f in sys.meta_path]
+'''
+
+CHILD = HIDE_TORCH + r'''
+import json, os, runpy, sys
 cfg = json.loads(sys.argv[1])
 os.chdir(cfg["mm"])
 import mindspore as ms
