@@ -163,15 +163,19 @@ def load_state_dict(module, state_dict, strict=_UNSET, assign=_UNSET):
 _NORM_STATS = ("running_mean", "running_var", "num_batches_tracked")
 
 
-def _norm_stats(module) -> dict:
-    """id -> (cell, attribute name) of every running statistic held as a Parameter below ``module``."""
+def _norm_base():
     try:
         from mindspore.mint.nn.layer.normalization import _NormBase
     except ImportError:   # pragma: no cover - another MindSpore layout: nothing to take out
-        return {}
-    found = {}
+        return ()
+    return _NormBase
+
+
+def _norm_stats(module) -> dict:
+    """id -> (cell, attribute name) of every running statistic held as a Parameter below ``module``."""
+    norm, found = _norm_base(), {}
     for _, cell in module.cells_and_names():
-        if isinstance(cell, _NormBase):
+        if isinstance(cell, norm):
             for n in _NORM_STATS:
                 p = cell._params.get(n)
                 if p is not None:
@@ -194,26 +198,42 @@ def _every_cell(cell, prefix):
             yield from _every_cell(sub, f"{prefix}.{name}" if prefix else name)
 
 
+def _named_parameters(module, prefix, recurse, remove_duplicate):
+    # one walk over the cells, as Cell.parameters_and_names makes it, leaving out a norm layer's running statistics
+    # (called every step by code such as Megatron's DDP: no second walk to find them)
+    if not recurse:
+        cells = [(prefix, module)]
+    else:
+        cells = module.cells_and_names(name_prefix=prefix) if remove_duplicate else _every_cell(module, prefix)
+    norm, seen = _norm_base(), set()
+    for cell_name, cell in cells:
+        stats = _NORM_STATS if isinstance(cell, norm) else ()
+        for name, p in cell._params.items():
+            if p is not None and p.inited_param is not None:   # as Cell.parameters_and_names hands it out
+                p = p.inited_param
+            if p is None or name in stats:
+                continue
+            if remove_duplicate:
+                if id(p) in seen:
+                    continue
+                seen.add(id(p))
+            yield (f"{cell_name}.{name}" if cell_name else name), p
+
+
 def named_parameters(module, prefix="", recurse=True, remove_duplicate=True):
     """``Module.named_parameters``: (dotted name, Parameter) pairs as ``Cell.parameters_and_names`` walks them, less
     a norm layer's running statistics (torch's buffers). ``remove_duplicate=False`` names a shared parameter once
     per owner, as torch does. Not a Cell: the object's own method."""
     if not _is_cell(module):
         return module.named_parameters(prefix, recurse, remove_duplicate)
-    stats = _norm_stats(module)
-    if remove_duplicate:
-        pairs = module.parameters_and_names(name_prefix=prefix, expand=recurse)
-    else:
-        cells = _every_cell(module, prefix) if recurse else [(prefix, module)]
-        pairs = ((f"{c}.{n}" if c else n, p) for c, cell in cells for n, p in cell._params.items() if p is not None)
-    return ((n, p) for n, p in pairs if id(p) not in stats)
+    return _named_parameters(module, prefix, recurse, remove_duplicate)
 
 
 def parameters(module, recurse=True):
     """``Module.parameters``: the Parameters of :func:`named_parameters`. Not a Cell: the object's own method."""
     if not _is_cell(module):
         return module.parameters(recurse)
-    return (p for _, p in named_parameters(module, recurse=recurse))
+    return (p for _, p in _named_parameters(module, "", recurse, True))
 
 
 def named_buffers(module, prefix="", recurse=True, remove_duplicate=True):

@@ -52,21 +52,26 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
         return getattr(ms, cls._dtype_name)
 
     def __new__(cls, *args, size=None, device=None):
-        dtype = cls._dtype()
         if size is not None:
             if args:
                 raise TypeError(f"{cls.__name__}(): sizes given both positionally and as size=")
             args = tuple(size)
-        if not args:
-            return mint.zeros((0,), dtype=dtype)
-        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-            return mint.zeros(tuple(args), dtype=dtype)     # sizes
-        if len(args) != 1:
-            raise TypeError(f"{cls.__name__}(): expected sizes (ints) or one sequence of data")
-        data = args[0]
-        if isinstance(data, ms.Tensor):
-            return data if data.dtype == dtype else data.astype(dtype)
-        return ms.Tensor(data, dtype=dtype)
+        return _legacy_new(cls._dtype(), args, f"{cls.__name__}()")
+
+
+def _legacy_new(dtype, args: tuple, who: str):
+    """torch's legacy constructor forms, for ``FloatTensor(...)`` & co. and ``x.new(...)``: no argument (an empty
+    tensor), sizes (zeros of that shape; uninitialised in torch) or one sequence / array / tensor of data."""
+    if not args:
+        return mint.zeros((0,), dtype=dtype)
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return mint.zeros(tuple(args), dtype=dtype)     # sizes
+    if len(args) != 1:
+        raise TypeError(f"{who}: expected sizes (ints) or one sequence of data")
+    data = args[0]
+    if isinstance(data, ms.Tensor):
+        return data if data.dtype == dtype else data.astype(dtype)
+    return ms.Tensor(data, dtype=dtype)
 
 
 def _typed(name: str, dtype_name: str):
@@ -155,16 +160,7 @@ def new(self, *args, size=None):
     if len(args) == 1 and isinstance(args[0], (tuple, list)) and all(isinstance(a, int) for a in args[0]) \
             and not args[0]:
         args = ()
-    if not args:
-        return mint.zeros((0,), dtype=self.dtype)
-    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-        return mint.zeros(tuple(args), dtype=self.dtype)
-    if len(args) != 1:
-        raise TypeError("new(): expected sizes (ints) or one sequence of data")
-    data = args[0]
-    if isinstance(data, ms.Tensor):
-        return data.astype(self.dtype)
-    return ms.tensor(data, dtype=self.dtype)
+    return _legacy_new(self.dtype, args, "new()")
 
 
 def stride(x, dim=None):
@@ -277,8 +273,8 @@ _MS_DTYPE_NAMES = {"Float32": "float32", "Float16": "float16", "BFloat16": "bflo
 def type(self, dtype=None):   # noqa: A001 - the torch method's name
     """``Tensor.type()``: torch's type name of the tensor on the accelerator, ``'torch.cuda.FloatTensor'`` -- what
     Megatron compares with (``model_param.type() == 'torch.cuda.FloatTensor'``) and what torch_npu reports on NPU
-    once MindSpeed's ``type_wrapper`` renames npu to cuda. ``Tensor.type(dtype)`` casts (MindSpore's own method), also
-to a legacy type given as its class (``torch.LongTensor``) or its name (``'torch.FloatTensor'``).
+    once MindSpeed's ``type_wrapper`` renames npu to cuda. ``Tensor.type(dtype)`` casts (MindSpore's own method),
+    also to a legacy type given as its class (``torch.LongTensor``) or its name (``'torch.FloatTensor'``).
     Not a MindSpore tensor: the object's own ``type``."""
     if not isinstance(self, ms.Tensor):
         return self.type() if dtype is None else self.type(dtype)
