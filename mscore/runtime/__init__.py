@@ -11,7 +11,12 @@ Rules for modules in this package:
   ``mscore.runtime`` in mscore's own tests;
 - every behaviour is proven by a test against torch (``tests/runtime/``), like a rule.
 """
-from .modes import install_tensor_format, install_train_default
+import importlib.util
 
-install_train_default()
-install_tensor_format()
+# mscore's own install need not have MindSpore (this package is then only data, written into outputs); a converted
+# tree imports it with MindSpore present, and gets torch's defaults installed.
+if importlib.util.find_spec("mindspore") is not None:
+    from .modes import install_tensor_format, install_train_default
+
+    install_train_default()
+    install_tensor_format()

@@ -59,3 +59,18 @@ def test_default_manifest_patches_in_checkout():
     m = manifest.load_manifest(manifest.DEFAULT_MANIFEST)
     assert m.repos["MindSpeed"].patches == ROOT / "patches" / "MindSpeed"
     assert (m.repos["MindSpeed"].patches / "replace.toml").is_file()
+
+
+def test_runtime_package_imports_without_mindspore():
+    """mscore's base install has no MindSpore: ``mscore.runtime`` (data written into outputs) must still import, and
+    install nothing; with MindSpore present it installs torch's defaults (a Cell starts in training mode)."""
+    import subprocess
+    import sys
+
+    hide = "import sys; sys.modules['mindspore'] = None; import mscore.runtime as r; print(sorted(vars(r)))"
+    out = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "install_train_default" not in out.stdout
+    seen = "import mscore.runtime, mindspore as ms; print(ms.nn.Cell().training)"
+    out = subprocess.run([sys.executable, "-c", seen], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.split()[-1] == "True", out.stderr
