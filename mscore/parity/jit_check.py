@@ -98,3 +98,98 @@ def check(source: str, inputs: dict[str, Any], *, mode: str = "ast", atol: float
             return {"status": "compile", "detail": _first_line(exc)}
     problems = compare(eager, got, atol=atol, rtol=rtol)
     return {"status": "differs", "detail": problems[0][:300]} if problems else {"status": "ok", "detail": ""}
+
+
+# ------------------------------------------------------------------------------------------------ over all cases
+
+_CHILD = r"""
+import importlib.abc, runpy, sys
+class _TorchBlocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "torch_npu"):
+            raise ImportError(f"{name} is blocked: converted code must not use torch")
+sys.meta_path.insert(0, _TorchBlocked())
+runpy.run_module("mscore.parity.jit_check", run_name="__main__")
+"""
+
+
+def cases(only: str | None = None) -> list:
+    """The eligible parity cases (``CaseEntry``), optionally only those whose id matches the regex ``only``."""
+    import re
+
+    from mscore.parity.collect import load_cases
+
+    rx = re.compile(only) if only else None
+    return [e for e in load_cases() if e.case is not None and eligible(e.case) and (rx is None or rx.search(e.id))]
+
+
+def _child(start: int, mode: str, out_path: str, only: str | None) -> None:
+    """In the MindSpore process: the cases from ``start`` on, one JSON line each ("begin" first, so that a crash
+    inside MindSpore is attributable to its case)."""
+    import json
+
+    import mindspore as ms
+
+    import mscore.backfill as backfill
+    import mscore.runtime
+    from mscore.parity.harness import convert_case
+    from mscore.rules import load_rules
+
+    ms.set_device("CPU")
+    backfill.enable()
+    sys.modules.setdefault("mscore_rt", mscore.runtime)  # as in the parity worker: converted code imports mscore_rt
+    rules = load_rules()
+    entries = cases(only)
+    with open(out_path, "a") as out:
+        for i in range(start, len(entries)):
+            e = entries[i]
+            out.write(json.dumps({"begin": i, "id": e.id}) + "\n")
+            out.flush()
+            converted, _, problems = convert_case(e.case, rules)
+            src = None if problems else jit_function_source(converted, e.case.input_names())
+            if src is None:
+                r = {"status": "eager", "detail": "; ".join(problems) or "not an expression after conversion"}
+            else:
+                r = check(src, e.case.make_inputs(), mode=mode, atol=max(e.case.atol, 1e-5),
+                          rtol=max(e.case.rtol, 1e-5))
+            out.write(json.dumps({"index": i, "id": e.id, "api": e.case.api, "snippet": e.case.snippet, **r}) + "\n")
+            out.flush()
+
+
+def run_cases(mode: str = "ast", only: str | None = None, python: str = sys.executable) -> list[dict]:
+    """Every eligible case, checked in a MindSpore child process (torch blocked, CPU backfill on); a case that kills
+    the process is recorded as ``crash`` and the run goes on after it. One dict per case, in case order."""
+    import json
+    import os
+    import subprocess
+
+    n = len(cases(only))
+    results: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="mscore-jit-cases-") as tmp:
+        log = os.path.join(tmp, "results.jsonl")
+        start = 0
+        while start < n:
+            cmd = [python, "-c", _CHILD, str(start), mode, log] + ([only] if only else [])
+            proc = subprocess.run(cmd, cwd=tmp, env=dict(os.environ, GLOG_v="4"), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+            last = None
+            with open(log) as f:
+                for line in f:
+                    rec = json.loads(line)
+                    if "begin" in rec:
+                        last = rec
+                    else:
+                        results[rec["index"]] = rec
+            if len(results) >= n:
+                break
+            crashed = last["begin"] if last and last["begin"] not in results else start
+            tail = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("[WARNING]")]
+            results[crashed] = {"index": crashed, "id": last["id"] if last else "?", "api": "?", "snippet": "",
+                                "status": "crash", "detail": f"the MindSpore process died ({proc.returncode}): "
+                                                             f"{tail[-1][:200] if tail else ''}"}
+            start = crashed + 1
+    return [results[i] for i in sorted(results)]
+
+
+if __name__ == "__main__":  # the child of run_cases: START MODE OUT [ONLY]
+    _child(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
