@@ -95,6 +95,7 @@ def main(argv=None):
     p.add_argument("--data", required=True)
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--ms-profiler", help="also run MindSpore's profiler, writing here")
+    p.add_argument("--top", type=int, default=0, help="also list the N backfill functions that cost most")
     args = p.parse_args(argv)
 
     sys.meta_path.insert(0, _TorchBlocker())
@@ -131,6 +132,12 @@ def main(argv=None):
           f"({wall / args.steps * 1000:.0f} ms per step)")
     for name, sec, calls in _buckets(stats, args.steps):
         print(f"  {name:<60} {sec * 1000:9.1f} ms/step  {calls:6d} calls/step")
+    if args.top:
+        print(f"backfill functions by cumulative time (top {args.top}; nested composites count in each caller):")
+        rows = [(ct, nc, f"{os.path.basename(f)}:{line} {name}") for (f, line, name), (_, nc, _, ct, _)
+                in stats.stats.items() if f.startswith(BACKFILL_DIR)]
+        for ct, nc, label in sorted(rows, reverse=True)[:args.top]:
+            print(f"  {label:<60} {ct / args.steps * 1000:9.1f} ms/step  {nc // args.steps:6d} calls/step")
     if args.ms_profiler:
         _ms_profile_table(args.ms_profiler, args.steps)
     return 0
