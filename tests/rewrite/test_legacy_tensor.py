@@ -18,3 +18,12 @@ def test_legacy_tensor_calls_and_type_references():
     assert "ok = isinstance(a, ms.Tensor)\n" in out
     assert "class T(ms.Tensor):\n" in out
     assert convert_source(out.encode(), "f.py", rules).output.decode() == out
+
+
+def test_legacy_tensor_with_an_unknown_keyword_is_reported_not_a_crash():
+    """Found by bench/fuzz.py: a keyword after a positional argument crashed the transform's own error message."""
+    rules = load_rules()
+    fr = convert_source(b"import torch\nx = torch.Tensor(data, dim=1, **kw)\n", "f.py", rules)
+    assert fr.status != "error", fr.message
+    assert "x = torch.Tensor(data, dim=1, **kw)" in fr.output.decode()
+    assert [u.reason for u in fr.unconverted] == ["torch.Tensor() takes data or sizes (and device=), not dim="]

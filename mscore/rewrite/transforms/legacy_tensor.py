@@ -21,8 +21,9 @@ _DROPPED = ("device",)   # torch's legacy constructor takes device=; MindSpore p
 @transform("legacy_tensor")
 def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExpression:
     args = [a for a in call.args if a.keyword is None or a.keyword.value not in _DROPPED]
-    if any(a.keyword is not None for a in args):
-        raise Unconvertible(f"torch.Tensor() takes data or sizes (and device=), not {args[0].keyword.value}=")
+    named = [a.keyword.value for a in args if a.keyword is not None]
+    if named:
+        raise Unconvertible(f"torch.Tensor() takes data or sizes (and device=), not {named[0]}=")
     if len(args) == 1 and not args[0].star and isinstance(args[0].value, _DATA):
         dtype = cst.Arg(keyword=cst.Name("dtype"), value=ctx.target("mindspore.float32"),
                         equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
