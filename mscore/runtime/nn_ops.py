@@ -2,14 +2,30 @@
 ``mindspore.ops.Conv3DTranspose`` (MindSpore's 3-D transposed convolution kernel, Ascend and CPU) and
 ``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``; ``register_buffer`` and
 ``register_load_state_dict_pre_hook`` with torch's semantics on a Cell; ``parameters`` / ``named_parameters`` /
-``buffers`` / ``named_buffers`` with torch's split between the two.
+``buffers`` / ``named_buffers`` with torch's split between the two; ``clip_grads_``, torch's gradient clipping on
+the gradient list of a ``value_and_grad`` training step.
 """
 from __future__ import annotations
 
+import mindspore as ms
 from mindspore import mint, ops
 
-__all__ = ["conv_transpose3d", "leaky_relu", "pad_sequence", "register_buffer", "register_load_state_dict_pre_hook",
-           "load_state_dict", "parameters", "named_parameters", "buffers", "named_buffers"]
+__all__ = ["clip_grads_", "conv_transpose3d", "leaky_relu", "pad_sequence", "register_buffer",
+           "register_load_state_dict_pre_hook", "load_state_dict", "parameters", "named_parameters",
+           "buffers", "named_buffers"]
+
+
+def clip_grads_(grads: list, max_norm):
+    """``torch.nn.utils.clip_grad_norm_(params, max_norm)`` (2-norm) where the gradients are the list a
+    ``value_and_grad`` step returned (what the training-step rewrite emits): every item is replaced by itself times
+    ``min(1, max_norm / (total + 1e-6))`` -- torch's coefficient -- and torch's total norm is returned.
+
+    The squares are taken in float32 (torch's foreach norm) and summed by one AddN kernel, the coefficient computed
+    once: a few kernels per gradient instead of a Python ``sum`` (one Add each) and a per-gradient coefficient."""
+    total = mint.sqrt(ops.addn([((g if g.dtype == ms.float32 else g.float()) ** 2).sum() for g in grads]))
+    coef = mint.clamp(max_norm / (total + 1e-6), max=1.0)
+    grads[:] = [g * coef for g in grads]
+    return total
 
 
 def _triple(v):

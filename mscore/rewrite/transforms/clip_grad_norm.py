@@ -15,15 +15,8 @@ from mscore.rewrite.transforms.calls import bind_call, code
 from mscore.rewrite.transforms.registry import transform
 from mscore.rules import Rule
 
-RUNTIME_CLIP = "mscore_rt.autograd.clip_grad_norm_"
-# The clip coefficient is computed once (not once per gradient: 3 kernels each) and the squares are summed by one
-# AddN kernel (`ops.addn`; a Python sum is one Add per gradient, `mint.stack` one ExpandDims per gradient): ~320
-# kernels fewer per step on the mini Qwen2.5-VL's 81 gradients (docs/performance.md).
-_CLIP_TEMPLATE = (
-    "(lambda g, n: (lambda t: (lambda c: g.__setitem__(slice(None), [x * c for x in g]))("
-    "mindspore.mint.clamp(n / (t + 1e-6), max=1.0)) or t)(mindspore.mint.sqrt(mindspore.ops.addn("
-    "[((x if x.dtype == mindspore.float32 else x.float()) ** 2).sum() for x in g]))))({grads}, {max_norm})"
-)
+RUNTIME_CLIP = "mscore_rt.autograd.clip_grad_norm_"   # the tape's .grad (outside a recognised step)
+LIST_CLIP = "mscore_rt.nn_ops.clip_grads_"            # the value_and_grad gradient list (inside one)
 
 
 @transform("clip_grad_norm")
@@ -43,5 +36,5 @@ def apply(ctx: Ctx, rule: Rule, call: cst.Call, suffix: str = "") -> cst.BaseExp
     max_norm = bound.values.get("max_norm")
     if max_norm is None:
         raise Unconvertible("max_norm= is required")
-    return cst.parse_expression(ctx.mindspore_source(
-        _CLIP_TEMPLATE.format(grads=step.grads, max_norm=f"({code(max_norm.value).strip()})")))
+    grads = cst.Arg(cst.parse_expression(step.grads), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return cst.Call(func=ctx.target(LIST_CLIP), args=[grads, cst.Arg(max_norm.value)])
