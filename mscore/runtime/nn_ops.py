@@ -2,7 +2,8 @@
 ``mindspore.ops.Conv3DTranspose`` (MindSpore's 3-D transposed convolution kernel, Ascend and CPU) and
 ``pad_sequence`` from ``mint.nn.functional.pad`` and ``mint.stack``; ``register_buffer`` and
 ``register_load_state_dict_pre_hook`` with torch's semantics on a Cell; ``parameters`` / ``named_parameters`` /
-``buffers`` / ``named_buffers`` with torch's split between the two; ``clip_grads_``, torch's gradient clipping on
+``buffers`` / ``named_buffers`` with torch's split between the two; ``scaled_dot_product_attention`` in its math
+form; ``clip_grads_``, torch's gradient clipping on
 the gradient list of a ``value_and_grad`` training step.
 """
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import mindspore as ms
 from mindspore import mint, ops
 
-__all__ = ["clip_grads_", "conv_transpose3d", "leaky_relu", "pad_sequence", "register_buffer",
-           "register_load_state_dict_pre_hook", "load_state_dict", "parameters", "named_parameters",
-           "buffers", "named_buffers"]
+__all__ = ["clip_grads_", "scaled_dot_product_attention", "conv_transpose3d", "leaky_relu", "pad_sequence",
+           "register_buffer", "register_load_state_dict_pre_hook", "load_state_dict", "parameters",
+           "named_parameters", "buffers", "named_buffers"]
 
 
 def clip_grads_(grads: list, max_norm):
@@ -26,6 +27,35 @@ def clip_grads_(grads: list, max_norm):
     coef = mint.clamp(max_norm / (total + 1e-6), max=1.0)
     grads[:] = [g * coef for g in grads]
     return total
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """``torch.nn.functional.scaled_dot_product_attention`` in torch's math form (MindSpore 2.10 has no SDPA;
+    ``ops.flash_attention_score`` is Ascend-only and takes another layout): ``softmax(q k^T * scale + mask) v``.
+
+    ``attn_mask`` is boolean (True = attend) or additive; ``is_causal`` masks the upper triangle aligned top-left
+    (query i sees keys 0..i, as torch); ``dropout_p`` drops attention weights whatever the mode, as torch;
+    ``enable_gqa`` repeats each key/value head for its group of query heads. Written so that ``mindspore.jit``
+    compiles it (no host reads; the branches are on arguments that are constants in a graph)."""
+    if enable_gqa and key.shape[-3] != query.shape[-3]:
+        groups = query.shape[-3] // key.shape[-3]
+        key = mint.repeat_interleave(key, groups, dim=-3)
+        value = mint.repeat_interleave(value, groups, dim=-3)
+    factor = query.shape[-1] ** -0.5 if scale is None else scale
+    weights = mint.matmul(query, key.swapaxes(-2, -1)) * factor
+    if attn_mask is not None:
+        if attn_mask.dtype == ms.bool_:
+            weights = weights.masked_fill(mint.logical_not(attn_mask), float("-inf"))
+        else:
+            weights = weights + attn_mask
+    if is_causal:
+        upper = mint.triu(mint.ones((query.shape[-2], key.shape[-2]), dtype=ms.bool_), diagonal=1)
+        weights = weights.masked_fill(upper, float("-inf"))
+    weights = mint.softmax(weights, dim=-1)
+    if dropout_p != 0.0:
+        weights = mint.nn.functional.dropout(weights, p=dropout_p)
+    return mint.matmul(weights, value)
 
 
 def _triple(v):

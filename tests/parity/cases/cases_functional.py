@@ -134,7 +134,10 @@ CASES = [
          "F.scaled_dot_product_attention(scale=0.5, value=v, key=k, query=q, attn_mask=mask, dropout_p=0.0)",
          q=randn(1, 2, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8), mask=randn(1, 1, 4, 4)),
     Case("torch.nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, enable_gqa=True)",
-         q=randn(1, 4, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8), expect="unsupported"),
+         q=randn(1, 4, 4, 8), k=randn(1, 2, 4, 8), v=randn(1, 2, 4, 8)),
+    Case("torch.nn.functional.scaled_dot_product_attention",    # grouped-query heads and a causal mask, unbatched
+         "F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True, scale=0.3)",
+         q=randn(6, 5, 8), k=randn(2, 5, 8), v=randn(2, 5, 4)),
     # antialias=True: mint has none; the call goes to mscore_rt.resample.interpolate (method_fallback's fallback)
     Case("torch.nn.functional.interpolate", "F.interpolate(x, scale_factor=0.5, mode='bilinear', antialias=True)",
          x=randn(1, 2, 4, 4), atol=1e-5, reason="weighted sums"),
