@@ -10,8 +10,9 @@ differentiate on CPU. The converted code never changes; ``disable()`` restores e
 Only on CPU: ``enable()`` raises :class:`BackfillRefused` when the device target is not CPU (Ascend, GPU). The
 device is resolved there, once: the replacements are the CPU implementations themselves, with no per-call check
 (MindSpore fixes the device target of a process once it is set; ``disable()`` restores every original). Works in
-PyNative and under ``ms.jit`` for the mint functions and layers; Tensor methods are only replaced in PyNative
-(graph mode has its own method table).
+PyNative and under ``ms.jit`` for the mint functions and layers; Tensor methods are replaced in PyNative, and in
+graph mode where its method tables read Python (``_graph``: the methods defined in Python on ``Tensor``, and legacy
+overloads of the C++ ones) -- the other C++ methods compile to primitives chosen inside the library.
 
 ``enable()`` also switches MindSpore to synchronous kernel launch (``mindspore.runtime.launch_blocking()``; opt out
 with ``MSCORE_CPU_ASYNC_LAUNCH=1``): on a small CPU host the asynchronous pipeline's threads cost ~7x on converted
@@ -36,7 +37,7 @@ __all__ = ["enable", "disable", "is_enabled", "covered", "implementation", "Back
 ENV_VAR = "MSCORE_CPU_BACKFILL"
 ASYNC_ENV_VAR = "MSCORE_CPU_ASYNC_LAUNCH"
 
-_state = {"enabled": False, "saved": []}  # saved: list of (owner, attr, had_own, original)
+_state = {"enabled": False, "saved": [], "graph_saved": []}  # saved: list of (owner, attr, had_own, original)
 
 
 class BackfillRefused(RuntimeError):
@@ -97,19 +98,25 @@ def enable() -> bool:
         raise BackfillRefused(
             f"mscore.backfill is for the MindSpore CPU build only; the device target is {target!r}: "
             "the real mint kernels are used there")
-    from . import _guard
+    import mindspore as ms
 
-    saved = []
+    from . import _graph, _guard, _registry
+
+    saved, methods = [], []
     try:
-        for owner, attr, impl, _label in _plan():
+        for owner, attr, impl, label in _plan():
             had_own = attr in vars(owner)
             original = getattr(owner, attr)
             saved.append((owner, attr, had_own, vars(owner)[attr] if had_own else None))
             setattr(owner, attr, _guard.install(impl, original, attr, _signature_for(impl, original)))
+            if owner is ms.Tensor and _registry.lookup(label) is not None:
+                methods.append((attr, _registry.lookup(label), original))
+        graph_saved = _graph.install(_graph.routes(methods))
     except Exception:
         _restore(saved)
         raise
     _state["saved"] = saved
+    _state["graph_saved"] = graph_saved
     _state["enabled"] = True
     _synchronous_cpu_launch()
     return True
@@ -150,8 +157,12 @@ def disable() -> bool:
     """Restore every original callable. Returns True if the backfill was on."""
     if not _state["enabled"]:
         return False
+    from . import _graph
+
+    _graph.restore(_state["graph_saved"])
     _restore(_state["saved"])
     _state["saved"] = []
+    _state["graph_saved"] = []
     _state["enabled"] = False
     return True
 
