@@ -20,8 +20,10 @@ look at the class: it compiles ``x.name(...)`` on a tensor from tables of its ow
 replaces and only where the lookup is what the compiler uses: a method of kind 2 gets its ``standard_method``
 function replaced; a method of kind 1 with a legacy overload gets its map entry pointed at the implementation,
 registered in ``mindspore.ops.tensor_method`` under a private name, when the implementation takes the legacy
-parameters under the same names in the same positions (so ``x.log10()``, ``x.roll(s, d)``; not ``sum`` or
-``scatter_add``, whose legacy signatures differ from torch's). PyNative never reads either table for these methods
+parameters under the same names (or their torch names: ``axis`` is ``dim``, ``y`` is ``other``) in the same
+positions (so ``x.log10()``, ``x.roll(s, d)``, ``x.sub_(y)`` -- MindSpore's legacy ``sub_`` is out of place in
+graph mode too -- and ``x.scatter(d, i, s)``; not ``sum`` or ``scatter_add``, whose legacy signatures differ from
+torch's). PyNative never reads either table for these methods
 (their class attributes are the backfill's), so its behaviour and cost are unchanged. Every entry is restored by
 ``disable()``.
 """
@@ -32,6 +34,9 @@ import types
 
 _PRIVATE = "_mscore_backfill_"
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+# MindSpore's legacy parameter names for torch's (``Tensor.sub_(y)`` is ``sub_(other)``, ``scatter(axis, ...)`` is
+# ``scatter(dim, ...)``): the same argument under another name
+_LEGACY_NAMES = {"axis": "dim", "y": "other"}
 
 
 def _legacy_call(impl, n: int):
@@ -67,7 +72,7 @@ def _legacy_route(impl, legacy):
     if not want or any(p.kind not in _POSITIONAL for p in want) or len(have) < len(want):
         return None
     for w, h in zip(want[1:], have[1:len(want)]):
-        if h.kind not in _POSITIONAL or h.name != w.name:
+        if h.kind not in _POSITIONAL or _LEGACY_NAMES.get(w.name, w.name) != h.name:
             return None
     for h in have[len(want):]:   # impl's extras: optional
         if h.kind not in (h.VAR_POSITIONAL, h.VAR_KEYWORD) and h.default is inspect.Parameter.empty:

@@ -64,6 +64,25 @@ def test_roll_compiles():
     _check(_roll, lambda x: x.roll(1, 1), randn(3, 4))
 
 
+def _sub(x, other):
+    y = x * 1
+    y.sub_(other)
+    return y
+
+
+def _scatter(x, idx, src):
+    return x.scatter(1, idx, src)
+
+
+def test_legacy_overload_route_under_its_legacy_names():
+    """sub_(y) / scatter(axis, ...) are MindSpore's legacy spellings of torch's sub_(other) / scatter(dim, ...).
+    MindSpore's own legacy sub_ returns a new tensor in graph mode and leaves the receiver as it was."""
+    x, other = randn(3, 4), randn(3, 4, seed=2)
+    _check(_sub, lambda t, o: t.clone().sub_(o), x, other)
+    idx = np.array([[0, 3, 1], [2, 2, 0], [1, 0, 3]], np.int64)
+    _check(_scatter, lambda t, i, s: t.scatter(1, i, s), x, idx, randn(3, 3, seed=4))
+
+
 def _zero(x):
     y = x * 2
     y.zero_()
@@ -135,7 +154,7 @@ def test_legacy_route_needs_the_same_parameters():
     when it takes them under the same names in the same positions (a fixed-arity call hides keyword-only extras)."""
     from mscore.backfill._graph import _legacy_route
 
-    def legacy_sub(input, other):
+    def legacy_sub(input, y):   # MindSpore's name for torch's `other`
         return input
 
     def impl_sub(self, other, *, alpha=1):
