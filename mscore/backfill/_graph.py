@@ -87,11 +87,14 @@ def routes(methods):
 
     ``methods``: ``[(name, impl, original)]`` -- a Tensor method the backfill replaces, its implementation, and
     MindSpore's class attribute. ``owner`` is a module (``key`` an attribute) or a dict (``key`` an item)."""
-    from mindspore.graph._parse import standard_method
-    from mindspore.graph._parse.deprecated import deprecated_tensor_method
-    from mindspore.ops import tensor_method
+    try:   # MindSpore's internal layout (2.10); another one gets no routes, and graph mode stays MindSpore's
+        from mindspore.graph._parse import standard_method
+        from mindspore.graph._parse.deprecated import deprecated_tensor_method
+        from mindspore.ops import tensor_method
 
-    legacy_map = deprecated_tensor_method.deprecated_tensor_method_map
+        legacy_map = deprecated_tensor_method.deprecated_tensor_method_map
+    except (ImportError, AttributeError):
+        return []
     out = []
     for name, impl, original in methods:
         if isinstance(original, types.FunctionType):   # defined in Python on Tensor: kind 2

@@ -175,3 +175,13 @@ def test_legacy_route_needs_the_same_parameters():
     assert _legacy_route(impl_sum, legacy_sum) is None
     assert _legacy_route(impl_same, lambda input, shifts, dims=None: input) is impl_same
     assert _legacy_route(impl_same, lambda input, axis, dims=None: input) is None
+
+
+def test_no_routes_without_the_graph_tables(monkeypatch):
+    """Another MindSpore layout (no deprecated map): enable() still works, graph mode is left as MindSpore's."""
+    from mindspore.graph._parse.deprecated import deprecated_tensor_method
+
+    from mscore.backfill import _graph
+
+    monkeypatch.delattr(deprecated_tensor_method, "deprecated_tensor_method_map")
+    assert _graph.routes([("index_fill", lambda self, *a: self, ms.Tensor.index_fill)]) == []
