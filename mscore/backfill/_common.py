@@ -12,6 +12,13 @@ _py_max = builtins.max
 _py_min = builtins.min
 
 
+def original(fn):
+    """MindSpore's own callable behind ``fn`` (``fn`` itself when the backfill has not replaced it). Implementations
+    that fall through to the original capture it with this at import, as a module global: the graph parser of
+    ``ms.jit`` resolves a global, and accepts no import or attribute lookup by name inside the function."""
+    return getattr(fn, "__mscore_original__", fn)
+
+
 def is_tensor(x) -> bool:
     return isinstance(x, ms.Tensor)
 

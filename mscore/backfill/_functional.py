@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import mindspore as ms
-from mindspore import ops
+from mindspore import mint, ops
 
 from . import _random
-from ._common import inplace_update, long, snapshot, tuple_n
+from ._common import inplace_update, long, original, snapshot, tuple_n
 from ._mint_math import vector_norm_of
 from ._registry import replaces
 
@@ -504,11 +504,7 @@ def _pad_by_gather(input, pad, mode):
     return out
 
 
-def _mint_original(name):
-    import mindspore.mint.nn.functional as mF
-
-    fn = getattr(mF, name)
-    return getattr(fn, "__mscore_original__", fn)
+_MINT_INTERPOLATE = original(mint.nn.functional.interpolate)   # MindSpore's, captured on import
 
 
 @replaces("mindspore.mint.nn.functional.interpolate")
@@ -523,7 +519,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         size = tuple(int(v) for v in tuple_n(size, spatial))
     if mode in ("nearest", "trilinear"):  # these CPU kernels exist; they only reject an int scale_factor
-        return _mint_original("interpolate")(input, size, None, mode, align_corners, None)
+        return _MINT_INTERPOLATE(input, size, None, mode, align_corners, None)
     if mode in ("linear", "bilinear", "area", "nearest-exact"):
         ac = None if mode in ("area", "nearest-exact") else bool(align_corners)
         return ops.interpolate(input, size, None, mode, ac)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 
 import mindspore as ms
-from mindspore import ops
+from mindspore import mint, ops
 
-from ._common import dims_of, is_floating, is_tensor, long, reduce_sum
+from ._common import dims_of, is_floating, is_tensor, long, original, reduce_sum
 from ._registry import replaces
 
 # -------------------------------------------------------------------------------------------------- reductions
@@ -323,11 +323,7 @@ def as_int_tensor(v, ref):
 
 
 
-def _original(name):
-    from mindspore import mint
-
-    fn = getattr(mint, name)
-    return getattr(fn, "__mscore_original__", fn)
+_MINT_WHERE = original(mint.where)   # MindSpore's, captured on import (before enable() installs the replacement)
 
 
 @replaces("mindspore.mint.nonzero")
@@ -344,7 +340,7 @@ def nonzero(input, *, as_tuple=False):
 def where(condition, input=None, other=None):
     if input is None and other is None:  # torch.where(condition) == nonzero(condition, as_tuple=True)
         return nonzero(condition, as_tuple=True)
-    return _original("where")(condition, input, other)
+    return _MINT_WHERE(condition, input, other)
 
 
 @replaces("mindspore.mint.round")

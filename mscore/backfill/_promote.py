@@ -9,8 +9,11 @@ any wrapper of it, even one only forwarding its arguments, makes ``ms.jit`` capt
 """
 from __future__ import annotations
 
+import functools
+
 import mindspore as ms
 from mindspore import mint, ops
+from mindspore.ops.primitive import _primexpr
 
 from ._common import is_floating
 from ._registry import replaces
@@ -74,14 +77,25 @@ def _common_dtype(dtypes):
     return dtypes[0]
 
 
+@_primexpr
+@functools.lru_cache(maxsize=256)
+def _cat_dtype(dtypes):
+    """The dtype cat must cast its inputs to, None when they already share one. A ``_primexpr``: under ``ms.jit`` the
+    dtypes are constants and this runs once, at compile time (graph mode cannot parse sets nor dicts of dtypes);
+    in PyNative a plain call, cached per tuple of dtypes (as cheap as the set() it replaced)."""
+    first = dtypes[0] if dtypes else None
+    for d in dtypes:
+        if d != first:
+            return _common_dtype(list(dtypes))
+    return None
+
+
 @replaces("mindspore.mint.cat", "mindspore.mint.concat")
 def cat(tensors, dim=0):
-    tensors = list(tensors)
-    dtypes = [t.dtype for t in tensors]
-    if len(set(dtypes)) > 1:
-        common = _common_dtype(dtypes)
-        tensors = [t if t.dtype == common else t.astype(common) for t in tensors]
-    return ops.cat(tensors, dim)
+    common = _cat_dtype(tuple([t.dtype for t in tensors]))
+    if common is None:
+        return ops.cat(tensors, dim)
+    return ops.cat([t if t.dtype == common else t.astype(common) for t in tensors], dim)
 
 
 _MINT_ZEROS = mint.zeros   # the original, captured on import (before enable() installs the replacement)

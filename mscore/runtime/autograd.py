@@ -15,7 +15,7 @@ makes them switch recording on as well (``grad_mode.on_enable``).
 from __future__ import annotations
 
 import mindspore
-from mindspore import Parameter, Tensor
+from mindspore import Parameter, Tensor, mint
 from mindspore._c_expression import run_backward as _engine_run_backward
 from mindspore.graph.api import _pynative_executor as _executor
 
@@ -306,8 +306,6 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """``torch.nn.utils.clip_grad_norm_`` on the tape's ``.grad``: torch's arithmetic (the norm of the per-gradient
     norms; every gradient scaled by min(max_norm / (total + 1e-6), 1)), returns the total norm. The scaled gradient
     replaces ``.grad`` (torch scales it in place)."""
-    from mindspore import mint
-
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     params = [p for p in parameters if grad_of(p) is not None]
@@ -334,8 +332,6 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """``torch.nn.utils.clip_grad_value_`` on the tape's ``.grad``: every gradient clamped to
     [-clip_value, clip_value] (torch clamps in place; the clamped gradient replaces ``.grad``)."""
-    from mindspore import mint
-
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     clip_value = float(clip_value)

@@ -7,6 +7,8 @@ name string (``'bfloat16'``); a complex dtype gives its real part's limits, as i
 """
 from __future__ import annotations
 
+import mindspore as ms
+
 __all__ = ["finfo", "iinfo", "get_default_dtype"]
 
 # bits, eps, max, tiny (= smallest_normal), resolution
@@ -28,8 +30,6 @@ _NAMES = {"float": "float32", "half": "float16", "double": "float64", "bool": "b
 
 def _name(dtype) -> str:
     if dtype is None:
-        import mindspore as ms
-
         dtype = ms.float32
     if dtype is float:
         return "float64"
@@ -74,6 +74,4 @@ class iinfo:
 def get_default_dtype():
     """torch.get_default_dtype(): MindSpore has no settable default; its factories make float32, as torch's
     default."""
-    import mindspore as ms
-
     return ms.float32

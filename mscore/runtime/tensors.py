@@ -12,7 +12,7 @@ import operator
 from collections import namedtuple
 
 import mindspore as ms
-from mindspore import mint
+from mindspore import mint, ops
 
 __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
@@ -212,8 +212,6 @@ def is_cuda(x) -> bool:
 
 def complex(real, imag):  # noqa: A001 - torch's name
     """torch.complex(real, imag): a complex tensor (complex64 from float32 parts, complex128 from float64)."""
-    from mindspore import ops
-
     return ops.Complex()(real, imag)
 
 
@@ -227,16 +225,17 @@ def mode(input, dim=-1, keepdim=False):
     if input.ndim == 0:
         return _Mode(input, mint.zeros((), dtype=ms.int64))
     a = mint.permute(input, tuple(i for i in range(input.ndim) if i != dim) + (dim,))   # dim last
+    # mint.max / mint.min with a dim: graph mode reads the Tensor method x.min(-1) as a reduction to values only
     counts = (a.unsqueeze(-1) == a.unsqueeze(-2)).sum(-1)
-    most = counts.max(-1, keepdim=True)[0]
+    most = mint.max(counts, -1, keepdim=True)[0]
     if a.dtype == ms.bool_:
         big = ms.Tensor(True)
-        values = mint.where(counts == most, a, big).min(-1)[0]
+        values = mint.min(mint.where(counts == most, a, big), -1)[0]
     else:
-        values = mint.where(counts == most, a.astype(ms.float64), float("inf")).min(-1)[0].astype(a.dtype)
+        values = mint.min(mint.where(counts == most, a.astype(ms.float64), float("inf")), -1)[0].astype(a.dtype)
     pos = mint.arange(a.shape[-1], dtype=ms.int64)
     hit = a == values.unsqueeze(-1)
-    indices = mint.where(hit, pos, -1).max(-1)[0]
+    indices = mint.max(mint.where(hit, pos, -1), -1)[0]
     if keepdim:
         values, indices = values.unsqueeze(dim), indices.unsqueeze(dim)
     return _Mode(values, indices)
