@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from mindspore.ops.primitive import _primexpr
+
 from ._registry import replaces
 
 
@@ -57,7 +59,10 @@ def _check_group(group):
     raise TypeError(f"process group must be a group name (str) or None, got {type(group).__name__}")
 
 
+@_primexpr
 def _check_rank(rank, what):
+    """A ``_primexpr``: under ``ms.jit`` a constant rank is checked at compile time (graph mode cannot raise an
+    exception class of its own, such as SingleProcessOnly, inside a graph)."""
     if rank is not None and int(rank) != 0:
         raise SingleProcessOnly(f"{what} {rank}: the CPU backfill provides a single process (rank 0 only)")
 

@@ -230,6 +230,10 @@ def _split_dim(tensor, dim, name):
     return dim % nd
 
 
+# graph mode fails to parse a raise whose message continues on a second line (GetPythonScriptIdAttrs)
+_SPLIT_TYPE_ERROR = "split: split_size_or_sections must be an int or a list / tuple of ints"
+
+
 @replaces("mindspore.mint.split")
 def split(tensor, split_size_or_sections, dim=0):
     d = _split_dim(tensor, dim, "split")
@@ -244,8 +248,7 @@ def split(tensor, split_size_or_sections, dim=0):
             raise ValueError(f"split: split size must be positive, got {size}")
         sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
     else:
-        raise TypeError("split: split_size_or_sections must be an int or a list / tuple of ints, "
-                        f"got {type(split_size_or_sections).__name__}")
+        raise TypeError(f"{_SPLIT_TYPE_ERROR}, got {type(split_size_or_sections).__name__}")  # one line: ms.jit
     pieces, start = [], 0
     for s in sizes:
         pieces.append(ms.mint.narrow(tensor, d, start, s))

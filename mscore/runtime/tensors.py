@@ -38,25 +38,21 @@ strided = _Layout("strided")
 
 class _TypedTensorMeta(type):
     def __instancecheck__(cls, obj) -> bool:
-        return isinstance(obj, ms.Tensor) and obj.dtype == cls._dtype()
+        return isinstance(obj, ms.Tensor) and obj.dtype == cls._ms_dtype
 
     def __subclasscheck__(cls, sub) -> bool:
         return isinstance(sub, type) and issubclass(sub, ms.Tensor)
 
 
 class _TypedTensor(metaclass=_TypedTensorMeta):
-    _dtype_name = "float32"
-
-    @classmethod
-    def _dtype(cls):
-        return getattr(ms, cls._dtype_name)
+    _ms_dtype = ms.float32   # a plain class attribute: ms.jit reads it (it cannot call a classmethod of the class)
 
     def __new__(cls, *args, size=None, device=None):
         if size is not None:
             if args:
                 raise TypeError(f"{cls.__name__}(): sizes given both positionally and as size=")
             args = tuple(size)
-        return _legacy_new(cls._dtype(), args, f"{cls.__name__}()")
+        return _legacy_new(cls._ms_dtype, args, f"{cls.__name__}()")
 
 
 def _legacy_new(dtype, args: tuple, who: str):
@@ -75,8 +71,8 @@ def _legacy_new(dtype, args: tuple, who: str):
 
 
 def _typed(name: str, dtype_name: str):
-    return _TypedTensorMeta(name, (_TypedTensor,), {"_dtype_name": dtype_name, "__doc__": f"torch.{name}: a "
-                            f"MindSpore {dtype_name} tensor (constructor and type check)."})
+    doc = f"torch.{name}: a MindSpore {dtype_name} tensor (constructor and type check)."
+    return _TypedTensorMeta(name, (_TypedTensor,), {"_ms_dtype": getattr(ms, dtype_name), "__doc__": doc})
 
 
 FloatTensor = _typed("FloatTensor", "float32")
@@ -167,7 +163,7 @@ def stride(x, dim=None):
     """torch's ``x.stride()``: a tuple (MindSpore's is a list), ``x.stride(d)`` an int."""
     if not isinstance(x, ms.Tensor):
         return x.stride() if dim is None else x.stride(dim)
-    strides = tuple(int(s) for s in x.stride())
+    strides = tuple(x.stride())   # Python ints already; ms.jit cannot iterate the list in a comprehension
     return strides if dim is None else strides[dim]
 
 
@@ -278,7 +274,7 @@ def type(self, dtype=None):   # noqa: A001 - the torch method's name
     if not isinstance(self, ms.Tensor):
         return self.type() if dtype is None else self.type(dtype)
     if isinstance(dtype, _TypedTensorMeta):                 # x.type(torch.LongTensor): the class names a dtype
-        return self.astype(dtype._dtype())
+        return self.astype(dtype._ms_dtype)
     if isinstance(dtype, str) and dtype.startswith("torch."):   # x.type('torch.cuda.FloatTensor')
         by_name = {v: k for k, v in _TYPE_NAMES.items()}
         key = by_name.get(dtype.rsplit(".", 1)[-1])
