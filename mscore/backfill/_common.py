@@ -6,10 +6,32 @@ import numbers
 
 import mindspore as ms
 from mindspore import ops
+from mindspore.ops.primitive import PrimitiveWithInfer
 
 _py_sum = builtins.sum
 _py_max = builtins.max
 _py_min = builtins.min
+
+
+class _InGraph(PrimitiveWithInfer):
+    """``in_graph()``: False when called (PyNative), a constant True where ``ms.jit`` compiles the call (its value is
+    inferred at compile time, as for MindSpore's ``_primexpr``; the branch not taken is never resolved). For the
+    few implementations whose PyNative form is host code graph mode cannot express (the seeded NumPy draws of
+    ``_random``)."""
+
+    def __init__(self):
+        super().__init__("mscore_in_graph")
+        self.set_const_prim(True)
+        self.add_prim_attr("constexpr_prim", True)
+
+    def __infer__(self):
+        return {"dtype": None, "shape": None, "value": True}
+
+    def __call__(self):
+        return False
+
+
+in_graph = _InGraph()
 
 
 def original(fn):

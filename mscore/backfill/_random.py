@@ -8,6 +8,12 @@ with ``Generator._step`` -- the call MindSpore's own random ops make -- and prod
 NumPy's PCG64 seeded by that pair. So seeding reproduces draws, a different seed changes them, restoring a saved
 state replays them, and separate generators are independent, as in torch. The numbers themselves differ from
 torch's and from the Ascend kernels' (a different bit generator), only the distributions match.
+
+Under ``ms.jit`` a host draw cannot be part of the graph (at best it would be one constant, the same numbers at
+every call), so where graph mode compiles these functions (``in_graph()``) they draw with MindSpore's graph random
+kernels instead (UniformReal, StandardNormal, UniformInt, Shuffle): new numbers at every call, the same
+distributions, but not driven by ``mindspore.manual_seed`` / ``generator=``. ``multinomial`` and the in-place
+methods have no graph form.
 """
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ import numpy as np
 import mindspore as ms
 from mindspore import ops
 
-from ._common import inplace_update, is_tensor
+from ._common import in_graph, inplace_update, is_tensor
 from ._registry import replaces
 
 _MASK64 = (1 << 64) - 1
@@ -56,10 +62,17 @@ def uniform_array(shape, generator=None):
     return host_rng(generator).random(shape, dtype=np.float32)
 
 
+def _graph_uniform(shape):
+    """float32 uniform [0, 1) of ``shape`` from MindSpore's graph kernel (the ``in_graph()`` branches)."""
+    return ops.uniform(shape, ms.Tensor(0.0, ms.float32), ms.Tensor(1.0, ms.float32))
+
+
 # ----------------------------------------------------------------------------------------------- mint functions
 @replaces("mindspore.mint.rand")
 def rand(*size, generator=None, dtype=None, device=None):
     dtype = _float_dtype(dtype)
+    if in_graph():
+        return _graph_uniform(_size_args(size)).astype(dtype)
     draw = host_rng(generator).random(_size_args(size), dtype=np.float64 if dtype == ms.float64 else np.float32)
     return _to_ms(draw, dtype)
 
@@ -72,6 +85,8 @@ def rand_like(input, *, dtype=None, device=None):
 @replaces("mindspore.mint.randn")
 def randn(*size, generator=None, dtype=None, device=None):
     dtype = _float_dtype(dtype)
+    if in_graph():
+        return ops.standard_normal(_size_args(size)).astype(dtype)
     rng = host_rng(generator)
     draw = rng.standard_normal(_size_args(size), dtype=np.float64 if dtype == ms.float64 else np.float32)
     return _to_ms(draw, dtype)
@@ -90,6 +105,9 @@ def randint(*args, generator=None, dtype=None, device=None):
         low, high, size = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
+    if in_graph():
+        draw = ops.randint(int(low), int(high), tuple(size), dtype=ms.int64)
+        return draw if dtype is None else draw.astype(dtype)
     draw = host_rng(generator).integers(int(low), int(high), tuple(int(s) for s in size), dtype=np.int64)
     return _to_ms(draw, ms.int64 if dtype is None else dtype)
 
@@ -107,6 +125,8 @@ def randint_like(*args, dtype=None, device=None):
 
 @replaces("mindspore.mint.randperm")
 def randperm(n, *, generator=None, dtype=ms.int64):
+    if in_graph():   # a shuffled arange (the graph's own randperm kernel gives one permutation at every call)
+        return ops.shuffle(ops.arange(0, n, 1, dtype=ms.int64)).astype(dtype)
     return _to_ms(host_rng(generator).permutation(int(n)).astype(np.int64), dtype)
 
 
@@ -116,17 +136,24 @@ def normal(mean=0.0, std=1.0, size=None, generator=None):
         m = mean if is_tensor(mean) else ms.Tensor(mean, ms.float32)
         s = std if is_tensor(std) else ms.Tensor(std, ms.float32)
         shape = tuple((m * 0 + s * 0).shape)
+        if in_graph():
+            return ops.standard_normal(shape) * s + m
         noise = _to_ms(host_rng(generator).standard_normal(shape, dtype=np.float32), ms.float32)
         return noise * s + m
     if size is None:
         raise TypeError("normal(): size is required when mean and std are numbers")
+    if in_graph():
+        return ops.standard_normal(tuple(size)) * std + mean
     noise = host_rng(generator).standard_normal(tuple(int(s) for s in size), dtype=np.float32)
     return _to_ms(noise * np.float32(std) + np.float32(mean), ms.float32)
 
 
 @replaces("mindspore.mint.bernoulli")
 def bernoulli(input, *, generator=None):
-    u = _to_ms(uniform_array(tuple(input.shape), generator), ms.float32)
+    if in_graph():
+        u = _graph_uniform(input.shape)
+    else:
+        u = _to_ms(uniform_array(tuple(input.shape), generator), ms.float32)
     return (u < input.astype(ms.float32)).astype(input.dtype)
 
 
@@ -191,4 +218,6 @@ def exponential_(self, lambd=1, *, generator=None):
 # ----------------------------------------------------------------------------------------------------- dropout
 def dropout_mask(shape, p, generator=None):
     """float32 keep-mask (1 with probability 1 - p) for the given shape."""
+    if in_graph():
+        return (_graph_uniform(tuple(shape)) >= p).astype(ms.float32)
     return _to_ms(uniform_array(tuple(shape), generator) >= np.float32(p), ms.float32)

@@ -178,3 +178,42 @@ def test_type_to_a_legacy_class():
 
     assert_same(both(f, x), torch.from_numpy(x).type(torch.LongTensor))
 
+
+
+# ------------------------------------------------------------------------------------------- random ops in a graph
+# PyNative draws on the host (seeded NumPy); a graph draws with MindSpore's graph kernels: new numbers at every call.
+
+
+def test_dropout_draws_a_new_mask_per_call():
+    x = np.full((64, 64), 0.3, np.float32)
+
+    def f(x):
+        return mint.nn.functional.dropout(x, 0.25, True)
+
+    a, b = jit(f)(ms.Tensor(x)).asnumpy(), jit(f)(ms.Tensor(x)).asnumpy()
+    t = torch.nn.functional.dropout(torch.from_numpy(x), 0.25, True).numpy()
+    kept = {round(float(v), 5) for v in np.unique(a)}
+    assert kept == {round(float(v), 5) for v in np.unique(t)} == {0.0, 0.4}   # kept values scaled by 1/(1-p)
+    assert abs((a == 0).mean() - 0.25) < 0.05 and not np.array_equal(a, b)
+
+
+def test_randperm_is_a_permutation_per_call():
+    def f():
+        return mint.randperm(50)
+
+    a, b = jit(f)().asnumpy(), jit(f)().asnumpy()
+    assert np.array_equal(np.sort(a), torch.randperm(50).sort().values.numpy()) and not np.array_equal(a, b)
+
+
+def test_bernoulli_rand_randn_in_a_graph():
+    p = np.full((3,), 1.0, np.float32)
+
+    def f(p):
+        return mint.bernoulli(p), mint.rand(200, 50), mint.randn(200, 50), mint.randint(0, 4, (100,))
+
+    ones, u, n, k = jit(f)(ms.Tensor(p))
+    assert_same(ones, torch.bernoulli(torch.from_numpy(p)))
+    u, n, k = u.asnumpy(), n.asnumpy(), k.asnumpy()
+    assert u.min() >= 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.02
+    assert abs(n.mean()) < 0.03 and abs(n.std() - 1) < 0.03
+    assert set(np.unique(k)) == set(torch.randint(0, 4, (1000,)).unique().tolist()) and str(k.dtype) == "int64"
