@@ -41,6 +41,28 @@ def both(fn, *arrays):
 # ---------------------------------------------------------------------------------------------- backfill functions
 
 
+def test_no_function_of_an_implementation_module_imports_in_its_body():
+    """Graph mode rejects an import statement anywhere in a function it compiles ("Unsupported statement
+    'ImportFrom'"), taken branch or not; implementations and the helpers they call import at module level. Only the
+    setup code enable() runs once (never compiled) may defer an import."""
+    import ast
+    from pathlib import Path
+
+    import mscore.backfill as package
+
+    setup = {"__init__.py", "__main__.py", "_registry.py", "_bf16.py:setitem", "_bf16.py:_copy_signature",
+             "_bf16.py:bf16_aware", "_distributed.py:_join_msrun", "_graph.py:routes"}
+    offenders = []
+    for path in sorted(Path(package.__file__).parent.glob("*.py")):
+        if path.name in setup:
+            continue
+        for fn in ast.parse(path.read_text()).body:
+            if isinstance(fn, ast.FunctionDef) and f"{path.name}:{fn.name}" not in setup and any(
+                    isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(fn)):
+                offenders.append(f"{path.name}:{fn.name}")
+    assert not offenders, offenders
+
+
 def test_where_three_args():
     c, a, b = randn(3, 4) > 0, randn(3, 4, seed=1), randn(3, 4, seed=2)
 
