@@ -9,7 +9,7 @@ import math
 import mindspore as ms
 from mindspore import mint, ops
 
-from ._common import dims_of, is_floating, is_tensor, long, original, reduce_sum
+from ._common import dims_of, in_graph, is_floating, is_tensor, long, original, reduce_sum
 from ._registry import replaces
 
 # -------------------------------------------------------------------------------------------------- reductions
@@ -349,3 +349,35 @@ def round(input, *, decimals=0):
         return ops.round(input)
     scale = 10.0 ** decimals
     return ops.round(input * scale) / scale
+
+
+# ------------------------------------------------------------------------------------- graph-mode kernel choices
+# PyNative runs these mint functions on CPU; graph mode compiles them to primitives the CPU build lacks (FmodScalar,
+# Narrow inside diff's Python). The replacement is MindSpore's own function in PyNative and a CPU composite only
+# where ms.jit compiles the call (in_graph()).
+
+_MINT_FMOD = original(mint.fmod)
+_MINT_DIFF = original(mint.diff)
+
+
+@replaces("mindspore.mint.fmod")
+def fmod(input, other):
+    if in_graph():
+        return ops.fmod(input, other)
+    return _MINT_FMOD(input, other)
+
+
+@replaces("mindspore.mint.diff")
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    if not in_graph():
+        return _MINT_DIFF(input, n, dim, prepend, append)
+    x = input
+    if prepend is not None:
+        x = ops.cat((prepend.astype(x.dtype), x), dim)
+    if append is not None:
+        x = ops.cat((x, append.astype(x.dtype)), dim)
+    for _ in range(n):
+        m = x.shape[dim] - 1
+        hi, lo = mint.narrow(x, dim, 1, m), mint.narrow(x, dim, 0, m)
+        x = ops.logical_xor(hi, lo) if x.dtype == ms.bool_ else hi - lo
+    return x

@@ -146,6 +146,44 @@ def test_get_global_rank_refuses_another_rank_at_compile_time():
         f()
 
 
+@pytest.mark.parametrize("dtype,other", [("float32", 1.5), ("int64", 4), ("float32", "tensor")])
+def test_fmod(dtype, other):
+    x = (randn(6) * 5).astype(dtype)
+    o = randn(6, seed=3) + 2.5 if other == "tensor" else other
+
+    def f(x, o):
+        return mint.fmod(x, o)
+
+    o_ms = ms.Tensor(o) if other == "tensor" else o
+    got = jit(f)(ms.Tensor(x), o_ms)
+    assert_same(got, f(ms.Tensor(x), o_ms), what="jit vs eager")
+    assert_same(got, torch.fmod(torch.from_numpy(x), torch.from_numpy(o) if other == "tensor" else o))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"n": 2, "dim": 1}, {"prepend": "p", "append": "a"}])
+def test_diff(kwargs):
+    x = randn(4, 5)
+    extra = {"p": randn(4, 1, seed=1), "a": randn(4, 2, seed=2)}
+
+    def call(mod, x, conv):
+        kw = {k: (conv(extra[v]) if isinstance(v, str) else v) for k, v in kwargs.items()}
+        return mod.diff(x, **kw)
+
+    def f(x):
+        return call(mint, x, ms.Tensor)
+
+    assert_same(both(f, x), call(torch, torch.from_numpy(x), torch.from_numpy))
+
+
+def test_diff_of_bool():
+    m = randn(6) > 0
+
+    def f(m):
+        return mint.diff(m)
+
+    assert_same(both(f, m), torch.diff(torch.from_numpy(m)))
+
+
 # ------------------------------------------------------------------------------ runtime helpers (mscore_rt) in a graph
 
 
