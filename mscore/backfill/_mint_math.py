@@ -353,11 +353,15 @@ def round(input, *, decimals=0):
 
 # ------------------------------------------------------------------------------------- graph-mode kernel choices
 # PyNative runs these mint functions on CPU; graph mode compiles them to primitives the CPU build lacks (FmodScalar,
-# Narrow inside diff's Python). The replacement is MindSpore's own function in PyNative and a CPU composite only
-# where ms.jit compiles the call (in_graph()).
+# Narrow inside diff's Python) or that graph mode refuses (RealView / ImagView: "not supported in Graph mode").
+# The replacement is MindSpore's own function in PyNative and a CPU composite only where ms.jit compiles the call
+# (in_graph()).
 
 _MINT_FMOD = original(mint.fmod)
 _MINT_DIFF = original(mint.diff)
+_MINT_REAL = original(mint.real)
+_MINT_IMAG = original(mint.imag)
+_COMPLEX = (ms.complex64, ms.complex128)
 
 
 @replaces("mindspore.mint.fmod")
@@ -381,3 +385,17 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         hi, lo = mint.narrow(x, dim, 1, m), mint.narrow(x, dim, 0, m)
         x = ops.logical_xor(hi, lo) if x.dtype == ms.bool_ else hi - lo
     return x
+
+
+@replaces("mindspore.mint.real")
+def real(input):
+    if not in_graph():
+        return _MINT_REAL(input)
+    return ops.real(input) if input.dtype in _COMPLEX else input
+
+
+@replaces("mindspore.mint.imag")
+def imag(input):
+    if not in_graph():
+        return _MINT_IMAG(input)
+    return ops.imag(input)

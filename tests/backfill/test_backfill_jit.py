@@ -184,6 +184,17 @@ def test_diff_of_bool():
     assert_same(both(f, m), torch.diff(torch.from_numpy(m)))
 
 
+def test_real_and_imag():
+    a, b = randn(3), randn(3, seed=1)
+
+    def f(a, b):
+        c = ms.ops.Complex()(a, b)
+        return mint.real(c), mint.imag(c), mint.real(a), tensors.real(c) * 3, tensors.imag(c)
+
+    c = torch.complex(torch.from_numpy(a), torch.from_numpy(b))
+    assert_same(both(f, a, b), (c.real, c.imag, torch.from_numpy(a).real, c.real * 3, c.imag))
+
+
 # ------------------------------------------------------------------------------ runtime helpers (mscore_rt) in a graph
 
 
