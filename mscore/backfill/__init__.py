@@ -143,14 +143,10 @@ def _synchronous_cpu_launch() -> None:
 
 
 def _restore(saved):
-    for owner, attr, had_own, original in reversed(saved):
-        if had_own:
-            setattr(owner, attr, original)
-        else:
-            try:
-                delattr(owner, attr)
-            except AttributeError:  # pragma: no cover
-                pass
+    """Put back what ``enable()`` replaced: (owner, attribute, had its own, original) records, newest first."""
+    from . import _graph
+
+    _graph.restore(saved)
 
 
 def disable() -> bool:
