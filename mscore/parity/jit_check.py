@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 FUNCTION = "_parity_jit"
-STATUSES = ("ok", "compile", "differs", "eager")
 _counter = itertools.count()
 
 
@@ -74,8 +73,7 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {line}"[:300]
 
 
-def check(source: str, inputs: dict[str, Any], *, mode: str = "ast", atol: float = 1e-5, rtol: float = 1e-5,
-          workdir: Path | None = None) -> dict:
+def check(source: str, inputs: dict[str, Any], *, mode: str = "ast", atol: float = 1e-5, rtol: float = 1e-5) -> dict:
     """Run the function of ``jit_function_source`` eagerly and under ``mindspore.jit(capture_mode=mode)`` on fresh
     copies of ``inputs`` (harness values, :class:`mscore.parity.values.Arr` leaves);
     returns ``{"status", "detail"}``."""
@@ -85,7 +83,7 @@ def check(source: str, inputs: dict[str, Any], *, mode: str = "ast", atol: float
     from mscore.parity.values import compare
 
     with tempfile.TemporaryDirectory(prefix="mscore-jit-") as tmp:
-        fn = _load(source, Path(workdir or tmp))
+        fn = _load(source, Path(tmp))
         names = list(inputs)
         try:
             eager = normalize(fn(*(to_ms(inputs[n]) for n in names)))
@@ -102,15 +100,9 @@ def check(source: str, inputs: dict[str, Any], *, mode: str = "ast", atol: float
 
 # ------------------------------------------------------------------------------------------------ over all cases
 
-_CHILD = r"""
-import importlib.abc, runpy, sys
-class _TorchBlocked(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("torch", "torch_npu"):
-            raise ImportError(f"{name} is blocked: converted code must not use torch")
-sys.meta_path.insert(0, _TorchBlocked())
-runpy.run_module("mscore.parity.jit_check", run_name="__main__")
-"""
+# the parity worker's torch blocker is installed by importing its module, before anything else is imported
+_CHILD = 'import runpy, mscore.parity._worker; runpy.run_module("mscore.parity.jit_check", run_name="__main__")'
+
 
 
 def cases(only: str | None = None) -> list:
