@@ -29,11 +29,10 @@ from mscore.rewrite.result import (
 )
 from mscore.rewrite.result import Unconverted
 from mscore.rewrite.transforms import KNOWN
+from mscore.stamp import REPORT_NAME, STAMP_NAME, foreign, read_stamp, stamp_files, write_stamp
 from mscore.rules import RuleSet, load_rules
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__"}
-REPORT_NAME = "mscore-report.json"
-STAMP_NAME = ".mscore-stamp"   # proves an mscore output: the result's digest + what was written (size, mtime)
 CACHEABLE = {CONVERTED, UNCHANGED, UNDECODABLE, UNPARSABLE, ERROR}
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:", re.M)
 _FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
@@ -457,17 +456,18 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
         return
     digest = result_digest(result)
     if dst.exists():
-        stamp = _read_stamp(dst)
+        stamp = read_stamp(dst)
         if stamp is None and any(dst.iterdir()):
             raise TreeError(f"--out {dst} is a non-empty directory that is not an mscore output "
                             f"(no valid {STAMP_NAME}); choose another")
         if stamp is not None:
-            if stamp["digest"] == digest and _stamp_files(dst, result) == stamp["files"] and not _foreign(dst, stamp):
+            if stamp["digest"] == digest and stamp_files(dst, _written(result)) == stamp["files"] \
+                    and not foreign(dst, stamp):
                 return   # same result already there, untouched since: nothing to write
-            foreign = _foreign(dst, stamp)
-            if foreign and not force:
-                raise TreeError(f"--out {dst} holds {len(foreign)} file(s) mscore did not write or that changed since "
-                                f"(e.g. {_shown_path(foreign[0])}); move them out or re-run with --force to replace "
+            others = foreign(dst, stamp)
+            if others and not force:
+                raise TreeError(f"--out {dst} holds {len(others)} file(s) mscore did not write or that changed since "
+                                f"(e.g. {_shown_path(others[0])}); move them out or re-run with --force to replace "
                                 f"the output whole")
     stage = Staging(dst, TreeError)
     try:
@@ -481,7 +481,7 @@ def write_tree(result: TreeResult, dst: Path, *, report_json: bytes | None = Non
             _copy_mode(result.root / f.path, target)
         if report_json is not None:
             (tmp / REPORT_NAME).write_bytes(report_json)
-        _write_stamp(tmp, digest, result)
+        write_stamp(tmp, digest, _written(result))
         stage.commit()
     except TreeError:
         stage.discard()
@@ -506,88 +506,8 @@ def result_digest(result: TreeResult) -> str:
     return h.hexdigest()
 
 
-# -- the stamp: proves a directory is an mscore output, and lists what mscore wrote (size, mtime) ---------------------
-_STAMP_FORMAT = 2
-_SCRATCH_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
-
-
 def _written(result: TreeResult) -> list[str]:
     return [f.path for f in result.files if f.status != SKIPPED] + [REPORT_NAME]
-
-
-def _stamp_files(root: Path, result_or_paths) -> list | None:
-    paths = _written(result_or_paths) if isinstance(result_or_paths, TreeResult) else result_or_paths
-    out = []
-    for rel in paths:
-        try:
-            st = (root / rel).stat()
-        except OSError:
-            if rel == REPORT_NAME:
-                continue
-            return None
-        out.append([rel, st.st_size, st.st_mtime_ns])
-    return out
-
-
-def _write_stamp(root: Path, digest: str, result: TreeResult) -> None:
-    files = _stamp_files(root, result)
-    if files is not None:
-        (root / STAMP_NAME).write_bytes(
-            json.dumps({"mscore_output": _STAMP_FORMAT, "digest": digest, "files": files}).encode() + b"\n")
-
-
-def _read_stamp(root: Path) -> dict | None:
-    """The stamp of an mscore output (None: not one). Format 1 (text: digest, then 'size mtime path' lines) is read
-    too, so outputs of earlier versions are still recognised."""
-    try:
-        raw = (root / STAMP_NAME).read_bytes()
-    except OSError:
-        return None
-    try:
-        d = json.loads(raw)
-        if isinstance(d, dict) and d.get("mscore_output") == _STAMP_FORMAT and isinstance(d.get("digest"), str) \
-                and all(isinstance(x, list) and len(x) == 3 for x in d.get("files", None)):
-            return d
-        return None
-    except (ValueError, TypeError):
-        pass
-    lines = raw.decode("utf-8", "surrogateescape").split("\n")
-    if not re.fullmatch(r"[0-9a-f]{64}", lines[0]):
-        return None
-    files = []
-    for ln in lines[1:]:
-        parts = ln.split(" ", 2)
-        if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
-            files.append([parts[2], int(parts[0]), int(parts[1])])
-    return {"mscore_output": 1, "digest": lines[0], "files": files}
-
-
-def _foreign(root: Path, stamp: dict) -> list[str]:
-    """Files under an mscore output that mscore did not write, or that changed since (size or mtime)."""
-    known = {rel: (size, mtime) for rel, size, mtime in stamp["files"]}
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SCRATCH_DIRS)
-        rel_dir = os.path.relpath(dirpath, root)
-        for name in sorted(filenames):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-            if rel == STAMP_NAME:
-                continue
-            want = known.get(rel)
-            if want is None:
-                if rel != REPORT_NAME:   # (format 1 stamps did not list the report)
-                    out.append(rel)
-                continue
-            try:
-                st = os.lstat(os.path.join(dirpath, name))
-            except OSError:
-                continue
-            if (st.st_size, st.st_mtime_ns) != tuple(want):
-                out.append(rel)
-        for d in dirnames:   # a symlinked directory is listed by os.walk but not entered
-            if os.path.islink(os.path.join(dirpath, d)):
-                out.append(d if rel_dir == "." else f"{rel_dir}/{d}")
-    return sorted(out)
 
 
 def _mode_of(src: Path) -> int | None:
