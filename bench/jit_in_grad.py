@@ -18,6 +18,7 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def main(argv=None) -> int:
     import mindspore as ms
     from mindspore import mint, nn
 
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import mscore.backfill as backfill
 
     ms.set_device("CPU")
